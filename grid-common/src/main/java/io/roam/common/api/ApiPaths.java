@@ -1,0 +1,49 @@
+package io.roam.common.api;
+
+/**
+ * Routes of the manager's REST API and of the agents' API. Both take {@code Authorization: Bearer
+ * TOKEN}: a user's token for the manager, the grid's agent secret between manager and agents.
+ */
+public final class ApiPaths {
+  public static final String API = "/api/v1";
+  public static final String STATUS = API + "/status";
+  public static final String CLUSTERS = API + "/clusters";
+  public static final String NODES = API + "/nodes";
+  public static final String JOBS = API + "/jobs";
+
+  /** GET: a chunk of a job's output; query: stream=stdout|stderr, offset=N. */
+  public static String jobLogs(String job) {
+    return JOBS + "/" + job + "/logs";
+  }
+
+  public static String job(String job) {
+    return JOBS + "/" + job;
+  }
+
+  public static String jobKill(String job) {
+    return JOBS + "/" + job + "/kill";
+  }
+
+  public static final String AGENT = "/agent/v1";
+  public static final String AGENT_HEALTH = AGENT + "/health";
+  public static final String AGENT_JOBS = AGENT + "/jobs";
+
+  public static String agentJobLogs(String job) {
+    return AGENT_JOBS + "/" + job + "/logs";
+  }
+
+  public static String agentJobKill(String job) {
+    return AGENT_JOBS + "/" + job + "/kill";
+  }
+
+  /** Response header of a log chunk: the offset to ask for next. */
+  public static final String NEXT_OFFSET_HEADER = "X-Roam-Next-Offset";
+
+  /** Response header of a log chunk: the job's state when the chunk was read. */
+  public static final String JOB_STATE_HEADER = "X-Roam-Job-State";
+
+  /** Largest log chunk one request returns. */
+  public static final int MAX_LOG_CHUNK = 1 << 20;
+
+  private ApiPaths() {}
+}

@@ -1,0 +1,9 @@
+package io.roam.common.model;
+
+/** A cluster's membership in the grid. */
+public enum ClusterState {
+  ATTACHING,
+  ATTACHED,
+  DETACHING,
+  DETACHED
+}

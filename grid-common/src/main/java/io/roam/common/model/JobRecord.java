@@ -1,0 +1,105 @@
+package io.roam.common.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A grid process as ZooKeeper knows it. The znode's version guards every change (compare-and-set),
+ * so a job's location has exactly one writer at a time.
+ *
+ * @param home the node where it was started; its files return there
+ * @param node the node where it runs now
+ * @param exitCode set once the job has ended by itself (state EXITED)
+ * @param reason why the job failed, was killed or was lost; null otherwise
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobRecord(
+    JobId id,
+    List<String> command,
+    NodeId home,
+    ClusterId homeCluster,
+    NodeId node,
+    JobState state,
+    Integer exitCode,
+    String reason,
+    Instant createdAt,
+    Instant startedAt,
+    Instant endedAt,
+    int migrations) {
+
+  public JobRecord {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(home, "home");
+    Objects.requireNonNull(homeCluster, "homeCluster");
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(createdAt, "createdAt");
+    command = List.copyOf(Objects.requireNonNull(command, "command"));
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("a job needs a command");
+    }
+  }
+
+  public static JobRecord pending(
+      JobId id, List<String> command, NodeId home, ClusterId homeCluster, Instant now) {
+    return new JobRecord(
+        id, command, home, homeCluster, home, JobState.PENDING, null, null, now, null, null, 0);
+  }
+
+  public JobRecord started(Instant at) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        JobState.RUNNING,
+        null,
+        null,
+        createdAt,
+        at,
+        null,
+        migrations);
+  }
+
+  public JobRecord exited(int code, Instant at) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        JobState.EXITED,
+        code,
+        null,
+        createdAt,
+        startedAt,
+        at,
+        migrations);
+  }
+
+  /** Ends the job in a state other than EXITED, saying why. */
+  public JobRecord ended(JobState terminal, String why, Instant at) {
+    if (!terminal.terminal() || terminal == JobState.EXITED) {
+      throw new IllegalArgumentException(terminal + " is not an end with a reason");
+    }
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        terminal,
+        null,
+        why,
+        createdAt,
+        startedAt,
+        at,
+        migrations);
+  }
+}

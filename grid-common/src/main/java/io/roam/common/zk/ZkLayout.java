@@ -1,0 +1,76 @@
+package io.roam.common.zk;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+
+/**
+ * The one place where ZooKeeper paths are built. Every grid lives under its own root, so several
+ * grids (and tests) can share an ensemble.
+ *
+ * <pre>
+ * /roam/{grid}/clusters/{cluster}     ClusterRecord (persistent)
+ * /roam/{grid}/nodes/{node}           NodeRecord (ephemeral: the agent's session)
+ * /roam/{grid}/jobs/{job}             JobRecord (persistent; version = CAS guard)
+ * /roam/{grid}/sequences/job-NNNN     ephemeral-sequential, to hand out job numbers
+ * /roam/{grid}/managers/leader        leader election of grid managers
+ * </pre>
+ */
+public final class ZkLayout {
+  public static final String DEFAULT_GRID = "default";
+
+  private final String root;
+
+  public ZkLayout(String grid) {
+    if (grid == null || !grid.matches("[a-z][a-z0-9-]{0,39}")) {
+      throw new IllegalArgumentException(
+          "grid name '" + grid + "' is not valid: use lower-case letters, digits and '-'");
+    }
+    this.root = "/roam/" + grid;
+  }
+
+  public String root() {
+    return root;
+  }
+
+  public String clusters() {
+    return root + "/clusters";
+  }
+
+  public String cluster(ClusterId id) {
+    return clusters() + "/" + id.value();
+  }
+
+  public String nodes() {
+    return root + "/nodes";
+  }
+
+  public String node(NodeId id) {
+    return nodes() + "/" + id.value();
+  }
+
+  public String jobs() {
+    return root + "/jobs";
+  }
+
+  public String job(JobId id) {
+    return jobs() + "/" + id.value();
+  }
+
+  public String jobSequence() {
+    return root + "/sequences/job-";
+  }
+
+  /** The number ZooKeeper appended to a sequential node created at {@link #jobSequence()}. */
+  public long jobNumber(String createdPath) {
+    String prefix = jobSequence();
+    if (!createdPath.startsWith(prefix)) {
+      throw new IllegalArgumentException(createdPath + " is not a job sequence node");
+    }
+    return Long.parseLong(createdPath.substring(prefix.length())) + 1;
+  }
+
+  public String managerLeader() {
+    return root + "/managers/leader";
+  }
+}

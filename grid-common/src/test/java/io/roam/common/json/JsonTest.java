@@ -1,0 +1,68 @@
+package io.roam.common.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.roam.common.api.RunJobRequest;
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.JobState;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+  private static final Instant T0 = Instant.parse("2026-01-02T03:04:05Z");
+
+  @Test
+  void jobRecordRoundTripsWithIdsAsPlainStrings() {
+    JobRecord job =
+        JobRecord.pending(
+                JobId.of("j7"),
+                List.of("sh", "-c", "echo hi"),
+                NodeId.of("c1-n1"),
+                ClusterId.of("c1"),
+                T0)
+            .started(T0.plusSeconds(1))
+            .exited(3, T0.plusSeconds(2));
+
+    String text = Json.encodeString(job);
+
+    assertThat(text).contains("\"id\":\"j7\"", "\"home\":\"c1-n1\"", "\"exitCode\":3");
+    assertThat(text).doesNotContain("reason");
+    assertThat(Json.decode(text, JobRecord.class)).isEqualTo(job);
+    assertThat(job.state()).isEqualTo(JobState.EXITED);
+  }
+
+  @Test
+  void unknownFieldsAreRejectedByName() {
+    assertThatThrownBy(
+            () -> Json.decode("{\"command\":[\"true\"],\"nod\":\"c1-n1\"}", RunJobRequest.class))
+        .isInstanceOf(JsonException.class)
+        .hasMessageContaining("unknown field 'nod'");
+  }
+
+  @Test
+  void invalidIdsSayWhatIsWrong() {
+    assertThatThrownBy(
+            () -> Json.decode("{\"command\":[\"true\"],\"node\":\"C1 N1\"}", RunJobRequest.class))
+        .isInstanceOf(JsonException.class)
+        .hasMessageContaining("node id 'C1 N1' is not valid");
+  }
+
+  @Test
+  void emptyCommandIsRefused() {
+    assertThatThrownBy(() -> Json.decode("{\"command\":[]}", RunJobRequest.class))
+        .isInstanceOf(JsonException.class)
+        .hasMessageContaining("command is empty");
+  }
+
+  @Test
+  void jobIdsOrderByNumber() {
+    assertThat(List.of(JobId.of("j10"), JobId.of("j9")).stream().sorted().toList())
+        .containsExactly(JobId.of("j9"), JobId.of("j10"));
+    assertThatThrownBy(() -> JobId.of("j0")).hasMessageContaining("job ids look like j1");
+  }
+}

@@ -1,0 +1,29 @@
+package io.roam.common.zk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import org.junit.jupiter.api.Test;
+
+class ZkLayoutTest {
+  private final ZkLayout layout = new ZkLayout("test");
+
+  @Test
+  void pathsLiveUnderTheGridRoot() {
+    assertThat(layout.job(JobId.of("j3"))).isEqualTo("/roam/test/jobs/j3");
+    assertThat(layout.node(NodeId.of("c1-n2"))).isEqualTo("/roam/test/nodes/c1-n2");
+  }
+
+  @Test
+  void jobNumbersStartAtOne() {
+    assertThat(layout.jobNumber("/roam/test/sequences/job-0000000000")).isEqualTo(1);
+    assertThat(layout.jobNumber("/roam/test/sequences/job-0000000041")).isEqualTo(42);
+  }
+
+  @Test
+  void badGridNamesAreRefused() {
+    assertThatThrownBy(() -> new ZkLayout("../x")).hasMessageContaining("grid name");
+  }
+}
