@@ -1,0 +1,74 @@
+package io.roam.store;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.NodeRecord;
+import java.io.Closeable;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * The grid's shared truth: clusters, live nodes and jobs. The real implementation keeps it in
+ * ZooKeeper; every change of a job is a compare-and-set on its version.
+ */
+public interface GridStore extends Closeable {
+
+  /** Creates the cluster if it does not exist yet; returns what is stored. */
+  ClusterRecord ensureCluster(ClusterRecord cluster);
+
+  Optional<ClusterRecord> cluster(ClusterId id);
+
+  List<ClusterRecord> clusters();
+
+  /** Publishes a live node until the registration is closed or the session ends. */
+  NodeRegistration registerNode(NodeRecord node);
+
+  Optional<NodeRecord> node(NodeId id);
+
+  List<NodeRecord> nodes();
+
+  /** Hands out the next grid-wide job id. */
+  JobId nextJobId();
+
+  /**
+   * Stores a new job.
+   *
+   * @throws StoreException if a job with that id exists
+   */
+  void createJob(JobRecord job);
+
+  Optional<Versioned<JobRecord>> job(JobId id);
+
+  /** All jobs, in id order. */
+  List<JobRecord> jobs();
+
+  /**
+   * Writes {@code job} if the stored version is still {@code expectedVersion}.
+   *
+   * @return false if someone else changed the job first
+   */
+  boolean compareAndSet(JobRecord job, int expectedVersion);
+
+  /**
+   * Applies {@code change} to the current job by compare-and-set, retrying on conflict.
+   *
+   * @throws NotFoundException if there is no such job
+   */
+  default JobRecord updateJob(JobId id, UnaryOperator<JobRecord> change) {
+    while (true) {
+      Versioned<JobRecord> current =
+          job(id).orElseThrow(() -> new NotFoundException("no job " + id));
+      JobRecord next = change.apply(current.value());
+      if (next.equals(current.value()) || compareAndSet(next, current.version())) {
+        return next;
+      }
+    }
+  }
+
+  @Override
+  void close();
+}
