@@ -1,0 +1,66 @@
+package io.roam.agent;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.NodeId;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A validated agent configuration.
+ *
+ * @param bind the address its API listens on
+ * @param advertise the address others reach it at (differs from bind behind port forwarding)
+ * @param port API port; 0 picks a free one
+ * @param secret the grid's agent secret, shared with the managers
+ */
+public record AgentConfig(
+    NodeId node,
+    ClusterId cluster,
+    String zookeeper,
+    String grid,
+    String bind,
+    String advertise,
+    int port,
+    Path stateDir,
+    String secret,
+    int cores,
+    long memoryBytes,
+    double speed,
+    boolean sandboxed,
+    Duration sessionTimeout) {
+
+  public AgentConfig {
+    List<String> errors = new ArrayList<>();
+    if (zookeeper == null || zookeeper.isBlank()) {
+      errors.add("--zk is required (host:port[,host:port...] of the grid's ZooKeeper)");
+    }
+    if (port < 0 || port > 65535) {
+      errors.add("--port must be between 0 and 65535, not " + port);
+    }
+    if (cores < 1) {
+      errors.add("--cores must be at least 1, not " + cores);
+    }
+    if (memoryBytes < 1) {
+      errors.add("--memory must be positive");
+    }
+    if (!(speed > 0)) {
+      errors.add("--speed must be positive, not " + speed);
+    }
+    if (secret == null || secret.length() < 16) {
+      errors.add("the agent secret must hold at least 16 characters (--secret-file)");
+    }
+    if (sessionTimeout == null || sessionTimeout.toMillis() < 2000) {
+      errors.add("the ZooKeeper session timeout must be at least 2 s");
+    }
+    Objects.requireNonNull(node, "--node-id is required");
+    Objects.requireNonNull(cluster, "--cluster is required");
+    Objects.requireNonNull(stateDir, "--state-dir is required");
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    advertise = advertise == null || advertise.isBlank() ? bind : advertise;
+  }
+}

@@ -1,0 +1,173 @@
+package io.roam.agent;
+
+import io.roam.agent.launch.NamespaceLauncher;
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.NodeId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The guest agent's command line. */
+@Command(
+    name = "roam-agent",
+    mixinStandardHelpOptions = true,
+    version = AgentMain.VERSION,
+    description = "Runs one Roam grid node: registers it in the grid, starts and tracks its jobs.")
+public final class AgentMain implements Callable<Integer> {
+  public static final String VERSION = "0.1.0";
+
+  @Option(names = "--node-id", required = true, description = "This node's id, e.g. c1-n1.")
+  String nodeId;
+
+  @Option(names = "--cluster", required = true, description = "The cluster this node belongs to.")
+  String cluster;
+
+  @Option(names = "--zk", required = true, description = "ZooKeeper connect string.")
+  String zookeeper;
+
+  @Option(
+      names = "--grid",
+      defaultValue = "default",
+      description = "Grid name (default: ${DEFAULT-VALUE}).")
+  String grid;
+
+  @Option(
+      names = "--bind",
+      defaultValue = "127.0.0.1",
+      description = "Address the API listens on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(
+      names = "--advertise",
+      description = "Address others reach this node at (default: --bind).")
+  String advertise;
+
+  @Option(
+      names = "--port",
+      defaultValue = "0",
+      description = "API port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--state-dir",
+      required = true,
+      description = "Where this node keeps its jobs' files.")
+  Path stateDir;
+
+  @Option(
+      names = "--secret-file",
+      required = true,
+      description = "File holding the grid's agent secret.")
+  Path secretFile;
+
+  @Option(names = "--cores", description = "Cores to offer (default: all this machine has).")
+  Integer cores;
+
+  @Option(names = "--memory-mb", description = "Memory to offer in MiB (default: this machine's).")
+  Long memoryMb;
+
+  @Option(
+      names = "--speed",
+      defaultValue = "1.0",
+      description = "Relative speed of one core (default: ${DEFAULT-VALUE}).")
+  double speed;
+
+  @Option(names = "--sandboxed", description = "Say that this node runs in a sandbox of its own.")
+  boolean sandboxed;
+
+  @Option(
+      names = "--session-timeout-ms",
+      defaultValue = "10000",
+      description = "ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
+  long sessionTimeoutMs;
+
+  @Option(
+      names = "--exit-on-stdin-eof",
+      description = "Stop when standard input closes (the local grid's supervisor holds it).")
+  boolean exitOnStdinEof;
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new AgentMain());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("roam-agent: error: " + e.getMessage());
+          return 1;
+        });
+    System.exit(cli.execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    String secret = readSecret(secretFile);
+    AgentConfig config =
+        new AgentConfig(
+            NodeId.of(nodeId),
+            ClusterId.of(cluster),
+            zookeeper,
+            grid,
+            bind,
+            advertise,
+            port,
+            stateDir.toAbsolutePath(),
+            secret,
+            cores != null ? cores : Runtime.getRuntime().availableProcessors(),
+            memoryMb != null ? memoryMb << 20 : physicalMemory(),
+            speed,
+            sandboxed,
+            Duration.ofMillis(sessionTimeoutMs));
+    Agent agent = new Agent(config, NamespaceLauncher.forThisProcess(), Clock.systemUTC());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  agent.close();
+                  stopped.countDown();
+                },
+                "agent-shutdown"));
+    agent.start();
+    if (exitOnStdinEof) {
+      Thread watcher = new Thread(AgentMain::exitAtEndOfInput, "stdin-watch");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private static void exitAtEndOfInput() {
+    try (InputStream in = System.in) {
+      while (in.read() >= 0) {
+        // the supervisor sends nothing; only the end matters
+      }
+    } catch (IOException e) {
+      // treated as the end
+    }
+    System.exit(0);
+  }
+
+  static String readSecret(Path file) throws IOException {
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException("cannot read the agent secret file " + file);
+    }
+    return Files.readString(file, StandardCharsets.UTF_8).trim();
+  }
+
+  private static long physicalMemory() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getTotalMemorySize();
+    }
+    return 1L << 30;
+  }
+}

@@ -1,0 +1,132 @@
+package io.roam.agent.api;
+
+import io.roam.agent.jobs.JobConflictException;
+import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.launch.JobDir;
+import io.roam.agent.launch.LaunchException;
+import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.ApiPaths;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.store.NotFoundException;
+import io.roam.web.BearerAuth;
+import io.roam.web.Bodies;
+import io.roam.web.HttpProblem;
+import io.roam.web.Problems;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The agent's HTTP API, used by the grid manager only (authenticated by the grid's agent secret).
+ * Handlers block (ZooKeeper, files), so they run on worker threads.
+ */
+public final class AgentApi {
+  private final NodeId node;
+  private final JobSupervisor jobs;
+  private final BearerAuth auth;
+
+  public AgentApi(NodeId node, JobSupervisor jobs, String agentSecret) {
+    this.node = node;
+    this.jobs = jobs;
+    this.auth = BearerAuth.single(agentSecret, "manager");
+  }
+
+  public Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.route(ApiPaths.AGENT + "/*").handler(auth);
+    router.route().handler(BodyHandler.create().setBodyLimit(1 << 20));
+    router.get(ApiPaths.AGENT_HEALTH).handler(this::health);
+    router.post(ApiPaths.AGENT_JOBS).blockingHandler(this::start, false);
+    router.get(ApiPaths.AGENT_JOBS + "/:job/logs").blockingHandler(this::logs, false);
+    router.post(ApiPaths.AGENT_JOBS + "/:job/kill").blockingHandler(this::kill, false);
+    router
+        .route()
+        .last()
+        .handler(ctx -> Problems.send(ctx, 404, "no such route: " + ctx.request().path()));
+    router.route().failureHandler(AgentApi::failure);
+    return router;
+  }
+
+  private void health(RoutingContext ctx) {
+    Bodies.json(ctx, 200, Map.of("node", node.value(), "runningJobs", jobs.runningCount()));
+  }
+
+  private void start(RoutingContext ctx) {
+    AgentLaunchRequest request = Bodies.read(ctx, AgentLaunchRequest.class);
+    Bodies.json(ctx, 201, jobs.start(request));
+  }
+
+  private void kill(RoutingContext ctx) {
+    jobs.kill(jobId(ctx));
+    Bodies.json(ctx, 202, Map.of("job", jobId(ctx).value(), "killing", true));
+  }
+
+  private void logs(RoutingContext ctx) {
+    JobId id = jobId(ctx);
+    String streamName = ctx.request().getParam("stream", JobDir.STDOUT);
+    long offset = Bodies.queryLong(ctx, "offset", 0, 0, Long.MAX_VALUE);
+    JobDir dir =
+        jobs.dir(id)
+            .orElseThrow(() -> new HttpProblem(404, "job " + id + " has no files on node " + node));
+    Path file = dir.stream(streamName);
+    if (file == null) {
+      throw new HttpProblem(400, "stream must be stdout or stderr, not '" + streamName + "'");
+    }
+    // Decided before reading, so a caller that sees "ended" has every byte once it reads to the
+    // end.
+    boolean running = jobs.isRunning(id);
+    byte[] chunk = read(file, offset);
+    ctx.response()
+        .putHeader("Content-Type", "application/octet-stream")
+        .putHeader(ApiPaths.NEXT_OFFSET_HEADER, Long.toString(offset + chunk.length))
+        .putHeader(ApiPaths.JOB_STATE_HEADER, running ? "RUNNING" : "ENDED")
+        .end(Buffer.buffer(chunk));
+  }
+
+  private static byte[] read(Path file, long offset) {
+    if (!Files.exists(file)) {
+      return new byte[0];
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+      long available = raf.length() - offset;
+      if (available <= 0) {
+        return new byte[0];
+      }
+      byte[] buf = new byte[(int) Math.min(available, ApiPaths.MAX_LOG_CHUNK)];
+      raf.seek(offset);
+      raf.readFully(buf);
+      return buf;
+    } catch (IOException e) {
+      throw new HttpProblem(500, "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static JobId jobId(RoutingContext ctx) {
+    try {
+      return JobId.of(ctx.pathParam("job"));
+    } catch (IllegalArgumentException e) {
+      throw new HttpProblem(400, e.getMessage());
+    }
+  }
+
+  private static void failure(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof NotFoundException) {
+      Problems.send(ctx, 404, failure.getMessage());
+    } else if (failure instanceof JobConflictException) {
+      Problems.send(ctx, 409, failure.getMessage());
+    } else if (failure instanceof LaunchException) {
+      Problems.send(ctx, 422, failure.getMessage());
+    } else {
+      Problems.onFailure(ctx);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+package io.roam.agent.jobs;
+
+import io.roam.agent.launch.JobDir;
+import io.roam.agent.launch.JobLauncher;
+import io.roam.agent.launch.LaunchException;
+import io.roam.agent.launch.LaunchedJob;
+import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.JobState;
+import io.roam.store.GridStore;
+import io.roam.store.NotFoundException;
+import io.roam.store.StoreException;
+import io.roam.store.Versioned;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The jobs running on this node: starts them, reaps them, and keeps their records in the store
+ * (RUNNING once started, then EXITED with the code, KILLED or FAILED with the reason).
+ */
+public final class JobSupervisor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(JobSupervisor.class);
+  private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+  private static final int STORE_RETRIES = 30;
+
+  private final NodeId node;
+  private final Path stateDir;
+  private final JobLauncher launcher;
+  private final GridStore store;
+  private final Clock clock;
+  private final Map<JobId, Running> running = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "job-record-retry");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile boolean closing;
+
+  public JobSupervisor(
+      NodeId node, Path stateDir, JobLauncher launcher, GridStore store, Clock clock) {
+    this.node = node;
+    this.stateDir = stateDir;
+    this.launcher = launcher;
+    this.store = store;
+    this.clock = clock;
+  }
+
+  private record Running(LaunchedJob handle, JobDir dir, AtomicBoolean killRequested) {}
+
+  /**
+   * Starts a job the manager registered for this node.
+   *
+   * @throws JobConflictException if the job is not a pending job of this node
+   * @throws LaunchException if it cannot start; its record then says FAILED and why
+   */
+  public JobRecord start(AgentLaunchRequest request) {
+    if (closing) {
+      throw new JobConflictException("node " + node + " is shutting down");
+    }
+    JobId id = request.job();
+    Versioned<JobRecord> current =
+        store.job(id).orElseThrow(() -> new NotFoundException("no job " + id + " in the grid"));
+    JobRecord job = current.value();
+    if (!job.node().equals(node) || job.state() != JobState.PENDING) {
+      throw new JobConflictException(
+          "job " + id + " is " + job.state() + " on " + job.node() + ", not pending on " + node);
+    }
+    if (!job.command().equals(request.command())) {
+      throw new JobConflictException("job " + id + " was registered with another command");
+    }
+    JobDir dir = JobDir.of(stateDir, id);
+    LaunchedJob handle;
+    try {
+      handle = launcher.launch(id, job.command(), dir);
+    } catch (LaunchException e) {
+      store.updateJob(id, j -> j.ended(JobState.FAILED, e.getMessage(), clock.instant()));
+      throw e;
+    }
+    JobRecord started;
+    try {
+      started = store.updateJob(id, j -> j.started(clock.instant()));
+    } catch (RuntimeException e) {
+      // Not recorded as running: do not leave an untracked process behind.
+      handle.kill(Duration.ZERO);
+      throw new LaunchException("job " + id + " started but could not be recorded: " + e, e);
+    }
+    Running entry = new Running(handle, dir, new AtomicBoolean());
+    running.put(id, entry);
+    // Registered only after RUNNING is stored, so the end can never be overwritten by the start.
+    handle.onExit().whenComplete((v, err) -> ended(id, entry));
+    LOG.info("job {} started (pid {}): {}", id, handle.pid(), job.command());
+    return started;
+  }
+
+  /**
+   * Stops a job running here.
+   *
+   * @throws NotFoundException if it is not running on this node
+   */
+  public void kill(JobId id) {
+    Running entry = running.get(id);
+    if (entry == null) {
+      throw new NotFoundException("job " + id + " is not running on node " + node);
+    }
+    entry.killRequested.set(true);
+    Thread killer = new Thread(() -> entry.handle.kill(KILL_GRACE), "kill-" + id);
+    killer.setDaemon(true);
+    killer.start();
+  }
+
+  /** The job's directory if it has one on this node. */
+  public Optional<JobDir> dir(JobId id) {
+    JobDir dir = JobDir.of(stateDir, id);
+    return Files.isDirectory(dir.root()) ? Optional.of(dir) : Optional.empty();
+  }
+
+  public boolean isRunning(JobId id) {
+    return running.containsKey(id);
+  }
+
+  public int runningCount() {
+    return running.size();
+  }
+
+  private void ended(JobId id, Running entry) {
+    boolean killed = entry.killRequested.get();
+    Optional<Integer> code = readExitStatus(entry.dir.exitStatus());
+    UnaryOperator<JobRecord> change;
+    if (killed || closing) {
+      String why = closing && !killed ? "node " + node + " shut down" : "killed on request";
+      change = j -> j.ended(JobState.KILLED, why, clock.instant());
+    } else if (code.isPresent()) {
+      int exit = code.get();
+      change = j -> j.exited(exit, clock.instant());
+    } else {
+      change =
+          j ->
+              j.ended(
+                  JobState.FAILED,
+                  "the job's processes ended without recording an exit status",
+                  clock.instant());
+    }
+    record(id, change, 0);
+    running.remove(id);
+  }
+
+  /** Writes a job's end, retrying while the store is unreachable: an end is never dropped. */
+  private void record(JobId id, UnaryOperator<JobRecord> change, int attempt) {
+    try {
+      JobRecord done =
+          store.updateJob(
+              id, j -> j.node().equals(node) && !j.state().terminal() ? change.apply(j) : j);
+      LOG.info(
+          "job {} ended: {} {}", id, done.state(), done.exitCode() == null ? "" : done.exitCode());
+    } catch (NotFoundException e) {
+      LOG.warn("job {} ended but has no record any more", id);
+    } catch (StoreException e) {
+      if (attempt >= STORE_RETRIES || retries.isShutdown()) {
+        LOG.error("could not record the end of job {}: {}", id, e.getMessage());
+        return;
+      }
+      retries.schedule(() -> record(id, change, attempt + 1), 2, TimeUnit.SECONDS);
+    }
+  }
+
+  static Optional<Integer> readExitStatus(Path file) {
+    try {
+      String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
+      return text.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(text));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | NumberFormatException e) {
+      LOG.warn("unreadable exit status {}: {}", file, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Stops every job of this node (they are recorded as KILLED) and waits for them to end. */
+  @Override
+  public void close() {
+    closing = true;
+    running.values().forEach(r -> r.handle.kill(Duration.ofSeconds(1)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!running.isEmpty() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    retries.shutdownNow();
+  }
+}

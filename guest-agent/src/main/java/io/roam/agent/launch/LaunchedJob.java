@@ -1,0 +1,18 @@
+package io.roam.agent.launch;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** A running job's handle on this node. */
+public interface LaunchedJob {
+  /** Host PID of the launcher process (outside the job's PID namespace). */
+  long pid();
+
+  /** Completes when the job's whole process tree has ended. */
+  CompletableFuture<Void> onExit();
+
+  /**
+   * Stops the job: SIGTERM to its processes, then SIGKILL to whatever is left after {@code grace}.
+   */
+  void kill(Duration grace);
+}
