@@ -57,7 +57,8 @@ public final class CuratorGridStore implements GridStore {
         CuratorFrameworkFactory.builder()
             .connectString(connectString)
             .sessionTimeoutMs((int) sessionTimeout.toMillis())
-            .connectionTimeoutMs((int) Math.min(connectTimeout.toMillis(), 15_000))
+            .connectionTimeoutMs(
+                (int) Math.min(connectTimeout.toMillis(), sessionTimeout.toMillis()))
             .retryPolicy(new ExponentialBackoffRetry(200, 8, 5_000))
             .build();
     client.start();

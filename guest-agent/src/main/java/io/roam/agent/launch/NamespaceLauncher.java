@@ -60,7 +60,7 @@ public final class NamespaceLauncher implements JobLauncher {
     String path = baseEnvironment.getOrDefault("PATH", DEFAULT_PATH);
     if (!resolvable(program, path)) {
       throw new LaunchException(
-          "command '" + program + "' not found: no executable of that name in PATH=" + path);
+          "command '" + program + "' not found: no executable of that name in the node's PATH");
     }
     try {
       Files.createDirectories(dir.work());

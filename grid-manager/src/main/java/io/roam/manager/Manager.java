@@ -1,0 +1,147 @@
+package io.roam.manager;
+
+import io.roam.common.zk.ZkLayout;
+import io.roam.manager.agents.AgentClient;
+import io.roam.manager.api.RestApi;
+import io.roam.manager.jobs.JobService;
+import io.roam.manager.zk.EmbeddedZooKeeper;
+import io.roam.store.CuratorGridStore;
+import io.roam.web.BearerAuth;
+import io.roam.web.HttpServers;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One grid manager: the grid's store (an ensemble, or an embedded ZooKeeper server) and the REST
+ * API. {@link #start()} once, {@link #close()} once.
+ */
+public final class Manager implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Manager.class);
+
+  /**
+   * @param zookeeper connect string of an ensemble; null runs an embedded server under stateDir
+   * @param adminTokenHashes SHA-256 (hex) of the tokens that may use the API
+   */
+  public record Settings(
+      String grid,
+      String zookeeper,
+      int embeddedZkPort,
+      Path stateDir,
+      String httpHost,
+      int httpPort,
+      Set<String> adminTokenHashes,
+      String agentSecret,
+      Duration sessionTimeout) {
+    public Settings {
+      Objects.requireNonNull(stateDir, "stateDir");
+      adminTokenHashes = Set.copyOf(adminTokenHashes);
+      if (adminTokenHashes.isEmpty()) {
+        throw new IllegalArgumentException("at least one admin token is needed");
+      }
+    }
+  }
+
+  private final Settings settings;
+  private EmbeddedZooKeeper embedded;
+  private CuratorGridStore store;
+  private Vertx vertx;
+  private HttpServer server;
+  private String zookeeper;
+
+  public Manager(Settings settings) {
+    this.settings = settings;
+  }
+
+  public synchronized Manager start() throws Exception {
+    try {
+      zookeeper = settings.zookeeper();
+      if (zookeeper == null) {
+        embedded =
+            EmbeddedZooKeeper.start(
+                settings.stateDir().resolve("zookeeper"), settings.embeddedZkPort());
+        zookeeper = embedded.connectString();
+        LOG.info("embedded ZooKeeper listening at {}", zookeeper);
+      }
+      store =
+          CuratorGridStore.connect(
+              zookeeper,
+              new ZkLayout(settings.grid()),
+              settings.sessionTimeout(),
+              Duration.ofSeconds(30));
+      JobService jobs =
+          new JobService(
+              store,
+              new AgentClient(settings.agentSecret()),
+              Clock.systemUTC(),
+              new SecureRandom(),
+              settings.grid(),
+              zookeeper);
+      BearerAuth auth =
+          new BearerAuth(
+              hash ->
+                  settings.adminTokenHashes().contains(hash)
+                      ? Optional.of("admin")
+                      : Optional.empty());
+      vertx = Vertx.vertx();
+      server =
+          HttpServers.listen(
+              vertx,
+              new RestApi(jobs, store, auth).router(vertx),
+              settings.httpHost(),
+              settings.httpPort());
+      LOG.info("REST API listening at {}", url());
+      return this;
+    } catch (Exception e) {
+      close();
+      throw e;
+    }
+  }
+
+  public String url() {
+    String host =
+        settings.httpHost().contains(":") ? "[" + settings.httpHost() + "]" : settings.httpHost();
+    return "http://" + host + ":" + server.actualPort();
+  }
+
+  public String zookeeper() {
+    return zookeeper;
+  }
+
+  public CuratorGridStore store() {
+    return store;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+    if (vertx != null) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.debug("closing vert.x: {}", e.toString());
+      }
+      vertx = null;
+    }
+    if (store != null) {
+      store.close();
+      store = null;
+    }
+    if (embedded != null) {
+      embedded.close();
+      embedded = null;
+    }
+  }
+}

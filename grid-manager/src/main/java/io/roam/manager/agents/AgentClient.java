@@ -1,0 +1,94 @@
+package io.roam.manager.agents;
+
+import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.ApiPaths;
+import io.roam.common.api.Problem;
+import io.roam.common.id.JobId;
+import io.roam.common.json.Json;
+import io.roam.common.json.JsonException;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.NodeRecord;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Calls agents' APIs with the grid's agent secret. Blocking; call it off the event loop. */
+public final class AgentClient {
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String secret;
+
+  public AgentClient(String secret) {
+    this.secret = secret;
+  }
+
+  /** A chunk of a job's output file on its node. */
+  public record LogChunk(byte[] bytes, long nextOffset) {}
+
+  public JobRecord launch(NodeRecord node, AgentLaunchRequest request) {
+    HttpResponse<byte[]> response =
+        send(
+            node,
+            request(node, ApiPaths.AGENT_JOBS)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.encode(request))));
+    return Json.decode(response.body(), JobRecord.class);
+  }
+
+  public void kill(NodeRecord node, JobId job) {
+    send(
+        node,
+        request(node, ApiPaths.agentJobKill(job.value()))
+            .POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  public LogChunk logs(NodeRecord node, JobId job, String stream, long offset) {
+    HttpResponse<byte[]> response =
+        send(
+            node,
+            request(
+                    node,
+                    ApiPaths.agentJobLogs(job.value()) + "?stream=" + stream + "&offset=" + offset)
+                .GET());
+    long next =
+        response
+            .headers()
+            .firstValueAsLong(ApiPaths.NEXT_OFFSET_HEADER)
+            .orElse(offset + response.body().length);
+    return new LogChunk(response.body(), next);
+  }
+
+  private HttpRequest.Builder request(NodeRecord node, String path) {
+    return HttpRequest.newBuilder(URI.create(node.agentUrl() + path))
+        .timeout(TIMEOUT)
+        .header("Authorization", "Bearer " + secret);
+  }
+
+  private HttpResponse<byte[]> send(NodeRecord node, HttpRequest.Builder builder) {
+    HttpResponse<byte[]> response;
+    try {
+      response = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new AgentUnreachableException(
+          "node " + node.id() + " did not answer at " + node.agentUrl() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AgentUnreachableException("interrupted while calling node " + node.id(), e);
+    }
+    if (response.statusCode() >= 300) {
+      String detail;
+      try {
+        detail = Json.decode(response.body(), Problem.class).detail();
+      } catch (JsonException e) {
+        detail = "HTTP " + response.statusCode();
+      }
+      throw new AgentRefusedException(response.statusCode(), detail);
+    }
+    return response;
+  }
+}

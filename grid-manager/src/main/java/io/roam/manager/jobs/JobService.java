@@ -1,0 +1,187 @@
+package io.roam.manager.jobs;
+
+import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.GridStatus;
+import io.roam.common.api.NodeSummary;
+import io.roam.common.api.Page;
+import io.roam.common.api.RunJobRequest;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.JobState;
+import io.roam.common.model.NodeRecord;
+import io.roam.manager.agents.AgentClient;
+import io.roam.manager.agents.AgentRefusedException;
+import io.roam.manager.agents.AgentUnreachableException;
+import io.roam.store.GridStore;
+import io.roam.web.HttpProblem;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * What the API does with jobs and nodes. Every job is registered in the store before any agent
+ * hears of it, and every failure to start it is recorded on that record: no job is ever lost.
+ */
+public final class JobService {
+  public static final int MAX_PAGE = 10_000;
+
+  private final GridStore store;
+  private final AgentClient agents;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final String grid;
+  private final String zookeeper;
+
+  public JobService(
+      GridStore store,
+      AgentClient agents,
+      Clock clock,
+      RandomGenerator random,
+      String grid,
+      String zookeeper) {
+    this.store = store;
+    this.agents = agents;
+    this.clock = clock;
+    this.random = random;
+    this.grid = grid;
+    this.zookeeper = zookeeper;
+  }
+
+  public JobRecord run(RunJobRequest request) {
+    List<NodeRecord> nodes = store.nodes();
+    NodeRecord target;
+    if (request.node() != null) {
+      target =
+          nodes.stream()
+              .filter(n -> n.id().equals(request.node()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new HttpProblem(
+                          404,
+                          "unknown node '"
+                              + request.node()
+                              + "': no such node is up (see gridctl node list)"));
+    } else {
+      target =
+          InitialPlacement.choose(nodes, store.jobs(), random)
+              .orElseThrow(() -> new HttpProblem(503, "no node is up in the grid"));
+    }
+    JobId id = store.nextJobId();
+    JobRecord job =
+        JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant());
+    store.createJob(job);
+    try {
+      return agents.launch(target, new AgentLaunchRequest(id, request.command()));
+    } catch (AgentRefusedException e) {
+      failIfPending(id, e.getMessage());
+      int status = e.status() == 422 ? 422 : 502;
+      throw new HttpProblem(
+          status, "job " + id + " could not start on " + target.id() + ": " + e.getMessage());
+    } catch (AgentUnreachableException e) {
+      failIfPending(id, e.getMessage());
+      throw new HttpProblem(502, "job " + id + " could not start: " + e.getMessage());
+    }
+  }
+
+  private void failIfPending(JobId id, String why) {
+    store.updateJob(
+        id,
+        j -> j.state() == JobState.PENDING ? j.ended(JobState.FAILED, why, clock.instant()) : j);
+  }
+
+  public JobRecord job(JobId id) {
+    return store
+        .job(id)
+        .orElseThrow(() -> new HttpProblem(404, "unknown job '" + id + "' (see gridctl ps)"))
+        .value();
+  }
+
+  public Page<JobRecord> jobs(
+      Optional<JobState> state, Optional<NodeId> node, int offset, int limit) {
+    List<JobRecord> matching =
+        store.jobs().stream()
+            .filter(j -> state.isEmpty() || j.state() == state.get())
+            .filter(j -> node.isEmpty() || j.node().equals(node.get()))
+            .toList();
+    int from = Math.min(offset, matching.size());
+    int to = Math.min(matching.size(), from + limit);
+    return new Page<>(matching.subList(from, to), matching.size(), offset, limit);
+  }
+
+  public JobRecord kill(JobId id) {
+    JobRecord job = job(id);
+    if (job.state().terminal()) {
+      throw new HttpProblem(409, "job " + id + " has already ended (" + job.state() + ")");
+    }
+    NodeRecord node = liveNode(job);
+    try {
+      agents.kill(node, id);
+    } catch (AgentRefusedException e) {
+      throw new HttpProblem(e.status() == 404 ? 409 : 502, e.getMessage());
+    } catch (AgentUnreachableException e) {
+      throw new HttpProblem(502, e.getMessage());
+    }
+    return job(id);
+  }
+
+  /** The job's state as stored (read first) and a chunk of its output. */
+  public record Logs(JobState state, AgentClient.LogChunk chunk) {}
+
+  public Logs logs(JobId id, String stream, long offset) {
+    JobRecord job = job(id);
+    if (!stream.equals("stdout") && !stream.equals("stderr")) {
+      throw new HttpProblem(400, "stream must be stdout or stderr, not '" + stream + "'");
+    }
+    NodeRecord node = liveNode(job);
+    try {
+      return new Logs(job.state(), agents.logs(node, id, stream, offset));
+    } catch (AgentRefusedException e) {
+      throw new HttpProblem(e.status() == 404 ? 404 : 502, e.getMessage());
+    } catch (AgentUnreachableException e) {
+      throw new HttpProblem(502, e.getMessage());
+    }
+  }
+
+  private NodeRecord liveNode(JobRecord job) {
+    return store
+        .node(job.node())
+        .orElseThrow(
+            () ->
+                new HttpProblem(503, "node " + job.node() + " of job " + job.id() + " is not up"));
+  }
+
+  public List<NodeSummary> nodes() {
+    Map<NodeId, Integer> running = new HashMap<>();
+    for (JobRecord job : store.jobs()) {
+      if (job.state() == JobState.RUNNING) {
+        running.merge(job.node(), 1, Integer::sum);
+      }
+    }
+    return store.nodes().stream()
+        .map(n -> NodeSummary.of(n, running.getOrDefault(n.id(), 0)))
+        .toList();
+  }
+
+  public NodeSummary node(NodeId id) {
+    return nodes().stream()
+        .filter(n -> n.id().equals(id))
+        .findFirst()
+        .orElseThrow(
+            () -> new HttpProblem(404, "unknown node '" + id + "' (see gridctl node list)"));
+  }
+
+  public GridStatus status() {
+    Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
+    for (JobState s : JobState.values()) {
+      counts.put(s, 0);
+    }
+    store.jobs().forEach(j -> counts.merge(j.state(), 1, Integer::sum));
+    return new GridStatus(grid, zookeeper, store.clusters().size(), store.nodes().size(), counts);
+  }
+}

@@ -1,0 +1,250 @@
+package io.roam.manager.local;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.ClusterState;
+import io.roam.common.model.NodeRecord;
+import io.roam.store.GridStore;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The nodes of a local grid: one agent process per node, each (as root) in its own mount namespace
+ * where its private state directory appears at the same path as on every other node, so that a
+ * migration really copies a job's files, as between VMs. Node k of cluster c listens on 127.0.c.k.
+ */
+public final class LocalGrid implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalGrid.class);
+  public static final int MAX_CLUSTERS = 16;
+  public static final int MAX_NODES_PER_CLUSTER = 16;
+
+  /** Mounts the node's directory at the shared node path, then becomes the agent. */
+  static final String SANDBOX =
+      "mkdir -p \"$1\" && mount --bind \"$2\" \"$1\" && shift 2 && exec \"$@\"";
+
+  /**
+   * @param nodeRoot where each sandboxed node sees its own state directory
+   * @param sandbox whether to give nodes mount namespaces (needs root)
+   */
+  public record Settings(
+      Path stateDir,
+      int clusters,
+      int nodesPerCluster,
+      Path agentJar,
+      String java,
+      String grid,
+      Path agentSecretFile,
+      boolean sandbox,
+      Path nodeRoot) {
+    public Settings {
+      List<String> errors = new ArrayList<>();
+      if (clusters < 1 || clusters > MAX_CLUSTERS) {
+        errors.add("--clusters must be between 1 and " + MAX_CLUSTERS + ", not " + clusters);
+      }
+      if (nodesPerCluster < 1 || nodesPerCluster > MAX_NODES_PER_CLUSTER) {
+        errors.add(
+            "--nodes-per-cluster must be between 1 and "
+                + MAX_NODES_PER_CLUSTER
+                + ", not "
+                + nodesPerCluster);
+      }
+      if (agentJar == null || !Files.isRegularFile(agentJar)) {
+        errors.add("the guest agent jar " + agentJar + " does not exist: build it (mvn package)");
+      }
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException(String.join("; ", errors));
+      }
+    }
+  }
+
+  private record Node(NodeId id, Process process, OutputStream lifeline, Path log) {}
+
+  private final Settings settings;
+  private final Consumer<String> progress;
+  private final List<Node> nodes = new ArrayList<>();
+
+  public LocalGrid(Settings settings, Consumer<String> progress) {
+    this.settings = settings;
+    this.progress = progress;
+  }
+
+  public static NodeId nodeId(int cluster, int node) {
+    return NodeId.of("c" + cluster + "-n" + node);
+  }
+
+  /** Creates the clusters, starts every node and waits until all are registered. */
+  public synchronized void start(GridStore store, String zookeeper, Duration timeout)
+      throws IOException {
+    for (int c = 1; c <= settings.clusters(); c++) {
+      store.ensureCluster(
+          new ClusterRecord(
+              ClusterId.of("c" + c), "local", ClusterState.ATTACHED, Clock.systemUTC().instant()));
+    }
+    for (int c = 1; c <= settings.clusters(); c++) {
+      for (int n = 1; n <= settings.nodesPerCluster(); n++) {
+        nodes.add(startNode(c, n, zookeeper));
+      }
+    }
+    Set<NodeId> expected = nodes.stream().map(Node::id).collect(Collectors.toSet());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int reported = 0;
+    while (true) {
+      Set<NodeId> up =
+          store.nodes().stream()
+              .map(NodeRecord::id)
+              .filter(expected::contains)
+              .collect(Collectors.toSet());
+      if (up.size() > reported) {
+        reported = up.size();
+        progress.accept("nodes up: " + reported + "/" + expected.size());
+      }
+      if (up.size() == expected.size()) {
+        return;
+      }
+      for (Node node : nodes) {
+        if (!node.process.isAlive()) {
+          throw new IllegalStateException(
+              "node " + node.id + " stopped while starting: " + lastLine(node.log));
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "nodes not up after "
+                + timeout.toSeconds()
+                + " s: "
+                + expected.stream().filter(n -> !up.contains(n)).sorted().toList());
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting nodes", e);
+      }
+    }
+  }
+
+  private Node startNode(int cluster, int index, String zookeeper) throws IOException {
+    NodeId id = nodeId(cluster, index);
+    Path nodeDir = settings.stateDir().resolve("nodes").resolve(id.value());
+    Files.createDirectories(nodeDir);
+    Path log = settings.stateDir().resolve("nodes").resolve(id.value() + ".log");
+    String address = "127.0." + cluster + "." + index;
+    Path agentState = settings.sandbox() ? settings.nodeRoot() : nodeDir;
+    List<String> argv = new ArrayList<>();
+    if (settings.sandbox()) {
+      argv.addAll(
+          List.of(
+              "unshare",
+              "--mount",
+              "--propagation",
+              "private",
+              "sh",
+              "-c",
+              SANDBOX,
+              "roam-node",
+              settings.nodeRoot().toString(),
+              nodeDir.toString()));
+    }
+    argv.addAll(
+        List.of(
+            settings.java(),
+            "-Xmx192m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:-UsePerfData",
+            "-jar",
+            settings.agentJar().toString(),
+            "--node-id",
+            id.value(),
+            "--cluster",
+            "c" + cluster,
+            "--zk",
+            zookeeper,
+            "--grid",
+            settings.grid(),
+            "--bind",
+            address,
+            "--state-dir",
+            agentState.toString(),
+            "--secret-file",
+            settings.agentSecretFile().toString(),
+            "--exit-on-stdin-eof"));
+    if (settings.sandbox()) {
+      argv.add("--sandboxed");
+    }
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+    Process process = pb.start();
+    LOG.info("node {} starting at {} (pid {}), log {}", id, address, process.pid(), log);
+    return new Node(id, process, process.getOutputStream(), log);
+  }
+
+  private static String lastLine(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        if (lines.get(i).contains("error")) {
+          return lines.get(i).trim();
+        }
+      }
+      return lines.isEmpty()
+          ? "(its log " + log + " is empty)"
+          : lines.get(lines.size() - 1).trim();
+    } catch (IOException e) {
+      return "see " + log;
+    }
+  }
+
+  /**
+   * Stops every node and whatever its jobs left: the agent is asked first (end of its input, then
+   * SIGTERM), and anything still alive after a grace period is killed.
+   */
+  @Override
+  public synchronized void close() {
+    List<ProcessHandle> leftovers = new ArrayList<>();
+    for (Node node : nodes) {
+      leftovers.addAll(node.process.descendants().toList());
+      try {
+        node.lifeline.close();
+      } catch (IOException e) {
+        // the agent is gone already
+      }
+      node.process.destroy();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    for (Node node : nodes) {
+      try {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!node.process.waitFor(left, TimeUnit.NANOSECONDS)) {
+          LOG.warn("node {} did not stop in time; killing it", node.id);
+          node.process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        node.process.destroyForcibly();
+      }
+      leftovers.addAll(node.process.descendants().toList());
+    }
+    for (ProcessHandle p : leftovers) {
+      if (p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+    nodes.clear();
+  }
+}
