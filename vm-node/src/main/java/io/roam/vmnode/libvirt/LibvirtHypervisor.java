@@ -26,6 +26,7 @@ import org.libvirt.DomainInfo;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
 import org.libvirt.NodeInfo;
+import org.libvirt.jna.Libvirt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Document;
@@ -60,8 +61,17 @@ public final class LibvirtHypervisor implements Hypervisor {
     return new LibvirtHypervisor(uri, open(uri));
   }
 
+  /**
+   * libvirt prints every error to stderr unless a handler is set; errors reach callers as
+   * exceptions anyway, so they are only logged at debug level here. Kept in a field: JNA callbacks
+   * must stay reachable.
+   */
+  private static final Libvirt.VirErrorCallback QUIET_ERRORS =
+      (userData, error) -> LOG.debug("libvirt: {}", error.message);
+
   private static Connect open(String uri) {
     try {
+      Connect.setErrorCallback(QUIET_ERRORS);
       return new Connect(uri, false);
     } catch (LibvirtException e) {
       throw new HypervisorException(connectHint(uri, e), e);
