@@ -30,12 +30,14 @@ public record VmNodeConfig(
     Duration reconcileInterval,
     Duration shutdownTimeout,
     Duration probeTimeout,
-    Duration zkSessionTimeout) {
+    Duration zkSessionTimeout,
+    Duration zkConnectTimeout) {
 
   public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
   public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(15);
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(120);
   public static final Duration DEFAULT_ZK_SESSION_TIMEOUT = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_ZK_CONNECT_TIMEOUT = Duration.ofSeconds(20);
 
   /** The address of the host's loopback as QEMU's user-mode network shows it to guests. */
   public static final String SLIRP_HOST = "10.0.2.2";
@@ -55,6 +57,7 @@ public record VmNodeConfig(
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     Duration probeTimeout = DomainTypeProbe.DEFAULT_TIMEOUT;
     Duration zkSessionTimeout = DEFAULT_ZK_SESSION_TIMEOUT;
+    Duration zkConnectTimeout = DEFAULT_ZK_CONNECT_TIMEOUT;
 
     public Builder zkConnect(String v) {
       zkConnect = v;
@@ -121,6 +124,11 @@ public record VmNodeConfig(
       return this;
     }
 
+    public Builder zkConnectTimeout(Duration v) {
+      zkConnectTimeout = v;
+      return this;
+    }
+
     /** Every problem with this configuration; empty when it is valid. */
     public List<String> validate() {
       List<String> errors = new ArrayList<>();
@@ -182,6 +190,7 @@ public record VmNodeConfig(
       positive(errors, "--shutdown-timeout", shutdownTimeout);
       positive(errors, "--probe-timeout", probeTimeout);
       positive(errors, "--zk-session-timeout", zkSessionTimeout);
+      positive(errors, "--zk-connect-timeout", zkConnectTimeout);
       return errors;
     }
 
@@ -212,7 +221,8 @@ public record VmNodeConfig(
           reconcileInterval,
           shutdownTimeout,
           probeTimeout,
-          zkSessionTimeout);
+          zkSessionTimeout,
+          zkConnectTimeout);
     }
   }
 

@@ -101,6 +101,12 @@ public final class VmNodeMain implements Callable<Integer> {
       description = "time limit of the KVM probe (default: ${DEFAULT-VALUE})")
   Duration probeTimeout;
 
+  @Option(
+      names = "--zk-connect-timeout",
+      defaultValue = "PT20S",
+      description = "how long to wait for ZooKeeper at start-up (default: ${DEFAULT-VALUE})")
+  Duration zkConnectTimeout;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   public static void main(String[] args) {
@@ -127,7 +133,8 @@ public final class VmNodeMain implements Callable<Integer> {
             .credentialsFile(credentialsFile)
             .reconcileInterval(reconcileInterval)
             .shutdownTimeout(shutdownTimeout)
-            .probeTimeout(probeTimeout);
+            .probeTimeout(probeTimeout)
+            .zkConnectTimeout(zkConnectTimeout);
     List<String> errors = b.validate();
     if (!errors.isEmpty()) {
       err.println("vm-node: invalid options:");
@@ -190,7 +197,7 @@ public final class VmNodeMain implements Callable<Integer> {
                 cfg.zkConnect(),
                 new ZkLayout(cfg.grid()),
                 cfg.zkSessionTimeout(),
-                Duration.ofSeconds(20));
+                cfg.zkConnectTimeout());
         DomainSpecs specs =
             new DomainSpecs(
                 cfg.imagesDir(),
