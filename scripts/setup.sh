@@ -14,6 +14,9 @@ CACHE="${ROAM_CACHE:-/var/cache/roam}"
 TREE="$CACHE/criu-trixie"
 WRAPPER="$CACHE/bin/criu"
 PACKAGES=(openjdk-17-jdk-headless maven debootstrap util-linux iproute2 procps psmisc stress-ng python3 curl)
+# vm-node: libvirt client library (libvirt-java loads it through JNA), qemu-img for disk overlays,
+# genisoimage (and its isoinfo) for seed disks, QEMU for the KVM probe and TCG guests.
+PACKAGES+=(libvirt0 qemu-utils genisoimage qemu-system-x86)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

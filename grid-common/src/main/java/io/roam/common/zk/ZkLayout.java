@@ -1,6 +1,7 @@
 package io.roam.common.zk;
 
 import io.roam.common.id.ClusterId;
+import io.roam.common.id.HostId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 
@@ -14,6 +15,8 @@ import io.roam.common.id.NodeId;
  * /roam/{grid}/jobs/{job}             JobRecord (persistent; version = CAS guard)
  * /roam/{grid}/sequences/job-NNNN     ephemeral-sequential, to hand out job numbers
  * /roam/{grid}/managers/leader        leader election of grid managers
+ * /roam/{grid}/hosts/{host}           HostRecord (ephemeral: the host's vm-node session)
+ * /roam/{grid}/desired/{host}         HostDesiredState (persistent: written by the manager)
  * </pre>
  */
 public final class ZkLayout {
@@ -72,5 +75,22 @@ public final class ZkLayout {
 
   public String managerLeader() {
     return root + "/managers/leader";
+  }
+
+  public String hosts() {
+    return root + "/hosts";
+  }
+
+  public String host(HostId id) {
+    return hosts() + "/" + id.value();
+  }
+
+  /** Parent of the desired-state znodes, one per host. */
+  public String desiredStates() {
+    return root + "/desired";
+  }
+
+  public String desiredState(HostId id) {
+    return desiredStates() + "/" + id.value();
   }
 }

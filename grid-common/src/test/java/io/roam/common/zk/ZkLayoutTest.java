@@ -3,6 +3,7 @@ package io.roam.common.zk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.roam.common.id.HostId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,8 @@ class ZkLayoutTest {
   void pathsLiveUnderTheGridRoot() {
     assertThat(layout.job(JobId.of("j3"))).isEqualTo("/roam/test/jobs/j3");
     assertThat(layout.node(NodeId.of("c1-n2"))).isEqualTo("/roam/test/nodes/c1-n2");
+    assertThat(layout.host(HostId.of("h1"))).isEqualTo("/roam/test/hosts/h1");
+    assertThat(layout.desiredState(HostId.of("h1"))).isEqualTo("/roam/test/desired/h1");
   }
 
   @Test

@@ -1,0 +1,46 @@
+package io.roam.vmnode.spec;
+
+import io.roam.common.model.PortForward;
+import io.roam.vmnode.hypervisor.DomainType;
+import io.roam.vmnode.hypervisor.RoamMark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything needed to define one Roam VM: rendered to libvirt XML by {@code
+ * io.roam.vmnode.libvirt.DomainXml}, its files made by {@code io.roam.vmnode.image.Provisioner}.
+ *
+ * @param directory the domain's own state directory (overlay, seed, console log); removed with it
+ * @param ports guest TCP ports forwarded to 127.0.0.1 on the host (user-mode networking)
+ */
+public record DomainSpec(
+    String name,
+    DomainType type,
+    int vcpus,
+    long memoryMib,
+    Path directory,
+    DiskSpec disk,
+    SeedSpec seed,
+    List<PortForward> ports,
+    RoamMark mark) {
+  public DomainSpec {
+    DomainNames.requireManaged(name);
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(disk, "disk");
+    Objects.requireNonNull(seed, "seed");
+    Objects.requireNonNull(mark, "mark");
+    ports = List.copyOf(ports);
+    if (vcpus < 1) {
+      throw new IllegalArgumentException("vcpus must be positive");
+    }
+    if (memoryMib < 1) {
+      throw new IllegalArgumentException("memory must be positive");
+    }
+  }
+
+  public Path consoleLog() {
+    return directory.resolve("console.log");
+  }
+}

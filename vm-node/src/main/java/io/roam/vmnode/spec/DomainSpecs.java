@@ -1,0 +1,93 @@
+package io.roam.vmnode.spec;
+
+import io.roam.common.model.DesiredDomain;
+import io.roam.common.model.PortForward;
+import io.roam.vmnode.hypervisor.DomainType;
+import io.roam.vmnode.hypervisor.RoamMark;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns what the manager wants ({@link DesiredDomain}) into a full {@link DomainSpec} for this
+ * host: paths under the state directory, the host's domain type, and the identity the guest gets.
+ * Pure: no file is read or written here.
+ */
+public final class DomainSpecs {
+  private final Path imagesDir;
+  private final Path domainsDir;
+  private final DomainType type;
+  private final String grid;
+  private final String guestZkConnect;
+  private final Optional<String> credentials;
+
+  public DomainSpecs(
+      Path imagesDir,
+      Path stateDir,
+      DomainType type,
+      String grid,
+      String guestZkConnect,
+      Optional<String> credentials) {
+    this.imagesDir = Objects.requireNonNull(imagesDir);
+    this.domainsDir = stateDir.resolve("domains");
+    this.type = Objects.requireNonNull(type);
+    this.grid = Objects.requireNonNull(grid);
+    this.guestZkConnect = Objects.requireNonNull(guestZkConnect);
+    this.credentials = Objects.requireNonNull(credentials);
+  }
+
+  public Path domainsDir() {
+    return domainsDir;
+  }
+
+  /** The state directory of a domain, by name. */
+  public Path directoryOf(String name) {
+    DomainNames.requireManaged(name);
+    return domainsDir.resolve(name);
+  }
+
+  public DomainSpec forDesired(DesiredDomain desired) {
+    String name = DomainNames.of(desired.node());
+    Path dir = directoryOf(name);
+    NodeIdentity identity =
+        new NodeIdentity(desired.node(), desired.cluster(), grid, guestZkConnect, credentials);
+    return new DomainSpec(
+        name,
+        type,
+        desired.vcpus(),
+        desired.memoryMib(),
+        dir,
+        new DiskSpec(
+            dir.resolve("disk.qcow2"), imagesDir.resolve(desired.image()), desired.imageSha256()),
+        new SeedSpec(dir.resolve("seed.iso"), identity),
+        desired.ports(),
+        new RoamMark(desired.node(), desired.cluster(), fingerprint(desired)));
+  }
+
+  /**
+   * A short digest of everything that shapes the VM; a domain whose mark carries another one was
+   * defined from an older spec.
+   */
+  public String fingerprint(DesiredDomain d) {
+    StringBuilder s = new StringBuilder();
+    s.append(d.node()).append('|').append(d.cluster()).append('|').append(type.xmlName());
+    s.append('|').append(d.vcpus()).append('|').append(d.memoryMib());
+    s.append('|').append(d.image()).append('|').append(d.imageSha256());
+    s.append('|').append(grid).append('|').append(guestZkConnect);
+    for (PortForward p : d.ports()) {
+      s.append('|').append(p.hostPort()).append(':').append(p.guestPort());
+    }
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(s.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

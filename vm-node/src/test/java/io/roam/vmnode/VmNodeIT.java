@@ -1,0 +1,260 @@
+package io.roam.vmnode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.HostId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.DesiredDomain;
+import io.roam.common.model.HostDesiredState;
+import io.roam.common.model.HostRecord;
+import io.roam.common.model.PortForward;
+import io.roam.common.zk.ZkLayout;
+import io.roam.store.CuratorGridStore;
+import io.roam.store.CuratorHostStore;
+import io.roam.vmnode.probe.DomainTypeChoice;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainInfo.DomainState;
+
+/**
+ * The whole daemon, wired as {@code vm-node} wires it, against a real in-process ZooKeeper and
+ * libvirt's test driver, with real base images, overlays and seeds.
+ */
+class VmNodeIT {
+  private static final HostId HOST = HostId.of("h1");
+  private static final ZkLayout LAYOUT = new ZkLayout("it");
+  private static final Duration WAIT = Fixtures.scaled(Duration.ofSeconds(20));
+
+  @TempDir Path tmp;
+  private TestingServer zk;
+  private CuratorGridStore manager;
+  private CuratorHostStore hosts;
+  private Connect libvirt; // keeps the test driver's state alive across daemon restarts
+  private String sha;
+  private final List<VmNodeMain.Running> daemons = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    zk = new TestingServer();
+    manager =
+        CuratorGridStore.connect(
+            zk.getConnectString(), LAYOUT, Duration.ofSeconds(10), Duration.ofSeconds(10));
+    hosts = new CuratorHostStore(manager.client(), LAYOUT);
+    libvirt = new Connect("test:///default", false);
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    Process p =
+        new ProcessBuilder(
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                images.resolve("base.qcow2").toString(),
+                "64M")
+            .inheritIO()
+            .start();
+    assertThat(p.waitFor()).isZero();
+    sha = new io.roam.vmnode.image.ImageVerifier().sha256(images.resolve("base.qcow2"));
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    daemons.forEach(VmNodeMain.Running::close);
+    for (String name : libvirt.listDefinedDomains()) {
+      if (name.startsWith("roam-")) {
+        libvirt.domainLookupByName(name).undefine();
+      }
+    }
+    for (int id : libvirt.listDomains()) {
+      Domain d = libvirt.domainLookupByID(id);
+      if (d.getName().startsWith("roam-")) {
+        d.destroy();
+        d.undefine();
+      }
+    }
+    libvirt.close();
+    manager.close();
+    zk.close();
+  }
+
+  private VmNodeMain.Running startDaemon() throws Exception {
+    Path creds = tmp.resolve("credentials");
+    Files.writeString(creds, "digest:roam:s3cret\n");
+    VmNodeConfig cfg =
+        VmNodeConfig.builder()
+            .zkConnect(zk.getConnectString())
+            .grid("it")
+            .hostId(HOST.value())
+            .libvirtUri("test:///default")
+            .domainType(DomainTypeChoice.AUTO)
+            .imagesDir(tmp.resolve("images"))
+            .stateDir(tmp.resolve("state"))
+            .credentialsFile(creds)
+            .reconcileInterval(Duration.ofMillis(500))
+            .shutdownTimeout(Duration.ofSeconds(30))
+            .build();
+    VmNodeMain.Running r = VmNodeMain.Running.start(cfg);
+    daemons.add(r);
+    return r;
+  }
+
+  private DesiredDomain want(String node, int hostPort, String sha256) {
+    return new DesiredDomain(
+        NodeId.of(node),
+        ClusterId.of("c1"),
+        1,
+        256,
+        "base.qcow2",
+        sha256,
+        List.of(new PortForward(hostPort, 7000)));
+  }
+
+  private List<String> roamDomains() throws Exception {
+    List<String> names = new ArrayList<>(Arrays.asList(libvirt.listDefinedDomains()));
+    for (int id : libvirt.listDomains()) {
+      names.add(libvirt.domainLookupByID(id).getName());
+    }
+    return names.stream().filter(n -> n.startsWith("roam-")).sorted().toList();
+  }
+
+  private DomainState state(String name) throws Exception {
+    return libvirt.domainLookupByName(name).getInfo().state;
+  }
+
+  private Path domainDir(String name) {
+    return tmp.resolve("state/domains").resolve(name);
+  }
+
+  @Test
+  void desiredDomainsAppearAndGoAndTheHostRecordLivesWithTheDaemon() throws Exception {
+    VmNodeMain.Running daemon = startDaemon();
+
+    HostRecord host = hosts.host(HOST).orElseThrow();
+    assertThat(host.domainType()).isEqualTo("qemu");
+    assertThat(host.domainTypeReason()).contains("offers no kvm");
+    assertThat(host.libvirtVersion()).matches("\\d+\\.\\d+\\.\\d+");
+    assertThat(host.cpus()).isPositive();
+
+    hosts.putDesiredState(
+        HOST, new HostDesiredState(List.of(want("n1", 17101, sha), want("n2", 17102, sha))));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(roamDomains()).containsExactly("roam-n1", "roam-n2");
+              assertThat(state("roam-n1")).isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
+              assertThat(state("roam-n2")).isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
+            });
+    String xml = libvirt.domainLookupByName("roam-n1").getXMLDesc(0);
+    assertThat(xml).contains(domainDir("roam-n1").resolve("disk.qcow2").toString());
+    assertThat(domainDir("roam-n1").resolve("disk.qcow2")).exists();
+    assertThat(domainDir("roam-n1").resolve("seed.iso")).exists();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(hosts.host(HOST).orElseThrow().domains())
+                    .extracting(HostRecord.Domain::name, HostRecord.Domain::state)
+                    .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("roam-n1", "running"),
+                        org.assertj.core.groups.Tuple.tuple("roam-n2", "running")));
+    assertThat(hosts.host(HOST).orElseThrow().freeVcpus()).isLessThan(host.freeVcpus());
+
+    hosts.deleteDesiredState(HOST);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(roamDomains()).isEmpty());
+    assertThat(domainDir("roam-n1")).doesNotExist();
+    assertThat(state("test"))
+        .as("the driver's own domain")
+        .isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
+
+    daemon.close();
+    assertThat(hosts.host(HOST)).isEmpty();
+  }
+
+  @Test
+  void aRestartedDaemonAdoptsItsDomainsInsteadOfRedefiningThem() throws Exception {
+    VmNodeMain.Running first = startDaemon();
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n3", 17103, sha))));
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                roamDomains().contains("roam-n3")
+                    && state("roam-n3") == DomainState.VIR_DOMAIN_RUNNING);
+    String uuid = libvirt.domainLookupByName("roam-n3").getUUIDString();
+    int id = libvirt.domainLookupByName("roam-n3").getID();
+    first.close();
+    assertThat(hosts.host(HOST)).isEmpty();
+    assertThat(state("roam-n3"))
+        .as("stopping the daemon leaves VMs running")
+        .isEqualTo(DomainState.VIR_DOMAIN_RUNNING);
+
+    startDaemon();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(hosts.host(HOST).orElseThrow().domains())
+                    .extracting(HostRecord.Domain::name)
+                    .containsExactly("roam-n3"));
+    Domain d = libvirt.domainLookupByName("roam-n3");
+    assertThat(d.getUUIDString()).isEqualTo(uuid);
+    assertThat(d.getID()).as("not restarted").isEqualTo(id);
+  }
+
+  @Test
+  void aBaseImageWithTheWrongChecksumDefinesNothingAndTheOthersGoOn() throws Exception {
+    startDaemon();
+    String wrong = "f".repeat(64);
+    hosts.putDesiredState(
+        HOST, new HostDesiredState(List.of(want("n4", 17104, wrong), want("n5", 17105, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n5"));
+    // Through several reconciles (every 500 ms) the bad one stays away, and leaves no files.
+    await()
+        .during(Duration.ofMillis(1500))
+        .atMost(WAIT)
+        .until(() -> roamDomains().equals(List.of("roam-n5")));
+    assertThat(domainDir("roam-n4")).doesNotExist();
+
+    hosts.putDesiredState(
+        HOST, new HostDesiredState(List.of(want("n4", 17104, sha), want("n5", 17105, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().equals(List.of("roam-n4", "roam-n5")));
+  }
+
+  @Test
+  void theSeedCarriesTheNodeIdentity() throws Exception {
+    startDaemon();
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n6", 17106, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n6"));
+    Process p =
+        new ProcessBuilder(
+                "isoinfo",
+                "-R",
+                "-i",
+                domainDir("roam-n6").resolve("seed.iso").toString(),
+                "-x",
+                "/roam/node.properties")
+            .start();
+    String props = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isZero();
+    assertThat(props)
+        .contains("roam.node=n6")
+        .contains("roam.grid=it")
+        .contains("roam.zk=10.0.2.2\\:" + zk.getPort())
+        .contains("roam.credentials=digest\\:roam\\:s3cret");
+  }
+}

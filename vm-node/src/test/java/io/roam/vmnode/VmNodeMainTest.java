@@ -1,0 +1,99 @@
+package io.roam.vmnode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What an operator sees when vm-node cannot start. */
+class VmNodeMainTest {
+  @TempDir Path tmp;
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream savedErr;
+
+  @BeforeEach
+  void captureStderr() {
+    savedErr = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restoreStderr() {
+    System.setErr(savedErr);
+  }
+
+  private String stderr() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void badOptionsAreListedTogetherWithExitStatus2() {
+    int status =
+        VmNodeMain.execute(
+            "--zk",
+            "127.0.0.1:1",
+            "--host-id",
+            "Not Valid",
+            "--domain-type",
+            "xen",
+            "--images-dir",
+            tmp.resolve("nope").toString(),
+            "--state-dir",
+            tmp.toString());
+    assertThat(status).isEqualTo(2);
+    assertThat(stderr())
+        .contains("invalid options")
+        .contains("--host-id")
+        .contains("--domain-type must be one of auto, kvm, qemu")
+        .contains("is not a directory");
+  }
+
+  @Test
+  void anUnreachableLibvirtIsAClearErrorWithExitStatus1() throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    int status =
+        VmNodeMain.execute(
+            "--zk",
+            "127.0.0.1:1",
+            "--host-id",
+            "h1",
+            "--libvirt-uri",
+            "qemu:///system?socket=/nonexistent/sock",
+            "--images-dir",
+            images.toString(),
+            "--state-dir",
+            tmp.resolve("s").toString());
+    assertThat(status).isEqualTo(1);
+    assertThat(stderr())
+        .contains("vm-node: cannot connect to libvirt at qemu:///system?socket=/nonexistent/sock")
+        .contains("is libvirtd running");
+  }
+
+  @Test
+  void anUnreachableZooKeeperIsAClearError() throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    int status =
+        VmNodeMain.execute(
+            "--zk",
+            "127.0.0.1:1",
+            "--host-id",
+            "h1",
+            "--libvirt-uri",
+            "test:///default",
+            "--images-dir",
+            images.toString(),
+            "--state-dir",
+            tmp.resolve("s").toString(),
+            "--zk-connect-timeout",
+            "PT1S");
+    assertThat(status).isEqualTo(1);
+    assertThat(stderr()).contains("cannot reach ZooKeeper at 127.0.0.1:1");
+  }
+}
