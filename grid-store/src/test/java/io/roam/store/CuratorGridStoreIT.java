@@ -53,7 +53,7 @@ class CuratorGridStoreIT {
 
   private static NodeRecord node(String id) {
     return new NodeRecord(
-        NodeId.of(id), ClusterId.of("c1"), "127.0.1.1", 7000, 2, 1L << 30, 1.0, false, "t", T0);
+        NodeId.of(id), ClusterId.of("c1"), "127.0.1.1", 7000, 2, 1L << 30, 1.0, false, "t", T0, 0);
   }
 
   private JobRecord newJob() {
@@ -118,7 +118,8 @@ class CuratorGridStoreIT {
                                 j.createdAt(),
                                 j.startedAt(),
                                 null,
-                                j.migrations() + 1))));
+                                j.migrations() + 1,
+                                null))));
       }
       for (Future<JobRecord> f : all) {
         f.get();

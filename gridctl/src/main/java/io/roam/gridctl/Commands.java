@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.GridStatus;
 import io.roam.common.api.LocalGridInfo;
+import io.roam.common.api.MigrateRequest;
+import io.roam.common.api.MigrationAccepted;
 import io.roam.common.api.NodeSummary;
 import io.roam.common.api.Page;
 import io.roam.common.api.RunJobRequest;
@@ -13,6 +15,7 @@ import io.roam.common.json.Json;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
+import io.roam.common.model.MigrationOutcome;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
 import io.roam.gridctl.local.LocalGridControl;
@@ -366,7 +369,9 @@ final class Commands {
         json(page);
         return 0;
       }
-      Table table = new Table("JOB", "STATE", "NODE", "HOME", "MIGR", "EXIT", "STARTED", "COMMAND");
+      Table table =
+          new Table(
+              "JOB", "STATE", "NODE", "HOME", "MIGR", "EXIT", "STARTED", "MOVABLE", "COMMAND");
       for (JobRecord j : page.items()) {
         table.row(
             j.id(),
@@ -376,6 +381,7 @@ final class Commands {
             j.migrations(),
             j.exitCode(),
             j.startedAt() == null ? null : ago(j.startedAt()),
+            movable(j),
             abbreviate(String.join(" ", j.command())));
       }
       table.print(OUT);
@@ -384,6 +390,23 @@ final class Commands {
             "(%d of %d jobs shown; use --limit or filters)%n", page.items().size(), page.total());
       }
       return 0;
+    }
+
+    /** What the last attempt taught: "yes", "no: why", or "?" before any attempt. */
+    private static String movable(JobRecord j) {
+      MigrationOutcome last = j.lastMigration();
+      if (j.state().terminal()) {
+        return "-";
+      }
+      if (last == null) {
+        return "?";
+      }
+      if (last.succeeded()) {
+        return "yes";
+      }
+      return last.reason().startsWith("cannot checkpoint")
+          ? "no: " + abbreviate(last.reason().substring(19))
+          : "yes (last try: failed)";
     }
 
     private static String ago(Instant t) {
@@ -436,6 +459,89 @@ final class Commands {
           return 0;
         }
         Thread.sleep(200);
+      }
+    }
+  }
+
+  @Command(
+      name = "migrate",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Move a running job to another node (or back home) while it runs.",
+        "",
+        "Asynchronous: it returns once the job's node has taken the request; with --wait it",
+        "prints the outcome (freeze time, total time, bytes moved) or why the job stays."
+      },
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {
+        "0:moved (or, without --wait, accepted)",
+        "1:refused, or failed: the job runs on where it was"
+      })
+  static final class Migrate implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
+    String job;
+
+    @Parameters(index = "1", paramLabel = "TARGET", description = "A node id, or 'home'.")
+    String target;
+
+    @Option(names = "--wait", description = "Wait for the outcome and print it.")
+    boolean await;
+
+    @Option(
+        names = "--timeout",
+        defaultValue = "600",
+        description = "Seconds to wait with --wait (default: ${DEFAULT-VALUE}).")
+    long timeoutSeconds;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      JobId id = jobId(job);
+      ApiClient api = grid.client();
+      MigrationAccepted accepted =
+          api.post(
+              ApiPaths.jobMigrate(id.value()), new MigrateRequest(target), MigrationAccepted.class);
+      if (!await) {
+        if (json) {
+          json(accepted);
+        } else {
+          OUT.printf(
+              "Moving job %s from %s to %s (attempt %s).%n",
+              id, accepted.from(), accepted.to(), accepted.attempt());
+        }
+        return 0;
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+      while (true) {
+        MigrationOutcome last = job(api, id).lastMigration();
+        if (last != null && accepted.attempt().equals(last.attempt()) && last.endedAt() != null) {
+          if (json) {
+            json(last);
+          } else if (last.succeeded()) {
+            OUT.printf(
+                "Job %s moved %s -> %s: frozen %d ms, total %d ms, %s moved.%n",
+                id,
+                last.from(),
+                last.to(),
+                last.frozenMillis(),
+                last.totalMillis(),
+                Table.bytes(last.bytes()));
+          }
+          if (!last.succeeded()) {
+            ERR.println("gridctl: job " + id + " stays on " + last.from() + ": " + last.reason());
+            return 1;
+          }
+          return 0;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new GridCtlException(
+              "no outcome for the migration of job " + id + " after " + timeoutSeconds + " s");
+        }
+        Thread.sleep(100);
       }
     }
   }

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       Commands.Run.class,
       Commands.Ps.class,
       Commands.Logs.class,
+      Commands.Migrate.class,
       Commands.Kill.class,
       Commands.Wait.class,
       CommandLine.HelpCommand.class

@@ -3,6 +3,9 @@ package io.roam.agent;
 import io.roam.agent.api.AgentApi;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobLauncher;
+import io.roam.agent.migration.CheckpointPort;
+import io.roam.agent.migration.MigrationServer;
+import io.roam.agent.migration.Migrator;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
@@ -15,6 +18,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,19 +30,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+  private static final int MIGRATIONS_AT_ONCE = 4;
+  private static final Duration MIGRATION_IO_TIMEOUT = Duration.ofSeconds(60);
 
   private final AgentConfig config;
   private final JobLauncher launcher;
+  private final CheckpointPort checkpoint;
   private final Clock clock;
   private GridStore store;
   private Vertx vertx;
   private HttpServer server;
   private JobSupervisor jobs;
   private NodeRegistration registration;
+  private MigrationServer migrations;
+  private ExecutorService outgoing;
 
-  public Agent(AgentConfig config, JobLauncher launcher, Clock clock) {
+  public Agent(AgentConfig config, JobLauncher launcher, CheckpointPort checkpoint, Clock clock) {
     this.config = config;
     this.launcher = launcher;
+    this.checkpoint = checkpoint;
     this.clock = clock;
   }
 
@@ -52,11 +63,32 @@ public final class Agent implements AutoCloseable {
               config.sessionTimeout(),
               Duration.ofSeconds(30));
       jobs = new JobSupervisor(config.node(), config.stateDir(), launcher, store, clock);
+      migrations =
+          new MigrationServer(
+              jobs,
+              checkpoint,
+              store,
+              config.secret(),
+              config.maxMigrationBytes(),
+              MIGRATIONS_AT_ONCE,
+              MIGRATION_IO_TIMEOUT);
+      int migrationPort = migrations.start(config.bind(), config.migrationPort());
+      outgoing =
+          Executors.newFixedThreadPool(
+              MIGRATIONS_AT_ONCE,
+              r -> {
+                Thread t = new Thread(r, "migration-out");
+                t.setDaemon(true);
+                return t;
+              });
+      Migrator migrator =
+          new Migrator(jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT);
       vertx = Vertx.vertx();
       server =
           HttpServers.listen(
               vertx,
-              new AgentApi(config.node(), jobs, config.secret()).router(vertx),
+              new AgentApi(config.node(), jobs, store, migrator, outgoing, config.secret())
+                  .router(vertx),
               config.bind(),
               config.port());
       NodeRecord node =
@@ -70,7 +102,8 @@ public final class Agent implements AutoCloseable {
               config.speed(),
               config.sandboxed(),
               AgentMain.VERSION,
-              clock.instant());
+              clock.instant(),
+              migrationPort);
       registration = store.registerNode(node);
       LOG.info("node {} of cluster {} is up at {}", node.id(), node.cluster(), node.agentUrl());
       return node;
@@ -89,6 +122,14 @@ public final class Agent implements AutoCloseable {
     if (server != null) {
       server.close();
       server = null;
+    }
+    if (migrations != null) {
+      migrations.close();
+      migrations = null;
+    }
+    if (outgoing != null) {
+      outgoing.shutdownNow();
+      outgoing = null;
     }
     if (jobs != null) {
       jobs.close();

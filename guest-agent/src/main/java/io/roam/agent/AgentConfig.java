@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param advertise the address others reach it at (differs from bind behind port forwarding)
  * @param port API port; 0 picks a free one
  * @param secret the grid's agent secret, shared with the managers
+ * @param migrationPort port for incoming migrations; 0 picks a free one
+ * @param maxMigrationBytes largest job (files and process image) this node accepts
  */
 public record AgentConfig(
     NodeId node,
@@ -30,7 +32,9 @@ public record AgentConfig(
     long memoryBytes,
     double speed,
     boolean sandboxed,
-    Duration sessionTimeout) {
+    Duration sessionTimeout,
+    int migrationPort,
+    long maxMigrationBytes) {
 
   public AgentConfig {
     List<String> errors = new ArrayList<>();
@@ -39,6 +43,12 @@ public record AgentConfig(
     }
     if (port < 0 || port > 65535) {
       errors.add("--port must be between 0 and 65535, not " + port);
+    }
+    if (migrationPort < 0 || migrationPort > 65535) {
+      errors.add("--migration-port must be between 0 and 65535, not " + migrationPort);
+    }
+    if (maxMigrationBytes < 1) {
+      errors.add("--max-migration-mb must be positive");
     }
     if (cores < 1) {
       errors.add("--cores must be at least 1, not " + cores);

@@ -92,6 +92,19 @@ public final class AgentMain implements Callable<Integer> {
   long sessionTimeoutMs;
 
   @Option(
+      names = "--migration-port",
+      defaultValue = "0",
+      description = "Port for incoming migrations; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int migrationPort;
+
+  @Option(
+      names = "--max-migration-mb",
+      defaultValue = "8192",
+      description =
+          "Largest job (files and image, MiB) this node accepts (default: ${DEFAULT-VALUE}).")
+  long maxMigrationMb;
+
+  @Option(
       names = "--exit-on-stdin-eof",
       description = "Stop when standard input closes (the local grid's supervisor holds it).")
   boolean exitOnStdinEof;
@@ -124,8 +137,15 @@ public final class AgentMain implements Callable<Integer> {
             memoryMb != null ? memoryMb << 20 : physicalMemory(),
             speed,
             sandboxed,
-            Duration.ofMillis(sessionTimeoutMs));
-    Agent agent = new Agent(config, NamespaceLauncher.forThisProcess(), Clock.systemUTC());
+            Duration.ofMillis(sessionTimeoutMs),
+            migrationPort,
+            maxMigrationMb << 20);
+    Agent agent =
+        new Agent(
+            config,
+            NamespaceLauncher.forThisProcess(),
+            Checkpoints.forThisNode(),
+            Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

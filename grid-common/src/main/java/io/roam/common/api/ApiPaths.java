@@ -24,12 +24,20 @@ public final class ApiPaths {
     return JOBS + "/" + job + "/kill";
   }
 
+  public static String jobMigrate(String job) {
+    return JOBS + "/" + job + "/migrate";
+  }
+
   public static final String AGENT = "/agent/v1";
   public static final String AGENT_HEALTH = AGENT + "/health";
   public static final String AGENT_JOBS = AGENT + "/jobs";
 
   public static String agentJobLogs(String job) {
     return AGENT_JOBS + "/" + job + "/logs";
+  }
+
+  public static String agentJobMigrate(String job) {
+    return AGENT_JOBS + "/" + job + "/migrate";
   }
 
   public static String agentJobKill(String job) {

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param node the node where it runs now
  * @param exitCode set once the job has ended by itself (state EXITED)
  * @param reason why the job failed, was killed or was lost; null otherwise
+ * @param migrations how many times it moved
+ * @param lastMigration how its latest migration attempt ended; null if it never tried
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -30,7 +32,8 @@ public record JobRecord(
     Instant createdAt,
     Instant startedAt,
     Instant endedAt,
-    int migrations) {
+    int migrations,
+    MigrationOutcome lastMigration) {
 
   public JobRecord {
     Objects.requireNonNull(id, "id");
@@ -48,7 +51,19 @@ public record JobRecord(
   public static JobRecord pending(
       JobId id, List<String> command, NodeId home, ClusterId homeCluster, Instant now) {
     return new JobRecord(
-        id, command, home, homeCluster, home, JobState.PENDING, null, null, now, null, null, 0);
+        id,
+        command,
+        home,
+        homeCluster,
+        home,
+        JobState.PENDING,
+        null,
+        null,
+        now,
+        null,
+        null,
+        0,
+        null);
   }
 
   public JobRecord started(Instant at) {
@@ -64,7 +79,8 @@ public record JobRecord(
         createdAt,
         at,
         null,
-        migrations);
+        migrations,
+        lastMigration);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -80,7 +96,8 @@ public record JobRecord(
         createdAt,
         startedAt,
         at,
-        migrations);
+        migrations,
+        lastMigration);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -100,6 +117,43 @@ public record JobRecord(
         createdAt,
         startedAt,
         at,
-        migrations);
+        migrations,
+        lastMigration);
+  }
+
+  /** The job now runs on {@code target}: one more migration, and how it went. */
+  public JobRecord movedTo(NodeId target, MigrationOutcome outcome) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        target,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations + 1,
+        outcome);
+  }
+
+  /** Records how the latest migration attempt went; the job stays where the record says. */
+  public JobRecord withLastMigration(MigrationOutcome outcome) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        outcome);
   }
 }

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param address the address other parts of the grid reach its agent at
  * @param port the agent's API port
  * @param speed relative speed of one core (1.0 = the reference node)
- * @param sandboxed whether the node runs in its own mount and PID namespaces (local grid as root)
+ * @param sandboxed whether the node runs in its own mount namespace (local grid as root)
+ * @param migrationPort the agent's port for incoming migrations (same address); 0 if none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeRecord(
@@ -25,7 +26,8 @@ public record NodeRecord(
     double speed,
     boolean sandboxed,
     String version,
-    Instant startedAt) {
+    Instant startedAt,
+    int migrationPort) {
 
   public NodeRecord {
     Objects.requireNonNull(id, "id");
@@ -34,6 +36,9 @@ public record NodeRecord(
     Objects.requireNonNull(startedAt, "startedAt");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is not between 1 and 65535");
+    }
+    if (migrationPort < 0 || migrationPort > 65535) {
+      throw new IllegalArgumentException("migration port " + migrationPort + " is not a port");
     }
     if (cores < 1) {
       throw new IllegalArgumentException("a node needs at least one core, not " + cores);

@@ -1,6 +1,7 @@
 package io.roam.manager.agents;
 
 import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.AgentMigrateRequest;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.Problem;
 import io.roam.common.id.JobId;
@@ -38,6 +39,14 @@ public final class AgentClient {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.encode(request))));
     return Json.decode(response.body(), JobRecord.class);
+  }
+
+  public void migrate(NodeRecord node, JobId job, AgentMigrateRequest request) {
+    send(
+        node,
+        request(node, ApiPaths.agentJobMigrate(job.value()))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.encode(request))));
   }
 
   public void kill(NodeRecord node, JobId job) {

@@ -1,6 +1,7 @@
 package io.roam.manager.api;
 
 import io.roam.common.api.ApiPaths;
+import io.roam.common.api.MigrateRequest;
 import io.roam.common.api.RunJobRequest;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
@@ -58,6 +59,13 @@ public final class RestApi {
         .post(ApiPaths.JOBS + "/:job/kill")
         .blockingHandler(ctx -> Bodies.json(ctx, 202, jobs.kill(jobId(ctx))), false);
     router.get(ApiPaths.JOBS + "/:job/logs").blockingHandler(this::logs, false);
+    router
+        .post(ApiPaths.JOBS + "/:job/migrate")
+        .blockingHandler(
+            ctx ->
+                Bodies.json(
+                    ctx, 202, jobs.migrate(jobId(ctx), Bodies.read(ctx, MigrateRequest.class))),
+            false);
     router
         .route(ApiPaths.API + "/*")
         .last()

@@ -1,7 +1,10 @@
 package io.roam.manager.jobs;
 
 import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.AgentMigrateRequest;
 import io.roam.common.api.GridStatus;
+import io.roam.common.api.MigrateRequest;
+import io.roam.common.api.MigrationAccepted;
 import io.roam.common.api.NodeSummary;
 import io.roam.common.api.Page;
 import io.roam.common.api.RunJobRequest;
@@ -128,6 +131,41 @@ public final class JobService {
       throw new HttpProblem(502, e.getMessage());
     }
     return job(id);
+  }
+
+  /**
+   * Asks the job's agent to move it; the outcome appears on the job's record ({@code
+   * lastMigration}) under the returned attempt id.
+   */
+  public MigrationAccepted migrate(JobId id, MigrateRequest request) {
+    JobRecord job = job(id);
+    if (job.state() != JobState.RUNNING) {
+      throw new HttpProblem(409, "job " + id + " is " + job.state() + ": only running jobs move");
+    }
+    NodeId target;
+    try {
+      target =
+          MigrateRequest.HOME.equals(request.target()) ? job.home() : NodeId.of(request.target());
+    } catch (IllegalArgumentException e) {
+      throw new HttpProblem(400, e.getMessage() + " (or 'home')");
+    }
+    if (target.equals(job.node())) {
+      throw new HttpProblem(409, "job " + id + " already runs on " + target);
+    }
+    if (store.node(target).isEmpty()) {
+      throw new HttpProblem(
+          404, "unknown node '" + target + "': no such node is up (see gridctl node list)");
+    }
+    NodeRecord source = liveNode(job);
+    String attempt = "m" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+    try {
+      agents.migrate(source, id, new AgentMigrateRequest(target, attempt));
+    } catch (AgentRefusedException e) {
+      throw new HttpProblem(e.status() == 404 || e.status() == 409 ? 409 : 502, e.getMessage());
+    } catch (AgentUnreachableException e) {
+      throw new HttpProblem(502, e.getMessage());
+    }
+    return new MigrationAccepted(id, attempt, job.node(), target);
   }
 
   /** The job's state as stored (read first) and a chunk of its output. */

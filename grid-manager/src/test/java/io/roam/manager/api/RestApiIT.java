@@ -124,7 +124,8 @@ class RestApiIT {
         1.0,
         false,
         "t",
-        Instant.now());
+        Instant.now(),
+        0);
   }
 
   private HttpResponse<String> call(String method, String path, String body, String token)

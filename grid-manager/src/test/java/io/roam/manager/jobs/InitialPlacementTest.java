@@ -28,7 +28,8 @@ class InitialPlacementTest {
         speed,
         false,
         "t",
-        T0);
+        T0,
+        0);
   }
 
   private static JobRecord running(long n, String node) {

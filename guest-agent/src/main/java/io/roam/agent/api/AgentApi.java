@@ -4,10 +4,14 @@ import io.roam.agent.jobs.JobConflictException;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchException;
+import io.roam.agent.migration.Migrator;
 import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.AgentMigrateRequest;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.NodeRecord;
+import io.roam.store.GridStore;
 import io.roam.store.NotFoundException;
 import io.roam.web.BearerAuth;
 import io.roam.web.Bodies;
@@ -23,6 +27,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * The agent's HTTP API, used by the grid manager only (authenticated by the grid's agent secret).
@@ -31,11 +36,23 @@ import java.util.Map;
 public final class AgentApi {
   private final NodeId node;
   private final JobSupervisor jobs;
+  private final GridStore store;
+  private final Migrator migrator;
+  private final Executor migrations;
   private final BearerAuth auth;
 
-  public AgentApi(NodeId node, JobSupervisor jobs, String agentSecret) {
+  public AgentApi(
+      NodeId node,
+      JobSupervisor jobs,
+      GridStore store,
+      Migrator migrator,
+      Executor migrations,
+      String agentSecret) {
     this.node = node;
     this.jobs = jobs;
+    this.store = store;
+    this.migrator = migrator;
+    this.migrations = migrations;
     this.auth = BearerAuth.single(agentSecret, "manager");
   }
 
@@ -47,6 +64,7 @@ public final class AgentApi {
     router.post(ApiPaths.AGENT_JOBS).blockingHandler(this::start, false);
     router.get(ApiPaths.AGENT_JOBS + "/:job/logs").blockingHandler(this::logs, false);
     router.post(ApiPaths.AGENT_JOBS + "/:job/kill").blockingHandler(this::kill, false);
+    router.post(ApiPaths.AGENT_JOBS + "/:job/migrate").blockingHandler(this::migrate, false);
     router
         .route()
         .last()
@@ -67,6 +85,24 @@ public final class AgentApi {
   private void kill(RoutingContext ctx) {
     jobs.kill(jobId(ctx));
     Bodies.json(ctx, 202, Map.of("job", jobId(ctx).value(), "killing", true));
+  }
+
+  /** Checks what can be checked at once, then migrates in the background (202). */
+  private void migrate(RoutingContext ctx) {
+    JobId id = jobId(ctx);
+    AgentMigrateRequest request = Bodies.read(ctx, AgentMigrateRequest.class);
+    if (!jobs.isRunning(id)) {
+      throw new HttpProblem(404, "job " + id + " is not running on node " + node);
+    }
+    if (request.target().equals(node)) {
+      throw new HttpProblem(409, "job " + id + " already runs on " + node);
+    }
+    NodeRecord target =
+        store
+            .node(request.target())
+            .orElseThrow(() -> new HttpProblem(404, "node " + request.target() + " is not up"));
+    migrations.execute(() -> migrator.migrate(id, target, request.attempt()));
+    Bodies.json(ctx, 202, Map.of("job", id.value(), "attempt", request.attempt()));
   }
 
   private void logs(RoutingContext ctx) {

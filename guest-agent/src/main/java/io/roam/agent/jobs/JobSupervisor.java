@@ -64,7 +64,19 @@ public final class JobSupervisor implements AutoCloseable {
     this.clock = clock;
   }
 
-  private record Running(LaunchedJob handle, JobDir dir, AtomicBoolean killRequested) {}
+  private record Running(
+      LaunchedJob handle,
+      JobDir dir,
+      AtomicBoolean killRequested,
+      AtomicBoolean migrating,
+      AtomicBoolean endedWhileMigrating) {
+    Running(LaunchedJob handle, JobDir dir) {
+      this(handle, dir, new AtomicBoolean(), new AtomicBoolean(), new AtomicBoolean());
+    }
+  }
+
+  /** A running job handed over to a migration. */
+  public record Migrating(JobId id, LaunchedJob handle, JobDir dir) {}
 
   /**
    * Starts a job the manager registered for this node.
@@ -103,7 +115,7 @@ public final class JobSupervisor implements AutoCloseable {
       handle.kill(Duration.ZERO);
       throw new LaunchException("job " + id + " started but could not be recorded: " + e, e);
     }
-    Running entry = new Running(handle, dir, new AtomicBoolean());
+    Running entry = new Running(handle, dir);
     running.put(id, entry);
     // Registered only after RUNNING is stored, so the end can never be overwritten by the start.
     handle.onExit().whenComplete((v, err) -> ended(id, entry));
@@ -133,6 +145,12 @@ public final class JobSupervisor implements AutoCloseable {
     return Files.isDirectory(dir.root()) ? Optional.of(dir) : Optional.empty();
   }
 
+  /** Host PID of a running job's first process (the root of its tree). */
+  public Optional<Long> rootPid(JobId id) {
+    Running entry = running.get(id);
+    return entry == null ? Optional.empty() : Optional.of(entry.handle.rootPid());
+  }
+
   public boolean isRunning(JobId id) {
     return running.containsKey(id);
   }
@@ -141,7 +159,70 @@ public final class JobSupervisor implements AutoCloseable {
     return running.size();
   }
 
+  /**
+   * Hands a running job to a migration: until {@link #migrationAborted} or {@link #migratedAway},
+   * its end is not recorded here (the migration decides where it lives).
+   *
+   * @throws NotFoundException if it does not run here
+   * @throws JobConflictException if it is migrating already, or being killed
+   */
+  public Migrating beginMigration(JobId id) {
+    Running entry = running.get(id);
+    if (entry == null) {
+      throw new NotFoundException("job " + id + " is not running on node " + node);
+    }
+    if (entry.killRequested.get()) {
+      throw new JobConflictException("job " + id + " is being killed");
+    }
+    if (!entry.migrating.compareAndSet(false, true)) {
+      throw new JobConflictException("job " + id + " is migrating already");
+    }
+    return new Migrating(id, entry.handle, entry.dir);
+  }
+
+  /** The migration failed and the job runs on here (or ended meanwhile: then that is recorded). */
+  public void migrationAborted(JobId id) {
+    Running entry = running.get(id);
+    if (entry != null && entry.migrating.compareAndSet(true, false)) {
+      if (entry.endedWhileMigrating.get()) {
+        ended(id, entry);
+      }
+    }
+  }
+
+  /** The job runs elsewhere now: forget it, stop what is left of it here, remove its files. */
+  public void migratedAway(JobId id) {
+    Running entry = running.remove(id);
+    if (entry != null) {
+      entry.handle.kill(Duration.ZERO);
+      JobDir.deleteTree(entry.dir.root());
+    }
+  }
+
+  /** Takes over a job that arrived by migration and runs here now. */
+  public void adopt(JobId id, LaunchedJob handle) {
+    Running entry = new Running(handle, JobDir.of(stateDir, id));
+    running.put(id, entry);
+    handle.onExit().whenComplete((v, err) -> ended(id, entry));
+    LOG.info("job {} arrived and runs here (pid {})", id, handle.pid());
+  }
+
+  public Path stateDir() {
+    return stateDir;
+  }
+
+  public NodeId node() {
+    return node;
+  }
+
   private void ended(JobId id, Running entry) {
+    if (entry.migrating.get()) {
+      entry.endedWhileMigrating.set(true);
+      return;
+    }
+    if (running.get(id) != entry) {
+      return; // migrated away: its end is recorded where it runs now
+    }
     boolean killed = entry.killRequested.get();
     Optional<Integer> code = readExitStatus(entry.dir.exitStatus());
     UnaryOperator<JobRecord> change;
@@ -160,7 +241,7 @@ public final class JobSupervisor implements AutoCloseable {
                   clock.instant());
     }
     record(id, change, 0);
-    running.remove(id);
+    running.remove(id, entry);
   }
 
   /** Writes a job's end, retrying while the store is unreachable: an end is never dropped. */

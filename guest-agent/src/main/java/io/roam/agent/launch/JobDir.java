@@ -1,7 +1,12 @@
 package io.roam.agent.launch;
 
 import io.roam.common.id.JobId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 /**
  * The files of one job on a node. The whole directory moves with the job when it migrates; {@code
@@ -40,5 +45,26 @@ public record JobDir(Path root) {
       case STDERR -> stderr();
       default -> null;
     };
+  }
+
+  /** Deletes a directory tree; what cannot be deleted is left for a later clean-up. */
+  public static void deleteTree(Path root) {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths
+          .sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  // left behind
+                }
+              });
+    } catch (IOException e) {
+      // left behind
+    }
   }
 }

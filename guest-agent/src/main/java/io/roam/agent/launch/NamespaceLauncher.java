@@ -5,12 +5,9 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a job the way CRIU can later move it: as the first process of its own PID namespace and
@@ -85,7 +82,7 @@ public final class NamespaceLauncher implements JobLauncher {
     pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     try {
-      return new ProcessJob(pb.start());
+      return new ProcessJob(pb.start(), pidNamespace);
     } catch (IOException e) {
       throw new LaunchException("cannot start job " + job + ": " + e.getMessage(), e);
     }
@@ -101,43 +98,5 @@ public final class NamespaceLauncher implements JobLauncher {
       }
     }
     return false;
-  }
-
-  private static final class ProcessJob implements LaunchedJob {
-    private final Process process;
-    private final CompletableFuture<Void> exit;
-
-    ProcessJob(Process process) {
-      this.process = process;
-      this.exit = process.onExit().thenApply(p -> null);
-    }
-
-    @Override
-    public long pid() {
-      return process.pid();
-    }
-
-    @Override
-    public CompletableFuture<Void> onExit() {
-      return exit;
-    }
-
-    @Override
-    public void kill(Duration grace) {
-      // The namespace's init (the wrapper shell) ignores SIGTERM; the user's processes get it.
-      List<ProcessHandle> tree = process.descendants().toList();
-      tree.forEach(ProcessHandle::destroy);
-      try {
-        exit.get(grace.toMillis(), TimeUnit.MILLISECONDS);
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (Exception e) {
-        // still running after the grace period
-      }
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      tree.forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-    }
   }
 }

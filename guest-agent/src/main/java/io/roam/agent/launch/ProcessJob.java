@@ -1,0 +1,75 @@
+package io.roam.agent.launch;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A job held through the process that started it: {@code unshare} for a fresh job, {@code criu
+ * restore} for a job that arrived by migration. Either way the job's tree ends when that process
+ * does, and killing it kills the tree.
+ */
+public final class ProcessJob implements LaunchedJob {
+  private final Process process;
+  private final boolean rootIsChild;
+  private final CompletableFuture<Void> exit;
+
+  /**
+   * @param rootIsChild whether the job's first process is a child of {@code process} (unshare,
+   *     criu) rather than the process itself
+   */
+  public ProcessJob(Process process, boolean rootIsChild) {
+    this.process = process;
+    this.rootIsChild = rootIsChild;
+    this.exit = process.onExit().thenApply(p -> null);
+  }
+
+  @Override
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public long rootPid() {
+    if (!rootIsChild) {
+      return process.pid();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (true) {
+      var child = process.children().findFirst();
+      if (child.isPresent()) {
+        return child.get().pid();
+      }
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new IllegalStateException("job process " + process.pid() + " has no first process");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> onExit() {
+    return exit;
+  }
+
+  @Override
+  public void kill(Duration grace) {
+    // The namespace's init (the wrapper shell) ignores SIGTERM; the user's processes get it.
+    List<ProcessHandle> tree = process.descendants().toList();
+    if (!grace.isZero()) {
+      tree.forEach(ProcessHandle::destroy);
+      try {
+        exit.get(grace.toMillis(), TimeUnit.MILLISECONDS);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        // still running after the grace period
+      }
+    }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    tree.forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+  }
+}

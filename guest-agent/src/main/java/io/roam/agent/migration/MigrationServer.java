@@ -1,0 +1,305 @@
+package io.roam.agent.migration;
+
+import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.launch.JobDir;
+import io.roam.agent.launch.LaunchedJob;
+import io.roam.agent.transfer.SealedChannel;
+import io.roam.agent.transfer.TreeArchive;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.JobState;
+import io.roam.store.GridStore;
+import io.roam.store.StoreException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The target side of migrations: accepts sealed streams from other agents of the grid, restores the
+ * job stopped, and lets it run only once the job's record names this node.
+ */
+public final class MigrationServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MigrationServer.class);
+
+  private final NodeId self;
+  private final JobSupervisor jobs;
+  private final CheckpointPort checkpoint;
+  private final GridStore store;
+  private final byte[] secret;
+  private final long maxBytes;
+  private final Duration ioTimeout;
+  private final Semaphore slots;
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "migration-in");
+            t.setDaemon(true);
+            return t;
+          });
+  private ServerSocket server;
+
+  /**
+   * @param maxBytes largest job (files and image) accepted
+   * @param concurrent how many incoming migrations at once
+   */
+  public MigrationServer(
+      JobSupervisor jobs,
+      CheckpointPort checkpoint,
+      GridStore store,
+      String secret,
+      long maxBytes,
+      int concurrent,
+      Duration ioTimeout) {
+    this.self = jobs.node();
+    this.jobs = jobs;
+    this.checkpoint = checkpoint;
+    this.store = store;
+    this.secret = Wire.secretBytes(secret);
+    this.maxBytes = maxBytes;
+    this.ioTimeout = ioTimeout;
+    this.slots = new Semaphore(concurrent);
+  }
+
+  /** Listens on {@code host:port} (0: any free port); returns the port. */
+  public synchronized int start(String host, int port) throws IOException {
+    server = new ServerSocket();
+    server.setReuseAddress(true);
+    server.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+    Thread acceptor = new Thread(this::acceptLoop, "migration-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return server.getLocalPort();
+  }
+
+  private void acceptLoop() {
+    while (!server.isClosed()) {
+      try {
+        Socket socket = server.accept();
+        workers.execute(() -> serve(socket));
+      } catch (IOException e) {
+        if (!server.isClosed()) {
+          LOG.warn("accepting a migration: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  private void serve(Socket socket) {
+    try (socket) {
+      socket.setSoTimeout((int) ioTimeout.toMillis());
+      DataInputStream raw =
+          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+      Wire.Header header = Wire.Header.read(raw);
+      SealedChannel.Writer sealed =
+          new SealedChannel.Writer(
+              new BufferedOutputStream(socket.getOutputStream(), 1 << 12),
+              header.keys(secret, Wire.TO_SOURCE));
+      DataOutputStream out = new DataOutputStream(sealed);
+      DataInputStream in =
+          new DataInputStream(new SealedChannel.Reader(raw, header.keys(secret, Wire.TO_TARGET)));
+      if (!slots.tryAcquire()) {
+        refuse(out, sealed, "node " + self + " is busy with other migrations");
+        return;
+      }
+      try {
+        receive(header, in, out, sealed);
+      } finally {
+        slots.release();
+      }
+    } catch (IOException e) {
+      LOG.warn("incoming migration failed: {}", e.getMessage());
+    }
+  }
+
+  private void refuse(DataOutputStream out, SealedChannel.Writer sealed, String why)
+      throws IOException {
+    Wire.message(out, Wire.FAILED, why);
+    sealed.close();
+  }
+
+  private void receive(
+      Wire.Header header, DataInputStream in, DataOutputStream out, SealedChannel.Writer sealed)
+      throws IOException {
+    JobId id;
+    NodeId source;
+    try {
+      id = JobId.of(header.job());
+      source = NodeId.of(header.source());
+    } catch (IllegalArgumentException e) {
+      refuse(out, sealed, e.getMessage());
+      return;
+    }
+    Optional<String> refusal = refusal(header, id, source);
+    if (refusal.isPresent()) {
+      refuse(out, sealed, refusal.get());
+      return;
+    }
+    // Authenticates the first frame: a stream from outside the grid stops here.
+    if (in.readByte() != Wire.OFFER) {
+      refuse(out, sealed, "protocol error: expected an offer");
+      return;
+    }
+    Path staging = jobs.stateDir().resolve("incoming").resolve(id.value() + "-" + header.attempt());
+    JobDir dir = JobDir.of(jobs.stateDir(), id);
+    LaunchedJob restored = null;
+    boolean running = false;
+    try {
+      TreeArchive.unpack(in, staging, maxBytes);
+      JobDir.deleteTree(dir.root());
+      Files.createDirectories(dir.root().getParent());
+      Files.move(staging.resolve("job"), dir.root(), StandardCopyOption.ATOMIC_MOVE);
+      restored = checkpoint.restore(staging.resolve("images"), dir.root());
+      Wire.message(out, Wire.PREPARED, "");
+      sealed.flush();
+      running = awaitCommit(id, in, restored);
+      if (running) {
+        Wire.message(out, Wire.DONE, "");
+      } else {
+        Wire.message(out, Wire.FAILED, "aborted");
+      }
+      sealed.close();
+    } catch (TreeArchive.TooLargeException e) {
+      refuse(out, sealed, e.getMessage());
+    } catch (CheckpointPort.CheckpointFailure e) {
+      refuse(out, sealed, "cannot restore on " + self + ": " + e.getMessage());
+    } catch (IOException e) {
+      if (restored != null && !running) {
+        // The source vanished after PREPARED: the record decides.
+        running = resolveByRecord(id, restored);
+      }
+      if (!running) {
+        throw e;
+      }
+    } finally {
+      if (!running) {
+        if (restored != null) {
+          restored.kill(Duration.ZERO);
+        }
+        JobDir.deleteTree(dir.root());
+      }
+      JobDir.deleteTree(staging);
+    }
+  }
+
+  private Optional<String> refusal(Wire.Header header, JobId id, NodeId source) {
+    if (!header.target().equals(self.value())) {
+      return Optional.of("this is node " + self + ", not " + header.target());
+    }
+    if (jobs.isRunning(id)) {
+      return Optional.of("job " + id + " runs here already");
+    }
+    try {
+      JobRecord job = store.job(id).map(v -> v.value()).orElse(null);
+      if (job == null) {
+        return Optional.of("no job " + id + " in the grid");
+      }
+      if (!job.node().equals(source) || job.state() != JobState.RUNNING) {
+        return Optional.of(
+            "job "
+                + id
+                + " is "
+                + job.state()
+                + " on "
+                + job.node()
+                + ", not running on "
+                + source);
+      }
+    } catch (StoreException e) {
+      return Optional.of("node " + self + " cannot read the grid's store: " + e.getMessage());
+    }
+    return Optional.empty();
+  }
+
+  /** Waits for COMMIT or ABORT; true once the job runs here. */
+  private boolean awaitCommit(JobId id, DataInputStream in, LaunchedJob restored)
+      throws IOException {
+    byte decision;
+    try {
+      decision = in.readByte();
+      in.readUTF();
+    } catch (SocketTimeoutException e) {
+      return resolveByRecord(id, restored);
+    }
+    if (decision == Wire.COMMIT) {
+      run(id, restored);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * The source is gone after PREPARED: the job's record is the truth. If it names this node the job
+   * runs here; if it names the source, the source resumed it. While it cannot be read, the copy
+   * here stays stopped (never two running copies).
+   */
+  private boolean resolveByRecord(JobId id, LaunchedJob restored) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (System.nanoTime() < deadline) {
+      try {
+        Optional<JobRecord> job = store.job(id).map(v -> v.value());
+        if (job.isPresent() && job.get().node().equals(self)) {
+          run(id, restored);
+          return true;
+        }
+        if (job.isEmpty() || job.get().state().terminal() || !job.get().node().equals(self)) {
+          // Give a slow commit a moment before deciding it is not ours.
+          Thread.sleep(1000);
+          Optional<JobRecord> again = store.job(id).map(v -> v.value());
+          if (again.isPresent() && again.get().node().equals(self)) {
+            run(id, restored);
+            return true;
+          }
+          return false;
+        }
+      } catch (StoreException e) {
+        LOG.warn("job {}: waiting for ZooKeeper to decide where it runs: {}", id, e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private void run(JobId id, LaunchedJob restored) {
+    jobs.adopt(id, restored);
+    Signals.resume(restored.rootPid());
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } catch (IOException e) {
+      // closing anyway
+    }
+    workers.shutdownNow();
+  }
+}

@@ -1,0 +1,311 @@
+package io.roam.agent.migration;
+
+import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.launch.JobDir;
+import io.roam.agent.transfer.SealedChannel;
+import io.roam.agent.transfer.TreeArchive;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.MigrationOutcome;
+import io.roam.common.model.NodeRecord;
+import io.roam.store.GridStore;
+import io.roam.store.StoreException;
+import io.roam.store.Versioned;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source side of a migration. The job is frozen and dumped (left stopped), streamed sealed to
+ * the target, restored there (stopped); then its record is moved to the target by one
+ * compare-and-set, the commit point, and only then does the target let it run and the source drop
+ * its copy. Any failure before the commit resumes the job here: it runs in exactly one place.
+ */
+public final class Migrator {
+  private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final NodeId self;
+  private final JobSupervisor jobs;
+  private final CheckpointPort checkpoint;
+  private final GridStore store;
+  private final byte[] secret;
+  private final Clock clock;
+  private final Duration ioTimeout;
+
+  public Migrator(
+      JobSupervisor jobs,
+      CheckpointPort checkpoint,
+      GridStore store,
+      String secret,
+      Clock clock,
+      Duration ioTimeout) {
+    this.self = jobs.node();
+    this.jobs = jobs;
+    this.checkpoint = checkpoint;
+    this.store = store;
+    this.secret = Wire.secretBytes(secret);
+    this.clock = clock;
+    this.ioTimeout = ioTimeout;
+  }
+
+  private final class Attempt {
+    final JobId id;
+    final NodeRecord target;
+    final String attempt;
+    final long start = System.nanoTime();
+    final Instant startedAt = clock.instant();
+    long frozenAt;
+    long bytes;
+    long rootPid;
+
+    Attempt(JobId id, NodeRecord target, String attempt) {
+      this.id = id;
+      this.target = target;
+      this.attempt = attempt;
+    }
+
+    MigrationOutcome outcome(boolean ok, String reason) {
+      return outcome(ok, reason, true);
+    }
+
+    /** Unfinished outcomes (no end time) are written at the commit, before the job runs again. */
+    MigrationOutcome outcome(boolean ok, String reason, boolean finished) {
+      long now = System.nanoTime();
+      return new MigrationOutcome(
+          attempt,
+          self,
+          target.id(),
+          ok,
+          startedAt,
+          finished ? clock.instant() : null,
+          frozenAt == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(now - frozenAt),
+          TimeUnit.NANOSECONDS.toMillis(now - start),
+          bytes,
+          reason);
+    }
+  }
+
+  /**
+   * Moves a job running here to {@code target}; blocks until it runs there or here again.
+   *
+   * @return how it went (also written to the job's record)
+   */
+  public MigrationOutcome migrate(JobId id, NodeRecord target, String attempt) {
+    Attempt a = new Attempt(id, target, attempt);
+    if (target.id().equals(self)) {
+      return refused(a, "job " + id + " already runs on " + self);
+    }
+    if (target.migrationPort() == 0) {
+      return refused(a, "node " + target.id() + " does not accept migrations");
+    }
+    JobSupervisor.Migrating m = jobs.beginMigration(id);
+    Path work = jobs.stateDir().resolve("migrations").resolve(id.value() + "-" + attempt);
+    try {
+      return run(a, m, work.resolve("images"));
+    } finally {
+      JobDir.deleteTree(work);
+    }
+  }
+
+  private MigrationOutcome run(Attempt a, JobSupervisor.Migrating m, Path images) {
+    try {
+      a.rootPid = m.handle().rootPid();
+      CheckpointPort.Dump dump = checkpoint.dump(a.rootPid, images);
+      a.frozenAt = dump.frozenAtNanos();
+    } catch (CheckpointPort.CheckpointFailure | RuntimeException e) {
+      return failed(a, "cannot checkpoint: " + e.getMessage(), false);
+    }
+    byte[] salt = new byte[32];
+    RANDOM.nextBytes(salt);
+    Wire.Header header =
+        new Wire.Header(a.id.value(), self.value(), a.target.id().value(), a.attempt, salt);
+    boolean committed = false;
+    try (Socket socket = new Socket()) {
+      socket.connect(
+          new InetSocketAddress(a.target.address(), a.target.migrationPort()),
+          (int) Math.min(ioTimeout.toMillis(), 10_000));
+      socket.setSoTimeout((int) ioTimeout.toMillis());
+      socket.setTcpNoDelay(true);
+      DataOutputStream raw =
+          new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+      header.write(raw);
+      SealedChannel.Writer sealed =
+          new SealedChannel.Writer(raw, header.keys(secret, Wire.TO_TARGET));
+      DataOutputStream out = new DataOutputStream(sealed);
+      DataInputStream in =
+          new DataInputStream(
+              new SealedChannel.Reader(
+                  new BufferedInputStream(socket.getInputStream(), 1 << 16),
+                  header.keys(secret, Wire.TO_SOURCE)));
+      try {
+        out.writeByte(Wire.OFFER);
+        a.bytes += TreeArchive.pack(m.dir().root(), "job", out);
+        a.bytes += TreeArchive.pack(images, "images", out);
+        TreeArchive.finish(out);
+        sealed.flush();
+      } catch (IOException e) {
+        // The target may have said why it stopped reading.
+        String why = replyAfterFailure(in).orElse("transfer failed: " + e.getMessage());
+        return failed(a, why, true);
+      }
+      byte reply = in.readByte();
+      String text = in.readUTF();
+      if (reply != Wire.PREPARED) {
+        return failed(a, "node " + a.target.id() + " refused: " + text, true);
+      }
+      committed = commit(a);
+      if (!committed) {
+        Wire.message(out, Wire.ABORT, "not committed");
+        sealed.flush();
+        return failed(a, "the job's record could not be moved; it stays here", true);
+      }
+      Wire.message(out, Wire.COMMIT, "");
+      sealed.close();
+      byte done = in.readByte();
+      String doneText = in.readUTF();
+      if (done != Wire.DONE) {
+        LOG.warn("job {} committed to {} but it answered: {}", a.id, a.target.id(), doneText);
+      }
+    } catch (IOException e) {
+      if (!committed) {
+        return failed(a, "transfer to " + a.target.id() + " failed: " + e.getMessage(), true);
+      }
+      // Committed: the record names the target, which resumes the job when it sees that.
+      LOG.warn(
+          "job {} committed to {}; lost the connection after: {}",
+          a.id,
+          a.target.id(),
+          e.toString());
+    }
+    jobs.migratedAway(a.id);
+    MigrationOutcome outcome = a.outcome(true, null);
+    recordTimings(a, outcome);
+    LOG.info(
+        "job {} migrated {} -> {}: frozen {} ms, total {} ms, {} bytes",
+        a.id,
+        self,
+        a.target.id(),
+        outcome.frozenMillis(),
+        outcome.totalMillis(),
+        outcome.bytes());
+    return outcome;
+  }
+
+  private static Optional<String> replyAfterFailure(DataInputStream in) {
+    try {
+      if (in.readByte() == Wire.FAILED) {
+        return Optional.of(in.readUTF());
+      }
+    } catch (IOException e) {
+      // nothing more to learn
+    }
+    return Optional.empty();
+  }
+
+  /** The commit point: move the job's record to the target. False if it is still ours. */
+  private boolean commit(Attempt a) {
+    MigrationOutcome provisional = a.outcome(true, null, false);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (true) {
+      try {
+        JobRecord after =
+            store.updateJob(
+                a.id,
+                j ->
+                    j.node().equals(self) && !j.state().terminal()
+                        ? j.movedTo(a.target.id(), provisional)
+                        : j);
+        return a.target.id().equals(after.node()) && isOurs(after, a);
+      } catch (StoreException e) {
+        // A lost connection may hide a write that landed: read before trying again.
+        try {
+          Optional<Versioned<JobRecord>> now = store.job(a.id);
+          if (now.isPresent() && isOurs(now.get().value(), a)) {
+            return true;
+          }
+          if (now.isPresent() && now.get().value().node().equals(self)) {
+            if (System.nanoTime() > deadline) {
+              return false;
+            }
+          }
+        } catch (StoreException again) {
+          if (System.nanoTime() > deadline) {
+            // Unknown: the job stays stopped in both places rather than risk two copies.
+            throw new IllegalStateException(
+                "ZooKeeper did not answer while committing job " + a.id + "; it stays stopped",
+                again);
+          }
+        }
+        sleep(500);
+      }
+    }
+  }
+
+  private static boolean isOurs(JobRecord job, Attempt a) {
+    return job.node().equals(a.target.id())
+        && job.lastMigration() != null
+        && a.attempt.equals(job.lastMigration().attempt());
+  }
+
+  private void recordTimings(Attempt a, MigrationOutcome outcome) {
+    try {
+      store.updateJob(
+          a.id,
+          j ->
+              j.lastMigration() != null && a.attempt.equals(j.lastMigration().attempt())
+                  ? j.withLastMigration(outcome)
+                  : j);
+    } catch (StoreException e) {
+      LOG.warn("could not record the timings of job {}'s migration: {}", a.id, e.getMessage());
+    }
+  }
+
+  private MigrationOutcome refused(Attempt a, String reason) {
+    MigrationOutcome outcome = a.outcome(false, reason);
+    record(a, outcome);
+    return outcome;
+  }
+
+  /** Before the commit: the job runs on here. */
+  private MigrationOutcome failed(Attempt a, String reason, boolean stopped) {
+    if (stopped) {
+      Signals.resume(a.rootPid);
+    }
+    jobs.migrationAborted(a.id);
+    MigrationOutcome outcome = a.outcome(false, reason);
+    record(a, outcome);
+    LOG.info("job {} stays on {}: {}", a.id, self, reason);
+    return outcome;
+  }
+
+  private void record(Attempt a, MigrationOutcome outcome) {
+    try {
+      store.updateJob(a.id, j -> j.withLastMigration(outcome));
+    } catch (StoreException e) {
+      LOG.warn("could not record the failed migration of job {}: {}", a.id, e.getMessage());
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.roam.agent.migration;
+
+import io.roam.agent.transfer.SealedChannel;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The migration connection between two agents (one TCP connection per migration).
+ *
+ * <pre>
+ * source -> target, clear:  MAGIC, job, source node, target node, attempt, 32-byte salt
+ * source -> target, sealed: OFFER, then the trees "job" and "images", then end of archive
+ * target -> source, sealed: PREPARED (restored, stopped) | FAILED reason
+ * source -> target, sealed: COMMIT (the job's record names the target now) | ABORT
+ * target -> source, sealed: DONE (running there) | FAILED reason
+ * </pre>
+ *
+ * The header is bound into the keys, so changing any of it makes the sealed parts unreadable.
+ */
+final class Wire {
+  static final String MAGIC = "ROAM-MIGRATE-1";
+  static final byte OFFER = 'O';
+  static final byte PREPARED = 'P';
+  static final byte FAILED = 'F';
+  static final byte COMMIT = 'C';
+  static final byte ABORT = 'A';
+  static final byte DONE = 'D';
+  static final String TO_TARGET = "source-to-target";
+  static final String TO_SOURCE = "target-to-source";
+
+  private Wire() {}
+
+  record Header(String job, String source, String target, String attempt, byte[] salt) {
+    void write(DataOutputStream out) throws IOException {
+      out.writeUTF(MAGIC);
+      out.writeUTF(job);
+      out.writeUTF(source);
+      out.writeUTF(target);
+      out.writeUTF(attempt);
+      out.write(salt);
+      out.flush();
+    }
+
+    static Header read(DataInputStream in) throws IOException {
+      String magic = in.readUTF();
+      if (!MAGIC.equals(magic)) {
+        throw new IOException("not a Roam migration connection");
+      }
+      String job = in.readUTF();
+      String source = in.readUTF();
+      String target = in.readUTF();
+      String attempt = in.readUTF();
+      byte[] salt = new byte[32];
+      in.readFully(salt);
+      return new Header(job, source, target, attempt, salt);
+    }
+
+    String context() {
+      return job + "|" + source + "|" + target + "|" + attempt;
+    }
+
+    SealedChannel.Keys keys(byte[] secret, String direction) {
+      return SealedChannel.derive(secret, salt, direction, context());
+    }
+  }
+
+  static byte[] secretBytes(String secret) {
+    return secret.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void message(DataOutputStream out, byte type, String text) throws IOException {
+    out.writeByte(type);
+    out.writeUTF(text == null ? "" : text.length() > 2000 ? text.substring(0, 2000) : text);
+    out.flush();
+  }
+}

@@ -1,0 +1,226 @@
+package io.roam.agent.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.launch.JobDir;
+import io.roam.agent.launch.NamespaceLauncher;
+import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.JobState;
+import io.roam.common.model.MigrationOutcome;
+import io.roam.common.model.NodeRecord;
+import io.roam.common.zk.ZkLayout;
+import io.roam.store.CuratorGridStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The migration protocol between two agents over real TCP, with real processes and a real
+ * ZooKeeper; CRIU is replaced by {@link FakeCheckpointPort} so that every step can be made to fail.
+ * Whatever happens, the job runs in exactly one place and its record says which.
+ */
+class MigrationProtocolIT {
+  private static final String SECRET = "grid-agent-secret-0123456789";
+  private static final NodeId A = NodeId.of("c1-n1");
+  private static final NodeId B = NodeId.of("c2-n1");
+
+  @TempDir Path temp;
+  private TestingServer zk;
+  private CuratorGridStore store;
+  private JobSupervisor source;
+  private JobSupervisor target;
+  private final FakeCheckpointPort checkpoint = new FakeCheckpointPort(4096);
+  private MigrationServer server;
+  private NodeRecord targetNode;
+  private Migrator migrator;
+
+  @BeforeEach
+  void start() throws Exception {
+    zk = new TestingServer();
+    store =
+        CuratorGridStore.connect(
+            zk.getConnectString(),
+            new ZkLayout("t"),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(10));
+    NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
+    source = new JobSupervisor(A, temp.resolve("a"), launcher, store, Clock.systemUTC());
+    target = new JobSupervisor(B, temp.resolve("b"), launcher, store, Clock.systemUTC());
+    startServer(SECRET, 1 << 20);
+    migrator =
+        new Migrator(source, checkpoint, store, SECRET, Clock.systemUTC(), Duration.ofSeconds(10));
+  }
+
+  private void startServer(String secret, long maxBytes) throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    server =
+        new MigrationServer(target, checkpoint, store, secret, maxBytes, 2, Duration.ofSeconds(10));
+    int port = server.start("127.0.0.1", 0);
+    targetNode =
+        new NodeRecord(
+            B,
+            ClusterId.of("c2"),
+            "127.0.0.1",
+            1,
+            1,
+            1L << 30,
+            1.0,
+            false,
+            "t",
+            Instant.now(),
+            port);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+    source.close();
+    target.close();
+    Long restored = checkpoint.restoredPid.get();
+    if (restored != null) {
+      ProcessHandle.of(restored).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    store.close();
+    zk.close();
+  }
+
+  private JobRecord runOnSource() throws Exception {
+    JobRecord job =
+        JobRecord.pending(
+            store.nextJobId(), List.of("sleep", "1000"), A, ClusterId.of("c1"), Instant.now());
+    store.createJob(job);
+    source.start(new AgentLaunchRequest(job.id(), job.command()));
+    Files.writeString(JobDir.of(temp.resolve("a"), job.id()).work().resolve("data.txt"), "state");
+    return job;
+  }
+
+  private JobRecord stored(JobId id) {
+    return store.job(id).orElseThrow().value();
+  }
+
+  private static char state(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  }
+
+  private long sourceRoot(JobId id) {
+    return source.rootPid(id).orElseThrow();
+  }
+
+  @Test
+  void aCommittedMigrationMovesTheJobItsFilesAndItsRecord() throws Exception {
+    JobRecord job = runOnSource();
+    long oldRoot = sourceRoot(job.id());
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a1");
+
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    assertThat(outcome.bytes()).isGreaterThanOrEqualTo(4096 + 5);
+    JobRecord moved = stored(job.id());
+    assertThat(moved.node()).isEqualTo(B);
+    assertThat(moved.home()).isEqualTo(A);
+    assertThat(moved.migrations()).isEqualTo(1);
+    assertThat(moved.lastMigration().attempt()).isEqualTo("a1");
+    assertThat(moved.state()).isEqualTo(JobState.RUNNING);
+    // The source copy is gone, with its files; the target's copy runs, with them.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(oldRoot).map(p -> !p.isAlive()).orElse(true));
+    assertThat(source.isRunning(job.id())).isFalse();
+    assertThat(JobDir.of(temp.resolve("a"), job.id()).root()).doesNotExist();
+    assertThat(target.isRunning(job.id())).isTrue();
+    assertThat(JobDir.of(temp.resolve("b"), job.id()).work().resolve("data.txt"))
+        .hasContent("state");
+    long restored = checkpoint.restoredPid.get();
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(restored) != 'T');
+  }
+
+  @Test
+  void aJobThatCannotBeCheckpointedRunsOnAndSaysWhy() throws Exception {
+    JobRecord job = runOnSource();
+    checkpoint.failDump.set("it holds a listening TCP socket");
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a2");
+
+    assertThat(outcome.succeeded()).isFalse();
+    assertThat(outcome.reason()).contains("listening TCP socket");
+    assertRunsOnSourceOnly(job, "a2");
+  }
+
+  @Test
+  void aFailedRestoreOnTheTargetResumesTheJobOnTheSource() throws Exception {
+    JobRecord job = runOnSource();
+    checkpoint.failRestore.set("restore failed: missing file");
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a3");
+
+    assertThat(outcome.reason()).contains("missing file");
+    assertRunsOnSourceOnly(job, "a3");
+    assertThat(JobDir.of(temp.resolve("b"), job.id()).root()).doesNotExist();
+  }
+
+  @Test
+  void aTargetWithAnotherSecretCannotReadTheStreamAndTheJobStays() throws Exception {
+    startServer("some-other-grids-secret-000000", 1 << 20);
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a4");
+
+    assertThat(outcome.succeeded()).isFalse();
+    assertRunsOnSourceOnly(job, "a4");
+    assertThat(checkpoint.restoredPid.get()).isNull();
+  }
+
+  @Test
+  void aJobLargerThanTheTargetAcceptsIsRefusedClearly() throws Exception {
+    startServer(SECRET, 1000);
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a5");
+
+    assertThat(outcome.reason()).contains("exceed the limit");
+    assertRunsOnSourceOnly(job, "a5");
+  }
+
+  @Test
+  void anUnreachableTargetLeavesTheJobRunningHere() throws Exception {
+    JobRecord job = runOnSource();
+    server.close();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a6");
+
+    assertThat(outcome.reason()).contains("transfer to c2-n1 failed");
+    assertRunsOnSourceOnly(job, "a6");
+  }
+
+  private void assertRunsOnSourceOnly(JobRecord job, String attempt) throws Exception {
+    JobRecord now = stored(job.id());
+    assertThat(now.node()).isEqualTo(A);
+    assertThat(now.migrations()).isZero();
+    assertThat(now.lastMigration().attempt()).isEqualTo(attempt);
+    assertThat(now.lastMigration().succeeded()).isFalse();
+    assertThat(source.isRunning(job.id())).isTrue();
+    assertThat(target.isRunning(job.id())).isFalse();
+    long root = sourceRoot(job.id());
+    assertThat(state(root)).as("source copy resumed").isNotEqualTo('T');
+    // and it can still migrate later: the supervisor handed it back
+    assertThat(JobDir.of(temp.resolve("a"), job.id()).work().resolve("data.txt"))
+        .hasContent("state");
+  }
+}

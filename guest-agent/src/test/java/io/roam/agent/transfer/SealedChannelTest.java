@@ -1,0 +1,93 @@
+package io.roam.agent.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SealedChannelTest {
+  private static final byte[] SECRET = "grid-secret-0123456789".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SALT = new byte[32];
+
+  private static SealedChannel.Keys keys(String context) {
+    return SealedChannel.derive(SECRET, SALT, "source-to-target", context);
+  }
+
+  private static byte[] seal(byte[] plain, SealedChannel.Keys keys, boolean close)
+      throws IOException {
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    SealedChannel.Writer w = new SealedChannel.Writer(wire, keys);
+    w.write(plain);
+    if (close) {
+      w.close();
+    } else {
+      w.flush();
+    }
+    return wire.toByteArray();
+  }
+
+  private static byte[] open(byte[] wire, SealedChannel.Keys keys) throws IOException {
+    return new SealedChannel.Reader(new ByteArrayInputStream(wire), keys).readAllBytes();
+  }
+
+  @Test
+  void roundTripsAcrossManyFramesAndHidesThePlaintext() throws IOException {
+    byte[] plain = new byte[3 * SealedChannel.MAX_FRAME + 12345];
+    new Random(1).nextBytes(plain);
+    Arrays.fill(plain, 0, 64, (byte) 'A');
+    byte[] wire = seal(plain, keys("j1|a|b|1"), true);
+
+    assertThat(open(wire, keys("j1|a|b|1"))).isEqualTo(plain);
+    assertThat(new String(wire, StandardCharsets.ISO_8859_1)).doesNotContain("AAAAAAAAAAAAAAAA");
+  }
+
+  @Test
+  void aFlippedBitIsRefused() throws IOException {
+    byte[] wire = seal("memory of a process".getBytes(StandardCharsets.UTF_8), keys("c"), true);
+    wire[10] ^= 1;
+    assertThatThrownBy(() -> open(wire, keys("c"))).hasMessageContaining("failed authentication");
+  }
+
+  @Test
+  void anotherSecretOrContextCannotRead() throws IOException {
+    byte[] wire = seal("x".getBytes(StandardCharsets.UTF_8), keys("j1|a|b|1"), true);
+    assertThatThrownBy(() -> open(wire, keys("j2|a|b|1")))
+        .hasMessageContaining("failed authentication");
+    SealedChannel.Keys other =
+        SealedChannel.derive(
+            "another".getBytes(StandardCharsets.UTF_8), SALT, "source-to-target", "j1|a|b|1");
+    assertThatThrownBy(() -> open(wire, other)).hasMessageContaining("failed authentication");
+  }
+
+  @Test
+  void aStreamCutShortIsNoticed() throws IOException {
+    byte[] wire = seal(new byte[5000], keys("c"), false);
+    assertThatThrownBy(() -> open(wire, keys("c"))).hasMessageContaining("cut short");
+  }
+
+  @Test
+  void framesCannotBeReordered() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    SealedChannel.Writer w = new SealedChannel.Writer(out, keys("c"));
+    w.write(new byte[] {1, 2, 3});
+    w.flush();
+    int first = out.size();
+    w.write(new byte[] {4, 5, 6});
+    w.flush();
+    int second = out.size();
+    w.close();
+    byte[] wire = out.toByteArray();
+    byte[] swapped = new byte[wire.length];
+    System.arraycopy(wire, first, swapped, 0, second - first);
+    System.arraycopy(wire, 0, swapped, second - first, first);
+    System.arraycopy(wire, second, swapped, second, wire.length - second);
+    assertThatThrownBy(() -> open(swapped, keys("c")))
+        .hasMessageContaining("failed authentication");
+  }
+}
