@@ -18,7 +18,12 @@ final class CriuFailures {
 
   /** Errors CRIU logs on every run that say nothing about the failure. */
   private static final List<Pattern> NOISE =
-      List.of(Pattern.compile("RLIMIT_NOFILE"), Pattern.compile("^Dump(ing| files).*FAILED"));
+      List.of(
+          Pattern.compile("RLIMIT_NOFILE"),
+          Pattern.compile("^(Dump(ing| files)|Restoring).*FAILED"));
+
+  /** Lines CRIU logs without calling them errors that still tell what went wrong. */
+  private static final Pattern CLUE = Pattern.compile("\\d+: (No \\S+\\.img image)\\s*$");
 
   private record Rule(Pattern pattern, Function<Matcher, String> reason) {}
 
@@ -92,7 +97,7 @@ final class CriuFailures {
               m -> "the file /" + m.group(1) + " the job had open cannot be opened on this node"),
           rule(
               "Unexpected EOF|[Cc]orrupt|[Mm]agic|Can't open image|Unable to open image|"
-                  + "No parent image|Failed to read",
+                  + "No parent image|Failed to read|No \\S+\\.img image",
               m -> "the checkpoint images are damaged or incomplete"),
           rule(
               "seize|No such process|ESRCH|Can't stop",
@@ -118,7 +123,11 @@ final class CriuFailures {
             .filter(Matcher::find)
             .filter(m -> NOISE.stream().noneMatch(n -> n.matcher(m.group(2)).find()))
             .map(m -> m.group(1) + ": " + m.group(2))
-            .toList();
+            .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
+    log.stream()
+        .map(CLUE::matcher)
+        .filter(Matcher::find)
+        .forEach(m -> errors.add("criu: " + m.group(1)));
     for (int i = 0; i < RULES.size(); i++) {
       if (i == SOCKET_RULES_AFTER) {
         Optional<String> socket = networkSocket(log, errors);

@@ -117,6 +117,15 @@ class CriuFailuresTest {
   }
 
   @Test
+  void missingImageFile() {
+    assertThat(
+            restore(
+                "(00.082168)      1:  `- type 1 ID 0x1c",
+                "(00.082290)      1: No pagemap-1.img image"))
+        .isEqualTo("the checkpoint images are damaged or incomplete");
+  }
+
+  @Test
   void noDirtyMemoryTracking() {
     assertThat(
             CriuFailures.explain(
