@@ -1,0 +1,393 @@
+package io.roam.agent.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.roam.agent.checkpoint.LocalNodes.Job;
+import io.roam.agent.checkpoint.LocalNodes.Node;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real CRIU checkpoints and restores of jobs launched with the agent's recipe, moved between two
+ * local nodes (mount namespaces with their own state directory at the same path). Needs root and a
+ * working criu; with {@code -Droam.requireCriu=true} their absence fails the suite instead of
+ * skipping it.
+ */
+class CriuCheckpointerIT {
+  private static final Duration TIMEOUT = LocalNodes.TIMEOUT;
+  private static final String PYTHON =
+      Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+
+  private static Path criu;
+
+  private LocalNodes nodes;
+  private Node a;
+  private Node b;
+
+  @BeforeAll
+  static void needsRootAndCriu() throws Exception {
+    Optional<String> missing = whyNoCriu();
+    if (missing.isPresent()) {
+      String why = "CRIU integration tests cannot run: " + missing.get();
+      if (Boolean.getBoolean("roam.requireCriu")) {
+        Assertions.fail(why + " (roam.requireCriu=true; run scripts/setup.sh as root)");
+      }
+      Assumptions.abort(why + " (skipped; set -Droam.requireCriu=true to fail instead)");
+    }
+  }
+
+  private static Optional<String> whyNoCriu() throws Exception {
+    if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
+      return Optional.of("they need root");
+    }
+    Optional<Path> found = CriuCheckpointer.locate(System.getenv());
+    if (found.isEmpty()) {
+      return Optional.of("criu not found (ROAM_CRIU, " + CriuCheckpointer.CACHED_CRIU + ", PATH)");
+    }
+    Process check;
+    try {
+      check = new ProcessBuilder(found.get().toString(), "check").redirectErrorStream(true).start();
+    } catch (IOException e) {
+      return Optional.of("cannot run " + found.get() + ": " + e.getMessage());
+    }
+    String out = new String(check.getInputStream().readAllBytes());
+    if (check.waitFor() != 0) {
+      return Optional.of("'" + found.get() + " check' fails: " + out.trim());
+    }
+    criu = found.get();
+    return Optional.empty();
+  }
+
+  @BeforeEach
+  void twoNodes() throws Exception {
+    nodes = new LocalNodes();
+    a = nodes.node("a");
+    b = nodes.node("b");
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (nodes != null) {
+      nodes.close();
+    }
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    return Files.exists(file) ? Files.readAllLines(file) : List.of();
+  }
+
+  private static List<String> count(int n) {
+    return IntStream.range(0, n).mapToObj(Integer::toString).toList();
+  }
+
+  private static void awaitLines(Path file, int n) {
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> lines(file).size() >= n);
+  }
+
+  private static Optional<String> exitStatus(Path jobDir) throws IOException {
+    Path f = jobDir.resolve("exit-status");
+    return Files.exists(f) ? Optional.of(Files.readString(f).trim()) : Optional.empty();
+  }
+
+  /** Dumps the job on A, copies its directory and images to B, restores it on B. */
+  private RestoredJob migrate(Job job) throws Exception {
+    DumpResult dumped = a.checkpointer(criu).dump(DumpRequest.of(job.rootPid(), dumpDir(a, job)));
+    assertThat(
+            job.launcher().waitFor(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+        .as("the source's launcher ends once the dump killed the job")
+        .isTrue();
+    report("dump", dumped);
+    LocalNodes.copy(a.hostJobDir(job.id()), b.hostJobDir(job.id()));
+    LocalNodes.copy(a.images(job.id()), b.images(job.id()));
+    RestoredJob restored = b.checkpointer(criu).restore(new RestoreRequest(dumpDir(b, job)));
+    nodes.track(restored.handle());
+    System.out.printf(
+        "restore %s: %d ms wall, CRIU restore %d ms, %d pages%n",
+        job.id(),
+        restored.elapsed().toMillis(),
+        restored.stats().restoring().toMillis(),
+        restored.stats().pagesRestored());
+    return restored;
+  }
+
+  private static Path dumpDir(Node node, Job job) {
+    return node.images(job.id()).resolve("dump");
+  }
+
+  private static void report(String what, DumpResult r) {
+    System.out.printf(
+        "%s: frozen %d ms, CRIU total %d ms wall, %d pages written (%d skipped as unchanged),"
+            + " %.1f MiB of images%n",
+        what,
+        r.stats().frozen().toMillis(),
+        r.elapsed().toMillis(),
+        r.stats().pagesWritten(),
+        r.stats().pagesSkippedParent(),
+        r.imageBytes() / 1048576.0);
+  }
+
+  @Test
+  void aCounterMovesToAnotherNodeWithoutGapOrRepeatAndRecordsItsExitThere() throws Exception {
+    Job job =
+        a.launch(
+            "j1",
+            "sh",
+            "-c",
+            "i=0; while [ $i -lt 60 ]; do echo $i; i=$((i+1)); sleep 0.05; done; exit 7");
+    awaitLines(job.file("stdout"), 10);
+    assertThat(a.checkpointer(criu).check(job.rootPid()).migratable()).isTrue();
+
+    RestoredJob restored = migrate(job);
+
+    assertThat(LocalNodes.alive(job.rootPid())).isFalse();
+    assertThat(restored.rootPid()).isNotEqualTo(job.rootPid());
+    Path onB = b.hostJobDir("j1");
+    await().atMost(TIMEOUT).until(() -> exitStatus(onB).isPresent());
+    assertThat(lines(onB.resolve("stdout"))).containsExactlyElementsOf(count(60));
+    assertThat(exitStatus(onB)).contains("7");
+    assertThat(restored.handle().waitFor()).as("criu restore ends with the job, status 0").isZero();
+    assertThat(exitStatus(a.hostJobDir("j1"))).as("nothing recorded on the source").isEmpty();
+  }
+
+  @Test
+  void openFilesPipesAndChildrenMoveToo() throws Exception {
+    String script =
+        "exec 3>>data.log; sleep 600 & i=0; while [ $i -lt 60 ]; do echo $i >&3; echo $i;"
+            + " i=$((i+1)); sleep 0.05; done | cat > piped.out; kill $!; exit 5";
+    Job job = a.launch("j2", "sh", "-c", script);
+    Path work = job.file("work");
+    awaitLines(work.resolve("piped.out"), 10);
+    long processes = ProcessHandle.of(job.rootPid()).orElseThrow().descendants().count() + 1;
+    assertThat(processes).as("recipe shell, job shell, sleep, loop, cat").isGreaterThanOrEqualTo(5);
+
+    RestoredJob restored = migrate(job);
+
+    assertThat(ProcessHandle.of(restored.rootPid()).orElseThrow().descendants().count() + 1)
+        .as("the restored tree has as many processes")
+        .isGreaterThanOrEqualTo(processes - 1); // a short-lived "sleep 0.05" may have ended
+    Path onB = b.hostJobDir("j2");
+    await().atMost(TIMEOUT).until(() -> exitStatus(onB).isPresent());
+    assertThat(lines(onB.resolve("work/data.log"))).containsExactlyElementsOf(count(60));
+    assertThat(lines(onB.resolve("work/piped.out"))).containsExactlyElementsOf(count(60));
+    assertThat(exitStatus(onB)).contains("5");
+  }
+
+  @Test
+  void aMultiThreadedJobMovesWithAllItsThreads() throws Exception {
+    String program =
+        "import threading, time\n"
+            + "counts = [0] * 4\n"
+            + "def work(k):\n"
+            + "    while True:\n"
+            + "        counts[k] += 1\n"
+            + "        time.sleep(0.005)\n"
+            + "for k in range(4):\n"
+            + "    threading.Thread(target=work, args=(k,), daemon=True).start()\n"
+            + "i = 0\n"
+            + "while True:\n"
+            + "    print(i, threading.active_count(), min(counts), flush=True)\n"
+            + "    i += 1\n"
+            + "    time.sleep(0.05)\n";
+    Job job = a.launch("j3", PYTHON, "-c", program);
+    Path out = job.file("stdout");
+    awaitLines(out, 10);
+    long python =
+        ProcessHandle.of(job.rootPid()).orElseThrow().children().findFirst().orElseThrow().pid();
+    assertThat(threads(python)).isEqualTo(5);
+
+    RestoredJob restored = migrate(job);
+
+    long pythonOnB =
+        ProcessHandle.of(restored.rootPid())
+            .orElseThrow()
+            .children()
+            .findFirst()
+            .orElseThrow()
+            .pid();
+    assertThat(threads(pythonOnB)).isEqualTo(5);
+    Path onB = b.hostJobDir("j3").resolve("stdout");
+    int before = lines(onB).size();
+    awaitLines(onB, before + 20);
+    List<String> all = lines(onB);
+    List<Integer> counters = all.stream().map(l -> Integer.parseInt(l.split(" ")[0])).toList();
+    assertThat(counters).containsExactlyElementsOf(IntStream.range(0, all.size()).boxed().toList());
+    assertThat(all).allSatisfy(l -> assertThat(l.split(" ")[1]).isEqualTo("5"));
+    int workersBefore = Integer.parseInt(all.get(before - 1).split(" ")[2]);
+    int workersAfter = Integer.parseInt(all.get(all.size() - 1).split(" ")[2]);
+    assertThat(workersAfter).as("every worker thread kept working").isGreaterThan(workersBefore);
+
+    // Destroying the handle kills the job, as destroying the launcher does on a fresh node.
+    restored.handle().destroyForcibly();
+    await().atMost(TIMEOUT).until(() -> !LocalNodes.alive(pythonOnB));
+  }
+
+  private static long threads(long pid) throws IOException {
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      return tasks.count();
+    }
+  }
+
+  @Test
+  void aJobListeningOnTcpIsRefusedWithAReasonAndRunsOnUntouched() throws Exception {
+    String program =
+        "import socket, time\n"
+            + "s = socket.socket()\n"
+            + "s.bind(('127.0.0.1', 0))\n"
+            + "s.listen()\n"
+            + "i = 0\n"
+            + "while True:\n"
+            + "    print(i, flush=True)\n"
+            + "    i += 1\n"
+            + "    time.sleep(0.05)\n";
+    Job job = a.launch("j4", PYTHON, "-c", program);
+    Path out = job.file("stdout");
+    awaitLines(out, 5);
+    CriuCheckpointer checkpointer = a.checkpointer(criu);
+
+    Migratability m = checkpointer.check(job.rootPid());
+    System.out.println("check: " + m.reasons());
+    assertThat(m.migratable()).isFalse();
+    assertThat(m.reasons()).anySatisfy(r -> assertThat(r).contains("listens on TCP 127.0.0.1:"));
+
+    Path images = a.images("j4").resolve("dump");
+    assertThatThrownBy(() -> checkpointer.dump(DumpRequest.of(job.rootPid(), images)))
+        .isInstanceOfSatisfying(
+            CheckpointException.class,
+            e -> {
+              System.out.println("dump refused: " + e.getMessage());
+              assertThat(e.step()).isEqualTo(CheckpointStep.DUMP);
+              assertThat(e.reason()).contains("network socket").contains("cannot move");
+              assertThat(e.log()).contains(images.resolve("dump.log"));
+            });
+
+    assertThat(job.launcher().isAlive()).isTrue();
+    assertThat(LocalNodes.alive(job.rootPid())).isTrue();
+    int after = lines(out).size();
+    awaitLines(out, after + 10);
+    assertThat(lines(out)).containsExactlyElementsOf(count(lines(out).size()));
+    assertThat(exitStatus(a.hostJobDir("j4"))).isEmpty();
+  }
+
+  @Test
+  void preDumpShortensTheFreezeWhereTheKernelTracksDirtyMemory() throws Exception {
+    String program =
+        "import time\n"
+            + "b = bytearray(b'\\x01') * (256 << 20)\n"
+            + "i = 0\n"
+            + "while True:\n"
+            + "    b[(i * 4096) % (1 << 20)] = i % 256\n"
+            + "    print(i, flush=True)\n"
+            + "    i += 1\n"
+            + "    time.sleep(0.05)\n";
+    CriuCheckpointer checkpointer = a.checkpointer(criu);
+    Job plain = a.launch("j5", PYTHON, "-c", program);
+    Job iterative = a.launch("j6", PYTHON, "-c", program);
+    awaitLines(plain.file("stdout"), 3);
+    awaitLines(iterative.file("stdout"), 3);
+
+    DumpResult withoutPreDump =
+        checkpointer.dump(DumpRequest.of(plain.rootPid(), a.images("j5").resolve("dump")));
+    report("256 MiB, plain dump", withoutPreDump);
+    assertThat(withoutPreDump.stats().pagesWritten()).isGreaterThan(65_536);
+
+    Path pre = a.images("j6").resolve("pre-1");
+    if (!checkpointer.supportsPreDump()) {
+      assertThatThrownBy(() -> checkpointer.preDump(DumpRequest.of(iterative.rootPid(), pre)))
+          .isInstanceOfSatisfying(
+              CheckpointException.class,
+              e -> {
+                System.out.println("pre-dump unavailable here: " + e.reason());
+                assertThat(e.reason()).contains("CONFIG_MEM_SOFT_DIRTY");
+              });
+      int n = lines(iterative.file("stdout")).size();
+      awaitLines(iterative.file("stdout"), n + 3);
+      assertThat(LocalNodes.alive(iterative.rootPid())).isTrue();
+      return;
+    }
+    DumpResult first = checkpointer.preDump(DumpRequest.of(iterative.rootPid(), pre));
+    report("256 MiB, pre-dump", first);
+    int n = lines(iterative.file("stdout")).size();
+    awaitLines(iterative.file("stdout"), n + 5);
+    DumpResult last =
+        checkpointer.dump(
+            DumpRequest.of(iterative.rootPid(), a.images("j6").resolve("dump")).after(pre));
+    report("256 MiB, dump after pre-dump", last);
+    System.out.printf(
+        "frozen: %d ms without pre-dump, %d ms with (ratio %.2f)%n",
+        withoutPreDump.stats().frozen().toMillis(),
+        last.stats().frozen().toMillis(),
+        (double) last.stats().frozen().toNanos() / withoutPreDump.stats().frozen().toNanos());
+    assertThat(last.stats().pagesSkippedParent()).isGreaterThan(60_000);
+    assertThat(Files.readSymbolicLink(a.images("j6").resolve("dump/parent")))
+        .isEqualTo(Path.of("../pre-1"));
+  }
+
+  @Test
+  void aRestoreWithoutTheJobsFilesSaysWhichIsMissingAndLeavesNothingRunning() throws Exception {
+    Job job =
+        a.launch("j7", "sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done");
+    awaitLines(job.file("stdout"), 5);
+    a.checkpointer(criu).dump(DumpRequest.of(job.rootPid(), dumpDir(a, job)));
+    LocalNodes.copy(a.images("j7"), b.images("j7")); // but not the job's directory
+
+    assertThatThrownBy(() -> b.checkpointer(criu).restore(new RestoreRequest(dumpDir(b, job))))
+        .isInstanceOfSatisfying(
+            CheckpointException.class,
+            e -> {
+              System.out.println("restore failed: " + e.getMessage());
+              assertThat(e.step()).isEqualTo(CheckpointStep.RESTORE);
+              assertThat(e.reason())
+                  .contains(nodes.statePath().resolve("jobs/j7").toString())
+                  .contains("missing on this node");
+              assertThat(e.log()).contains(dumpDir(b, job).resolve("restore.log"));
+            });
+    assertThat(LocalNodes.processesMentioning(nodes.statePath() + "/jobs/j7")).isEmpty();
+  }
+
+  @Test
+  void aRestoreFromDamagedImagesSaysSoAndLeavesNothingRunning() throws Exception {
+    Job job =
+        a.launch("j8", "sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done");
+    awaitLines(job.file("stdout"), 5);
+    a.checkpointer(criu).dump(DumpRequest.of(job.rootPid(), dumpDir(a, job)));
+    LocalNodes.copy(a.hostJobDir("j8"), b.hostJobDir("j8"));
+    LocalNodes.copy(a.images("j8"), b.images("j8"));
+    try (var images = Files.list(dumpDir(b, job))) {
+      for (Path p : images.filter(p -> p.getFileName().toString().startsWith("pages-")).toList()) {
+        try (var ch =
+            java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+          ch.truncate(100);
+        }
+      }
+    }
+    Files.delete(dumpDir(b, job).resolve("pagemap-1.img"));
+
+    assertThatThrownBy(() -> b.checkpointer(criu).restore(new RestoreRequest(dumpDir(b, job))))
+        .isInstanceOfSatisfying(
+            CheckpointException.class,
+            e -> {
+              System.out.println("restore failed: " + e.getMessage());
+              assertThat(e.reason()).contains("damaged or incomplete");
+            });
+    assertThat(LocalNodes.processesMentioning(nodes.statePath() + "/jobs/j8")).isEmpty();
+    assertThat(lines(b.hostJobDir("j8").resolve("stdout")))
+        .as("nothing wrote to the job's files on B")
+        .isEqualTo(lines(a.hostJobDir("j8").resolve("stdout")));
+  }
+}
