@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Boots the built image once under QEMU with software emulation (TCG) and checks on the serial
+# log that the guest read its seed and started the agent service, and that the agent's own output
+# (or, on failure, the console report of why it stopped) reached the serial console.
+#
+#   images/boot-test.sh [--dir DIR] [--timeout SECONDS] [--zk HOST:PORT]
+#
+# DIR holds roam-guest.{qcow2,vmlinuz,initrd} (default /var/cache/roam/images/dist). The base
+# image is not written: the guest runs on a qcow2 overlay in a scratch directory. Under user-mode
+# networking the host's 127.0.0.1 is 10.0.2.2 in the guest; the default ZooKeeper address points
+# there. Exit 0 when the agent service was started and its output or failure report was seen.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+DIR=/var/cache/roam/images/dist
+TIMEOUT=900
+ZK=10.0.2.2:2181
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) DIR="$2"; shift 2 ;; --timeout) TIMEOUT="$2"; shift 2 ;; --zk) ZK="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+log() { printf 'boot-test: %s\n' "$*" >&2; }
+command -v qemu-system-x86_64 >/dev/null || {
+  log "installing qemu-system-x86"; apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; }
+(cd "$DIR" && sha256sum -c --quiet roam-guest.qcow2.sha256 roam-guest.vmlinuz.sha256 roam-guest.initrd.sha256)
+RUN=$(mktemp -d /tmp/roam-boot.XXXXXX)
+SERIAL="$RUN/serial.log"
+qemu-img create -q -f qcow2 -F qcow2 -b "$DIR/roam-guest.qcow2" "$RUN/overlay.qcow2"
+head -c 32 /dev/urandom | base64 >"$RUN/agent.secret"
+"$HERE/make-seed.sh" --out "$RUN/seed.img" --node-id boot-test-1 --cluster boot-test --zk "$ZK" \
+  --grid roam --bind 0.0.0.0:7400 --advertise 127.0.0.1:17400 --secret-file "$RUN/agent.secret"
+: >"$SERIAL"
+log "booting under TCG (timeout ${TIMEOUT}s); serial log: $SERIAL"
+start=$(date +%s)
+timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -m 1536 -smp 2 -nographic \
+  -kernel "$DIR/roam-guest.vmlinuz" -initrd "$DIR/roam-guest.initrd" \
+  -append "root=/dev/vda rw console=ttyS0,115200 systemd.show_status=1" \
+  -drive file="$RUN/overlay.qcow2",format=qcow2,if=virtio \
+  -drive file="$RUN/seed.img",format=raw,if=virtio,readonly=on \
+  -netdev user,id=n0,hostfwd=tcp:127.0.0.1:17400-:7400 -device virtio-net-pci,netdev=n0 \
+  -serial file:"$SERIAL" -monitor none </dev/null >"$RUN/qemu.out" 2>&1 &
+qpid=$!
+seen() { grep -aq -- "$1" "$SERIAL"; }
+result=timeout
+while kill -0 "$qpid" 2>/dev/null; do
+  # Done when the agent was started and then either spoke or was reported as stopped.
+  if seen 'Started roam-agent.service' && { seen 'roam: roam-agent.service stopped' || seen 'placeholder agent: ZooKeeper .* answers'; }; then
+    result=agent-started; break
+  fi
+  if seen 'roam-seed: FAILED' || seen 'Kernel panic'; then result=failed; break; fi
+  sleep 2
+done
+elapsed=$(($(date +%s) - start))
+kill "$qpid" 2>/dev/null || true
+wait "$qpid" 2>/dev/null || true
+log "result: $result after ${elapsed}s"
+grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;]*m//g' | head -n 60 >&2 || true
+log "full serial log: $SERIAL"
+[ "$result" = agent-started ]
