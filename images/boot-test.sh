@@ -57,7 +57,9 @@ timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -m 1536 -smp 2 -no
   -netdev user,id=n0,hostfwd=tcp:127.0.0.1:17400-:7400 -device virtio-net-pci,netdev=n0 \
   -serial file:"$SERIAL" -monitor none </dev/null >"$RUN/qemu.out" 2>&1 &
 qpid=$!
-seen() { grep -aq -- "$1" "$SERIAL"; }
+trap 'kill "$qpid" ${lpid:+"$lpid"} 2>/dev/null || true' EXIT
+# systemd colours unit names on the console: match on the text without its escape sequences.
+seen() { sed 's/\x1b\[[0-9;]*m//g' "$SERIAL" | grep -aq -- "$1"; }
 result=timeout
 while kill -0 "$qpid" 2>/dev/null; do
   # Done when the agent was started and then either spoke or was reported as stopped.

@@ -43,9 +43,11 @@ jar_or_placeholder() { # $1: real jar, $2: main class, $3: placeholder path
   if [ -s "$1" ]; then echo "$1"; return; fi
   python3 - "$3" "$2" <<'PY'
 import sys, zipfile
+# Fixed dates: the same placeholder bytes on every run.
+when = (2000, 1, 1, 0, 0, 0)
 with zipfile.ZipFile(sys.argv[1], "w") as z:
-    z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nMain-Class: %s\n" % sys.argv[2])
-    z.writestr("PLACEHOLDER", "placeholder jar for the ansible idempotence check\n")
+    z.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", when), "Manifest-Version: 1.0\nMain-Class: %s\n" % sys.argv[2])
+    z.writestr(zipfile.ZipInfo("PLACEHOLDER", when), "placeholder jar for the ansible idempotence check\n")
 PY
   echo "$3"
 }
@@ -59,7 +61,7 @@ else
   IMAGE_DIR="$WORK/image"
   mkdir -p "$IMAGE_DIR"
   for f in roam-guest.qcow2 roam-guest.vmlinuz roam-guest.initrd; do
-    printf 'placeholder %s made at %s\n' "$f" "$(date -u +%FT%TZ)" >"$IMAGE_DIR/$f"
+    printf 'placeholder %s\n' "$f" >"$IMAGE_DIR/$f" # same bytes every run: one image directory
     (cd "$IMAGE_DIR" && sha256sum "$f" >"$f.sha256")
   done
 fi
