@@ -8,7 +8,8 @@
 # DIR holds roam-guest.{qcow2,vmlinuz,initrd} (default /var/cache/roam/images/dist). The base
 # image is not written: the guest runs on a qcow2 overlay in a scratch directory. Under user-mode
 # networking the host's 127.0.0.1 is 10.0.2.2 in the guest; the default ZooKeeper address points
-# there. --listen-zk accepts TCP connections on the host's 127.0.0.1:2181 during the boot (a bare
+# there. Scratch files go to /tmp/roam-boot.*/, removed after a successful run.
+# --listen-zk accepts TCP connections on the host's 127.0.0.1:2181 during the boot (a bare
 # listener, not ZooKeeper), so the guest's path to the host can be seen to work.
 # Exit 0 when the agent service was started and its output or failure report was seen.
 set -euo pipefail
@@ -75,5 +76,4 @@ wait "$qpid" 2>/dev/null || true
 if [ -n "$lpid" ]; then kill "$lpid" 2>/dev/null || true; wait "$lpid" 2>/dev/null || true; cat "$RUN/listener.log" >&2; fi
 log "result: $result after ${elapsed}s"
 grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;]*m//g' | head -n 60 >&2 || true
-log "full serial log: $SERIAL"
-[ "$result" = agent-started ]
+if [ "$result" = agent-started ]; then rm -rf "$RUN"; else log "kept $RUN (serial.log, overlay, seed) for inspection"; exit 1; fi
