@@ -55,7 +55,7 @@ virt-xml-validate "$RUN/domain.xml" domain
 virsh -q -c "$URI" define "$RUN/domain.xml" >/dev/null
 virsh -q -c "$URI" start "$NAME" >/dev/null
 log "started $NAME ($TYPE) through $URI; serial log: $SERIAL"
-seen() { [ -f "$SERIAL" ] && sed 's/\x1b\[[0-9;]*m//g' "$SERIAL" | grep -aq -- "$1"; }
+seen() { [ -f "$SERIAL" ] && sed 's/\x1b\[[0-9;:]*m//g' "$SERIAL" | grep -aq -- "$1"; }
 start=$(date +%s)
 result=timeout
 while [ $(($(date +%s) - start)) -lt "$TIMEOUT" ]; do
@@ -67,5 +67,5 @@ while [ $(($(date +%s) - start)) -lt "$TIMEOUT" ]; do
   sleep 2
 done
 log "result: $result after $(($(date +%s) - start))s"
-sed 's/\x1b\[[0-9;]*m//g' "$SERIAL" | grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Kernel panic' | head -n 30 >&2 || true
+sed 's/\x1b\[[0-9;:]*m//g' "$SERIAL" | grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Kernel panic' | head -n 30 >&2 || true
 if [ "$result" = agent-started ]; then rm -rf "$RUN"; else log "kept $RUN for inspection"; exit 1; fi

@@ -60,14 +60,20 @@ timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -m 1536 -smp 2 -no
 qpid=$!
 trap 'kill "$qpid" ${lpid:+"$lpid"} 2>/dev/null || true' EXIT
 # systemd colours unit names on the console: match on the text without its escape sequences.
-seen() { sed 's/\x1b\[[0-9;]*m//g' "$SERIAL" | grep -aq -- "$1"; }
+seen() { sed 's/\x1b\[[0-9;:]*m//g' "$SERIAL" | grep -aq -- "$1"; }
 result=timeout
 while kill -0 "$qpid" 2>/dev/null; do
   # Done when the agent was started and then either spoke or was reported as stopped.
   if seen 'Started roam-agent.service' && { seen 'roam: roam-agent.service failed' || seen 'placeholder agent: ZooKeeper .* answers'; }; then
     result=agent-started; break
   fi
-  if seen 'roam-seed: FAILED' || seen 'Kernel panic'; then result=failed; break; fi
+  if seen 'Kernel panic'; then result=failed; break; fi
+  # A seed failure is followed by its report on the console; wait for it (two minutes at most).
+  if seen 'roam-seed: FAILED'; then
+    result=failed
+    seed_failed_at=${seed_failed_at:-$(date +%s)}
+    if seen 'end of report for roam-seed.service' || [ $(($(date +%s) - seed_failed_at)) -gt 120 ]; then break; fi
+  fi
   sleep 2
 done
 elapsed=$(($(date +%s) - start))
@@ -75,5 +81,5 @@ kill "$qpid" 2>/dev/null || true
 wait "$qpid" 2>/dev/null || true
 if [ -n "$lpid" ]; then kill "$lpid" 2>/dev/null || true; wait "$lpid" 2>/dev/null || true; cat "$RUN/listener.log" >&2; fi
 log "result: $result after ${elapsed}s"
-grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;]*m//g' | head -n 60 >&2 || true
+grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;:]*m//g' | head -n 60 >&2 || true
 if [ "$result" = agent-started ]; then rm -rf "$RUN"; else log "kept $RUN (serial.log, overlay, seed) for inspection"; exit 1; fi
