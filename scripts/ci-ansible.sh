@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Checks the ansible playbooks and roles on this machine. Run as root.
+#   1. installs ansible (Debian package) if it is missing;
+#   2. ansible-playbook --syntax-check on every playbook in ansible/;
+#   3. runs the grid_manager and vm_node roles against this machine (ansible/local.yml,
+#      connection local) twice and fails unless the second run reports changed=0 and failed=0;
+#   4. checks what the roles installed (files, checksums, systemd units), then rolls out an image
+#      whose .sha256 is wrong and fails unless that run fails and leaves 'current' alone.
+# Jars: the real ones when built (grid-manager/target/grid-manager.jar, vm-node/target/vm-node.jar),
+# otherwise small placeholder jars. Image: small placeholder files with their .sha256, unless
+# ROAM_CI_IMAGE_DIR names a directory made by images/build-image.sh.
+# Services are not started here unless this machine runs systemd (see docs/operations/deploy.md).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+ANSIBLE_DIR="$REPO/ansible"
+log() { printf 'ci-ansible: %s\n' "$*" >&2; }
+fail() { log "FAILED: $*"; exit 1; }
+started=$(date +%s)
+
+[ "$(id -u)" -eq 0 ] || fail "must run as root (the roles install packages and write /etc)"
+
+if ! command -v ansible-playbook >/dev/null 2>&1; then
+  log "installing ansible (Debian package)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible >/dev/null
+fi
+log "$(ansible-playbook --version | head -n1)"
+
+cd "$ANSIBLE_DIR"
+export ANSIBLE_CONFIG="$ANSIBLE_DIR/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+
+# 1. Syntax of every playbook (top-level *.yml that are plays).
+for pb in "$ANSIBLE_DIR"/*.yml; do
+  log "syntax check: ${pb#"$REPO"/}"
+  ansible-playbook -i inventory/example/hosts.yml --syntax-check "$pb" >/dev/null
+done
+
+# 2. Artefacts to roll out.
+WORK=$(mktemp -d /tmp/roam-ci-ansible.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+jar_or_placeholder() { # $1: real jar, $2: main class, $3: placeholder path
+  if [ -s "$1" ]; then echo "$1"; return; fi
+  python3 - "$3" "$2" <<'PY'
+import sys, zipfile
+# Fixed dates: the same placeholder bytes on every run.
+when = (2000, 1, 1, 0, 0, 0)
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", when), "Manifest-Version: 1.0\nMain-Class: %s\n" % sys.argv[2])
+    z.writestr(zipfile.ZipInfo("PLACEHOLDER", when), "placeholder jar for the ansible idempotence check\n")
+PY
+  echo "$3"
+}
+MANAGER_JAR=$(jar_or_placeholder "$REPO/grid-manager/target/grid-manager.jar" io.roam.manager.ManagerMain "$WORK/grid-manager.jar")
+VMNODE_JAR=$(jar_or_placeholder "$REPO/vm-node/target/vm-node.jar" io.roam.vmnode.VmNodeMain "$WORK/vm-node.jar")
+log "grid-manager jar: $MANAGER_JAR"
+log "vm-node jar: $VMNODE_JAR"
+if [ -n "${ROAM_CI_IMAGE_DIR:-}" ]; then
+  IMAGE_DIR="$ROAM_CI_IMAGE_DIR"
+else
+  IMAGE_DIR="$WORK/image"
+  mkdir -p "$IMAGE_DIR"
+  for f in roam-guest.qcow2 roam-guest.vmlinuz roam-guest.initrd; do
+    printf 'placeholder %s\n' "$f" >"$IMAGE_DIR/$f" # same bytes every run: one image directory
+    (cd "$IMAGE_DIR" && sha256sum "$f" >"$f.sha256")
+  done
+fi
+log "image: $IMAGE_DIR"
+
+# The roles write into the usual places on this machine; the checks below read them back.
+STATE=/var/lib/roam
+VARS=(-e "roam_manager_jar_src=$MANAGER_JAR" -e "roam_vm_node_jar_src=$VMNODE_JAR" -e "roam_image_src_dir=$IMAGE_DIR")
+
+run_local() { # $1: log file; other args: extra ansible-playbook args
+  local out="$1"; shift
+  ansible-playbook -i inventory/local/hosts.yml local.yml "${VARS[@]}" "$@" >"$out" 2>&1
+}
+recap() { # $1: log file, $2: field -> value for localhost
+  sed -n 's/^localhost *: .*\b'"$2"'=\([0-9]*\).*/\1/p' "$1" | tail -n1
+}
+
+# 3. Twice; the second run must change nothing.
+for n in 1 2; do
+  log "run $n of ansible/local.yml"
+  if ! run_local "$WORK/run$n.log"; then
+    tail -n 40 "$WORK/run$n.log" >&2
+    fail "run $n of the roles failed"
+  fi
+  grep -E '^localhost *:' "$WORK/run$n.log" | sed 's/^/ci-ansible:   /' >&2
+done
+changed=$(recap "$WORK/run2.log" changed)
+failed=$(recap "$WORK/run2.log" failed)
+[ -n "$changed" ] && [ -n "$failed" ] || fail "no PLAY RECAP for localhost in the second run"
+if [ "$changed" != 0 ] || [ "$failed" != 0 ]; then
+  grep -E '^changed:' "$WORK/run2.log" >&2 || true
+  fail "second run: changed=$changed failed=$failed (changed=0 failed=0 required)"
+fi
+log "second run: changed=0 failed=0"
+
+# 4. What the roles left behind.
+cmp -s "$MANAGER_JAR" /opt/roam/lib/grid-manager.jar || fail "/opt/roam/lib/grid-manager.jar differs from $MANAGER_JAR"
+cmp -s "$VMNODE_JAR" /opt/roam/lib/vm-node.jar || fail "/opt/roam/lib/vm-node.jar differs from $VMNODE_JAR"
+grep -qx 'ROAM_ZK=127.0.0.1:2181' /etc/roam/grid-manager.env || fail "grid-manager.env lacks ROAM_ZK"
+grep -qx 'ROAM_DOMAIN_TYPE=qemu' /etc/roam/vm-node.env || fail "vm-node.env lacks ROAM_DOMAIN_TYPE=qemu"
+current=$(readlink "$STATE/images/current") || fail "$STATE/images/current is missing"
+(cd "$IMAGE_DIR" && for f in roam-guest.qcow2 roam-guest.vmlinuz roam-guest.initrd; do
+  [ "$(cut -d' ' -f1 "$f.sha256")" = "$(sha256sum <"$STATE/images/$current/$f" | cut -d' ' -f1)" ] || exit 1
+done) || fail "the rolled-out image in $STATE/images/$current does not match $IMAGE_DIR"
+log "rolled-out files match (image in $STATE/images/$current)"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # Checks the units' syntax and that their programs exist; works without a running systemd.
+  for u in roam-grid-manager roam-vm-node; do
+    if ! out=$(systemd-analyze verify "/etc/systemd/system/$u.service" 2>&1); then
+      printf '%s\n' "$out" >&2
+      fail "systemd-analyze verify $u.service"
+    fi
+    if printf '%s\n' "$out" | grep -q "$u.service"; then printf '%s\n' "$out" >&2; fail "systemd-analyze reports on $u.service"; fi
+  done
+  log "systemd-analyze verify: units are valid"
+fi
+
+# 5. A wrong checksum must stop the roll-out and leave 'current' alone.
+# A new image (so a new image directory) whose kernel was changed after its .sha256 was written.
+BAD="$WORK/bad-image"
+mkdir -p "$BAD"
+for f in roam-guest.qcow2 roam-guest.vmlinuz roam-guest.initrd; do
+  printf 'another image, %s, %s\n' "$f" "$(date +%s%N)" >"$BAD/$f"
+  (cd "$BAD" && sha256sum "$f" >"$f.sha256")
+done
+printf 'tampered\n' >>"$BAD/roam-guest.vmlinuz"
+dirs_before=$(ls "$STATE/images")
+if run_local "$WORK/run-bad.log"  -e "roam_image_src_dir=$BAD"; then
+  fail "a roll-out with a wrong checksum succeeded"
+fi
+grep -q 'failed verification' "$WORK/run-bad.log" || { tail -n 30 "$WORK/run-bad.log" >&2; fail "the bad roll-out failed for another reason"; }
+[ "$(readlink "$STATE/images/current")" = "$current" ] || fail "'current' moved after a failed roll-out"
+if ls -d "$STATE"/images/*.incoming >/dev/null 2>&1; then fail "a staging directory was left behind"; fi
+[ "$(ls "$STATE/images")" = "$dirs_before" ] || fail "the failed roll-out left files in $STATE/images: $(ls "$STATE/images" | tr '\n' ' ')"
+log "a tampered image is refused and 'current' stays at $current"
+
+log "passed in $(($(date +%s) - started)) s"
