@@ -229,10 +229,16 @@ class VmNodeIT {
         .atMost(WAIT)
         .until(() -> roamDomains().equals(List.of("roam-n5")));
     assertThat(domainDir("roam-n4")).doesNotExist();
+    assertThat(hosts.host(HOST).orElseThrow().problems())
+        .singleElement()
+        .asString()
+        .contains("roam-n4: define failed")
+        .contains("f".repeat(64) + " is expected");
 
     hosts.putDesiredState(
         HOST, new HostDesiredState(List.of(want("n4", 17104, sha), want("n5", 17105, sha))));
     await().atMost(WAIT).until(() -> roamDomains().equals(List.of("roam-n4", "roam-n5")));
+    await().atMost(WAIT).until(() -> hosts.host(HOST).orElseThrow().problems().isEmpty());
   }
 
   @Test
