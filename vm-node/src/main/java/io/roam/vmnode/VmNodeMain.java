@@ -232,6 +232,10 @@ public final class VmNodeMain implements Callable<Integer> {
       return node;
     }
 
+    CuratorGridStore zk() {
+      return zk;
+    }
+
     @Override
     public synchronized void close() {
       if (closed) {
