@@ -51,7 +51,17 @@ class CuratorHostStoreIT {
 
   private static HostRecord host(HostId id) {
     return new HostRecord(
-        id, 2, 1L << 33, 2, 1L << 32, "9.0.0", "qemu", "configured", List.of(), Instant.EPOCH);
+        id,
+        2,
+        1L << 33,
+        2,
+        1L << 32,
+        "9.0.0",
+        "qemu",
+        "configured",
+        List.of(),
+        List.of(),
+        Instant.EPOCH);
   }
 
   private static HostDesiredState wants(String... nodes) {
@@ -75,7 +85,8 @@ class CuratorHostStoreIT {
     HostRegistration reg = hosts.registerHost(host(H1));
     assertThat(hosts.hosts()).extracting(HostRecord::id).containsExactly(H1);
     reg.update(
-        new HostRecord(H1, 2, 1L << 33, 1, 1L, "9.0.0", "qemu", "x", List.of(), Instant.EPOCH));
+        new HostRecord(
+            H1, 2, 1L << 33, 1, 1L, "9.0.0", "qemu", "x", List.of(), List.of(), Instant.EPOCH));
     assertThat(hosts.host(H1).orElseThrow().freeVcpus()).isEqualTo(1);
     reg.close();
     assertThat(hosts.host(H1)).isEmpty();

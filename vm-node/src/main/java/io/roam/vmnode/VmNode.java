@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -78,6 +79,7 @@ public final class VmNode implements Closeable {
   private HostRegistration registration;
   private Closeable watch;
   private String libvirtVersion;
+  private List<String> problems = List.of();
 
   public VmNode(
       HostId hostId,
@@ -177,12 +179,16 @@ public final class VmNode implements Closeable {
       if (!outcome.applied().isEmpty() || !outcome.failures().isEmpty()) {
         observed = hypervisor.domains();
       }
+      List<String> now = new ArrayList<>(outcome.failures());
+      now.addAll(plan.notes());
+      problems = List.copyOf(now);
     }
     publish(record(hypervisor.capacity(), observed));
   }
 
   private HostRecord record(HostCapacity capacity, List<ObservedDomain> observed) {
-    return HostRecords.of(hostId, capacity, libvirtVersion, domainType, observed, startedAt);
+    return HostRecords.of(
+        hostId, capacity, libvirtVersion, domainType, observed, problems, startedAt);
   }
 
   private void publish(HostRecord next) {

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
     description = {
       "Registers this host in the grid and keeps its libvirt domains as the grid manager wants"
           + " them (/roam/{grid}/desired/{host}).",
-      "Exit status: 0 stopped, 1 runtime failure (libvirt or ZooKeeper unreachable), 2 bad options."
+      "Exit status: 1 when libvirt or ZooKeeper cannot be reached, 2 for bad options."
     })
 public final class VmNodeMain implements Callable<Integer> {
   @Option(names = "--zk", required = true, description = "ZooKeeper connect string (host:port,...)")
@@ -230,6 +230,10 @@ public final class VmNodeMain implements Callable<Integer> {
 
     VmNode node() {
       return node;
+    }
+
+    CuratorGridStore zk() {
+      return zk;
     }
 
     @Override

@@ -229,10 +229,16 @@ class VmNodeIT {
         .atMost(WAIT)
         .until(() -> roamDomains().equals(List.of("roam-n5")));
     assertThat(domainDir("roam-n4")).doesNotExist();
+    assertThat(hosts.host(HOST).orElseThrow().problems())
+        .singleElement()
+        .asString()
+        .contains("roam-n4: define failed")
+        .contains("f".repeat(64) + " is expected");
 
     hosts.putDesiredState(
         HOST, new HostDesiredState(List.of(want("n4", 17104, sha), want("n5", 17105, sha))));
     await().atMost(WAIT).until(() -> roamDomains().equals(List.of("roam-n4", "roam-n5")));
+    await().atMost(WAIT).until(() -> hosts.host(HOST).orElseThrow().problems().isEmpty());
   }
 
   @Test
@@ -256,5 +262,50 @@ class VmNodeIT {
         .contains("roam.grid=it")
         .contains("roam.zk=10.0.2.2\\:" + zk.getPort())
         .contains("roam.credentials=digest\\:roam\\:s3cret");
+  }
+
+  @Test
+  void afterItsZooKeeperSessionExpiresTheDaemonRegistersAgainAndKeepsFollowing() throws Exception {
+    VmNodeMain.Running daemon = startDaemon();
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n7", 17107, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n7"));
+    long before = manager.client().checkExists().forPath(LAYOUT.host(HOST)).getEphemeralOwner();
+
+    daemon
+        .zk()
+        .client()
+        .getZookeeperClient()
+        .getZooKeeper()
+        .getTestable()
+        .injectSessionExpiration();
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              var stat = manager.client().checkExists().forPath(LAYOUT.host(HOST));
+              return stat != null && stat.getEphemeralOwner() != before;
+            });
+
+    hosts.putDesiredState(
+        HOST, new HostDesiredState(List.of(want("n7", 17107, sha), want("n8", 17108, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().equals(List.of("roam-n7", "roam-n8")));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(hosts.host(HOST).orElseThrow().domains())
+                    .extracting(HostRecord.Domain::name)
+                    .containsExactly("roam-n7", "roam-n8"));
+  }
+
+  @Test
+  void aZooKeeperRestartDoesNotStopTheDaemonFollowingTheDesiredState() throws Exception {
+    startDaemon();
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n9", 17109, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n9"));
+    zk.restart();
+    await().atMost(WAIT).until(() -> hosts.host(HOST).isPresent());
+    hosts.deleteDesiredState(HOST);
+    await().atMost(WAIT).until(() -> roamDomains().isEmpty());
   }
 }

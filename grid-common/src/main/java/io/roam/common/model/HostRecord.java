@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param domainType the libvirt domain type this host runs its VMs with: "kvm" or "qemu" (TCG)
  * @param domainTypeReason why that type was chosen (configuration or probe outcome)
  * @param domains the Roam domains this host has, as last observed
+ * @param problems what the last reconcile could not do or chose not to touch (for example a base
+ *     image whose checksum does not match, or a domain name held by a VM vm-node does not manage)
  */
 public record HostRecord(
     HostId id,
@@ -28,6 +30,7 @@ public record HostRecord(
     String domainType,
     String domainTypeReason,
     List<Domain> domains,
+    List<String> problems,
     Instant startedAt) {
 
   public HostRecord {
@@ -42,6 +45,7 @@ public record HostRecord(
       throw new IllegalArgumentException("memory must be positive, not " + memoryBytes);
     }
     domains = domains == null ? List.of() : List.copyOf(domains);
+    problems = problems == null ? List.of() : List.copyOf(problems);
   }
 
   /** One Roam domain on the host, as observed: its libvirt name, node and state. */

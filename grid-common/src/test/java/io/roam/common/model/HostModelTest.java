@@ -47,6 +47,7 @@ class HostModelTest {
             "qemu",
             "probe timed out",
             List.of(new HostRecord.Domain("roam-n1", NodeId.of("n1"), "running")),
+            List.of("roam-n2: define failed: base image checksum"),
             Instant.parse("2026-01-01T00:00:00Z"));
     assertThat(Json.decode(Json.encode(host), HostRecord.class)).isEqualTo(host);
   }

@@ -22,6 +22,7 @@ public final class HostRecords {
       String libvirtVersion,
       DomainTypeDecision type,
       List<ObservedDomain> observed,
+      List<String> problems,
       Instant startedAt) {
     int usedVcpus = 0;
     long usedBytes = 0;
@@ -51,6 +52,7 @@ public final class HostRecords {
         type.type().xmlName(),
         type.reason(),
         domains,
+        problems,
         startedAt);
   }
 }

@@ -39,6 +39,7 @@ public final class DomainXml {
 
   public static final String QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0";
   private static final String NETDEV_ID = "roamnet0";
+  private static final String NIC_PCI_SLOT = "0x1f";
 
   private DomainXml() {}
 
@@ -62,7 +63,9 @@ public final class DomainXml {
     text(domain, "memory", Long.toString(spec.memoryMib())).setAttribute("unit", "MiB");
     text(domain, "vcpu", Integer.toString(spec.vcpus()));
     Element os = child(domain, "os");
-    text(os, "type", "hvm").setAttribute("arch", "x86_64");
+    Element type = text(os, "type", "hvm");
+    type.setAttribute("arch", "x86_64");
+    type.setAttribute("machine", "pc"); // i440fx: the NIC below sits on its bus pci.0
     child(os, "boot").setAttribute("dev", "hd");
     Element features = child(domain, "features");
     child(features, "acpi"); // without ACPI the guest cannot be asked to power off
@@ -97,7 +100,16 @@ public final class DomainXml {
     arg(cmd, "-netdev");
     arg(cmd, netdev.toString());
     arg(cmd, "-device");
-    arg(cmd, "virtio-net-pci,netdev=" + NETDEV_ID + ",mac=" + mac(mark.node()));
+    // libvirt hands out PCI slots from 2 upwards to the devices it knows; the NIC it does not know
+    // about takes the last slot of the bus so that they never collide.
+    arg(
+        cmd,
+        "virtio-net-pci,netdev="
+            + NETDEV_ID
+            + ",mac="
+            + mac(mark.node())
+            + ",bus=pci.0,addr="
+            + NIC_PCI_SLOT);
     return serialize(doc);
   }
 

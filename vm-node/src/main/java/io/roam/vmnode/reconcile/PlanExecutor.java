@@ -6,6 +6,7 @@ import io.roam.vmnode.spec.DomainSpecs;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,9 @@ public final class PlanExecutor {
   private final DomainSpecs specs;
   private final Clock clock;
   private final Map<String, Instant> shutdownRequested = new ConcurrentHashMap<>();
+  // What was logged last, so that a condition that persists round after round is logged once.
+  private final Map<String, String> lastFailure = new HashMap<>();
+  private Set<String> lastNotes = Set.of();
 
   public PlanExecutor(
       Hypervisor hypervisor, Provisioner provisioner, DomainSpecs specs, Clock clock) {
@@ -54,8 +58,11 @@ public final class PlanExecutor {
     List<String> failures = new ArrayList<>();
     Set<String> failed = new HashSet<>();
     for (String note : plan.notes()) {
-      LOG.info("{}", note);
+      if (!lastNotes.contains(note)) {
+        LOG.info("{}", note);
+      }
     }
+    lastNotes = Set.copyOf(plan.notes());
     for (Action a : plan.actions()) {
       if (failed.contains(a.name())) {
         continue;
@@ -63,11 +70,16 @@ public final class PlanExecutor {
       try {
         run(a);
         applied.add(a);
+        lastFailure.remove(a.name());
       } catch (RuntimeException e) {
         failed.add(a.name());
         String msg = a.name() + ": " + describe(a) + " failed: " + e.getMessage();
         failures.add(msg);
-        LOG.error("{}", msg);
+        if (msg.equals(lastFailure.put(a.name(), msg))) {
+          LOG.debug("{} (again)", msg);
+        } else {
+          LOG.error("{}", msg);
+        }
       }
     }
     return new Outcome(applied, failures);

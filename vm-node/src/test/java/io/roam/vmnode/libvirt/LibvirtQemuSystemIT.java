@@ -1,0 +1,190 @@
+package io.roam.vmnode.libvirt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.DesiredDomain;
+import io.roam.common.model.PortForward;
+import io.roam.vmnode.Fixtures;
+import io.roam.vmnode.hypervisor.DomainState;
+import io.roam.vmnode.hypervisor.DomainType;
+import io.roam.vmnode.hypervisor.HypervisorException;
+import io.roam.vmnode.hypervisor.ObservedDomain;
+import io.roam.vmnode.image.ImageProvisioner;
+import io.roam.vmnode.image.ImageVerifier;
+import io.roam.vmnode.reconcile.Action;
+import io.roam.vmnode.reconcile.PlanExecutor;
+import io.roam.vmnode.reconcile.Reconciler;
+import io.roam.vmnode.spec.DomainSpec;
+import io.roam.vmnode.spec.DomainSpecs;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Against a real libvirtd ({@code qemu:///system}) and real QEMU under TCG; skipped when no
+ * libvirtd answers. The guest has a blank disk: the firmware finds nothing to boot and no operating
+ * system ever handles the ACPI power button, which is exactly the guest the destroy-after-timeout
+ * rule is for.
+ */
+class LibvirtQemuSystemIT {
+  private static final String URI = "qemu:///system";
+  private LibvirtHypervisor hv;
+  private Path root;
+  private String name;
+
+  @BeforeEach
+  void connect() throws Exception {
+    assumeTrue(
+        "1".equals(System.getenv("ROAM_IT_LIBVIRT_SYSTEM")),
+        "opt-in: set ROAM_IT_LIBVIRT_SYSTEM=1 with libvirtd running");
+    try {
+      hv = LibvirtHypervisor.connect(URI);
+    } catch (HypervisorException e) {
+      assumeTrue(false, "no libvirtd at " + URI + ": " + e.getMessage());
+    }
+    // QEMU runs as another user: the directories must be traversable.
+    root =
+        Files.createTempDirectory(
+            Path.of("/var/tmp"),
+            "roam-vmnode-it",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+  }
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    if (hv == null) {
+      return;
+    }
+    for (ObservedDomain d : hv.domains()) {
+      if (d.name().equals(name) && d.managed()) {
+        if (d.state().isActive()) {
+          hv.destroy(d.name());
+        }
+        hv.undefine(d.name());
+      }
+    }
+    hv.close();
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void aRealTcgDomainRunsWithItsPortForwardAndIsDestroyedWhenItIgnoresAcpi() throws Exception {
+    Path images = Files.createDirectories(root.resolve("images"));
+    Path base = images.resolve("blank.qcow2");
+    Process p =
+        new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "64M")
+            .inheritIO()
+            .start();
+    assertThat(p.waitFor()).isZero();
+    String node = "vmcheck-" + ProcessHandle.current().pid();
+    name = "roam-" + node;
+    int port = freePort();
+    DomainSpecs specs =
+        new DomainSpecs(
+            images,
+            root.resolve("state"),
+            DomainType.QEMU,
+            "it",
+            "10.0.2.2:2181",
+            Optional.empty());
+    DomainSpec spec =
+        specs.forDesired(
+            new DesiredDomain(
+                NodeId.of(node),
+                ClusterId.of("c1"),
+                1,
+                128,
+                "blank.qcow2",
+                new ImageVerifier().sha256(base),
+                List.of(new PortForward(port, 22))));
+    Duration timeout = Fixtures.scaled(Duration.ofSeconds(3));
+    Reconciler reconciler = new Reconciler(timeout);
+    PlanExecutor executor =
+        new PlanExecutor(hv, new ImageProvisioner(new ImageVerifier()), specs, Clock.systemUTC());
+
+    executor.apply(
+        reconciler.plan(
+            List.of(spec),
+            hv.domains(),
+            executor.shutdownRequested(),
+            Clock.systemUTC().instant()));
+    assertThat(hv.domains())
+        .filteredOn(d -> d.name().equals(name))
+        .singleElement()
+        .extracting(ObservedDomain::state)
+        .isEqualTo(DomainState.RUNNING);
+    String cmdline = qemuCommandLine(name);
+    assertThat(cmdline).contains("user,id=roamnet0,hostfwd=tcp:127.0.0.1:" + port + "-:22");
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000); // QEMU listens for the guest
+    }
+
+    List<Action> done = new ArrayList<>();
+    await()
+        .atMost(timeout.plus(Fixtures.scaled(Duration.ofSeconds(30))))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              done.addAll(
+                  executor
+                      .apply(
+                          reconciler.plan(
+                              List.of(),
+                              hv.domains(),
+                              executor.shutdownRequested(),
+                              Clock.systemUTC().instant()))
+                      .applied());
+              return hv.domains().stream().noneMatch(d -> d.name().equals(name));
+            });
+    assertThat(done)
+        .extracting(a -> a.getClass().getSimpleName())
+        .containsExactly("Shutdown", "Destroy", "Undefine");
+    assertThat(spec.directory()).doesNotExist();
+  }
+
+  /** The command line of the QEMU process running a domain (libvirt names it guest=NAME). */
+  private static String qemuCommandLine(String domain) throws Exception {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String cmd =
+              new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+                  .replace('\0', ' ');
+          if (cmd.contains("qemu-system") && cmd.contains("guest=" + domain + ",")) {
+            return cmd;
+          }
+        } catch (java.io.IOException e) {
+          // gone meanwhile
+        }
+      }
+    }
+    throw new AssertionError("no QEMU process for " + domain);
+  }
+}
