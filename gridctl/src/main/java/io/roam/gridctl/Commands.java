@@ -405,13 +405,17 @@ final class Commands {
         return "yes";
       }
       return last.reason().startsWith("cannot checkpoint")
-          ? "no: " + abbreviate(last.reason().substring(19))
+          ? "no: " + shorten(last.reason().substring(19), 40)
           : "yes (last try: failed)";
     }
 
     private static String ago(Instant t) {
       long s = Duration.between(t, Instant.now()).toSeconds();
       return s < 120 ? s + "s ago" : s < 7200 ? s / 60 + "m ago" : s / 3600 + "h ago";
+    }
+
+    private static String shorten(String s, int max) {
+      return s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
 
     private static String abbreviate(String s) {

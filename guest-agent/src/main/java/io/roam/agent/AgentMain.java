@@ -140,12 +140,10 @@ public final class AgentMain implements Callable<Integer> {
             Duration.ofMillis(sessionTimeoutMs),
             migrationPort,
             maxMigrationMb << 20);
+    NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
     Agent agent =
         new Agent(
-            config,
-            NamespaceLauncher.forThisProcess(),
-            Checkpoints.forThisNode(),
-            Clock.systemUTC());
+            config, launcher, Checkpoints.forThisNode(launcher.pidNamespace()), Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -1,13 +1,25 @@
 package io.roam.agent;
 
+import io.roam.agent.checkpoint.CriuCheckpointer;
 import io.roam.agent.migration.CheckpointPort;
+import io.roam.agent.migration.CriuCheckpointPort;
 import io.roam.agent.migration.NoCheckpoint;
+import java.util.Optional;
 
 /** Chooses how this node checkpoints processes. */
 final class Checkpoints {
   private Checkpoints() {}
 
-  static CheckpointPort forThisNode() {
-    return new NoCheckpoint("this node cannot checkpoint processes (CRIU support is not built in)");
+  static CheckpointPort forThisNode(boolean pidNamespaces) {
+    if (!pidNamespaces) {
+      return new NoCheckpoint(
+          "jobs on this node cannot be checkpointed: it does not run as root, so its jobs have no"
+              + " PID namespace of their own");
+    }
+    Optional<java.nio.file.Path> criu = CriuCheckpointer.locate(System.getenv());
+    if (criu.isEmpty()) {
+      return new NoCheckpoint("CRIU is not installed on this node (run scripts/setup.sh)");
+    }
+    return new CriuCheckpointPort(new CriuCheckpointer(criu.get()));
   }
 }

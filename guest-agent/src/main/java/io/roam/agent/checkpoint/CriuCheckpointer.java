@@ -166,6 +166,9 @@ public final class CriuCheckpointer implements Checkpointer {
     if (step == CheckpointStep.PRE_DUMP || request.parentImagesDir().isPresent()) {
       args.add("--track-mem");
     }
+    if (step == CheckpointStep.DUMP && request.leaveStopped()) {
+      args.add("--leave-stopped");
+    }
     request
         .parentImagesDir()
         .ifPresent(
@@ -209,16 +212,20 @@ public final class CriuCheckpointer implements Checkpointer {
       throw new CheckpointException(step, "cannot prepare " + dir + ": " + e.getMessage(), null, e);
     }
     List<String> args =
-        List.of(
-            "-D",
-            dir.toString(),
-            "-o",
-            log.toString(),
-            "-v4",
-            // Stay attached: criu parents the restored root and ends when it ends.
-            "--manage-cgroups=ignore",
-            "--pidfile",
-            pidFile.toString());
+        new ArrayList<>(
+            List.of(
+                "-D",
+                dir.toString(),
+                "-o",
+                log.toString(),
+                "-v4",
+                // Stay attached: criu parents the restored root and ends when it ends.
+                "--manage-cgroups=ignore",
+                "--pidfile",
+                pidFile.toString()));
+    if (request.leaveStopped()) {
+      args.add("--leave-stopped");
+    }
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     Process p = start(step, command(step.word(), args), dir.resolve("restore.out"), log);

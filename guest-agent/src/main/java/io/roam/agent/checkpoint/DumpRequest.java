@@ -12,8 +12,11 @@ import java.util.Optional;
  * @param parentImagesDir the images of an earlier pre-dump of the same tree, if any: only memory
  *     changed since is written, and the images dir links to it as {@code parent} by a relative path
  *     (so both directories must move together, keeping their relative places)
+ * @param leaveStopped leave the tree stopped after a successful dump instead of killing it, so a
+ *     migration can resume it here if it fails before its commit
  */
-public record DumpRequest(long pid, Path imagesDir, Optional<Path> parentImagesDir) {
+public record DumpRequest(
+    long pid, Path imagesDir, Optional<Path> parentImagesDir, boolean leaveStopped) {
   public DumpRequest {
     if (pid <= 1) {
       throw new IllegalArgumentException("pid must be a process id above 1, got " + pid);
@@ -30,11 +33,16 @@ public record DumpRequest(long pid, Path imagesDir, Optional<Path> parentImagesD
   }
 
   public static DumpRequest of(long pid, Path imagesDir) {
-    return new DumpRequest(pid, imagesDir, Optional.empty());
+    return new DumpRequest(pid, imagesDir, Optional.empty(), false);
   }
 
   /** The same request, chained on the pre-dump in {@code parent}. */
   public DumpRequest after(Path parent) {
-    return new DumpRequest(pid, imagesDir, Optional.of(parent));
+    return new DumpRequest(pid, imagesDir, Optional.of(parent), leaveStopped);
+  }
+
+  /** The same request, leaving the tree stopped after the dump. */
+  public DumpRequest leavingStopped() {
+    return new DumpRequest(pid, imagesDir, parentImagesDir, true);
   }
 }

@@ -115,10 +115,16 @@ public final class Migrator {
     }
     JobSupervisor.Migrating m = jobs.beginMigration(id);
     Path work = jobs.stateDir().resolve("migrations").resolve(id.value() + "-" + attempt);
+    MigrationOutcome outcome = null;
     try {
-      return run(a, m, work.resolve("images"));
+      outcome = run(a, m, work.resolve("images"));
+      return outcome;
     } finally {
-      JobDir.deleteTree(work);
+      if (outcome != null && !outcome.succeeded()) {
+        keepOnlyLogs(work);
+      } else {
+        JobDir.deleteTree(work);
+      }
     }
   }
 
@@ -204,6 +210,18 @@ public final class Migrator {
         outcome.totalMillis(),
         outcome.bytes());
     return outcome;
+  }
+
+  /** A failed attempt keeps CRIU's logs (its reason points at them), not its images. */
+  private static void keepOnlyLogs(Path work) {
+    try (var files = java.nio.file.Files.walk(work)) {
+      files
+          .filter(java.nio.file.Files::isRegularFile)
+          .filter(f -> !f.getFileName().toString().endsWith(".log"))
+          .forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      // nothing to keep
+    }
   }
 
   private static Optional<String> replyAfterFailure(DataInputStream in) {
