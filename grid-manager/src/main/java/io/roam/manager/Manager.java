@@ -4,6 +4,7 @@ import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
 import io.roam.manager.api.RestApi;
 import io.roam.manager.jobs.JobService;
+import io.roam.manager.nodes.NodeLossMonitor;
 import io.roam.manager.zk.EmbeddedZooKeeper;
 import io.roam.store.CuratorGridStore;
 import io.roam.web.BearerAuth;
@@ -57,6 +58,7 @@ public final class Manager implements AutoCloseable {
   private Vertx vertx;
   private HttpServer server;
   private String zookeeper;
+  private NodeLossMonitor nodeLoss;
 
   public Manager(Settings settings) {
     this.settings = settings;
@@ -99,6 +101,10 @@ public final class Manager implements AutoCloseable {
               new RestApi(jobs, store, auth).router(vertx),
               settings.httpHost(),
               settings.httpPort());
+      // Longer than a session timeout: a node that only reconnected keeps its jobs.
+      nodeLoss =
+          new NodeLossMonitor(store, Clock.systemUTC(), settings.sessionTimeout().multipliedBy(3))
+              .start(Duration.ofSeconds(2));
       LOG.info("REST API listening at {}", url());
       return this;
     } catch (Exception e) {
@@ -123,6 +129,10 @@ public final class Manager implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (nodeLoss != null) {
+      nodeLoss.close();
+      nodeLoss = null;
+    }
     if (server != null) {
       server.close();
       server = null;

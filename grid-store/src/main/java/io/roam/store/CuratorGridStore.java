@@ -120,7 +120,7 @@ public final class CuratorGridStore implements GridStore {
       if (existing != null
           && existing.getEphemeralOwner()
               != client.getZookeeperClient().getZooKeeper().getSessionId()) {
-        throw new StoreException(
+        throw new AlreadyRegisteredException(
             "node "
                 + node.id()
                 + " is already registered by another live agent; give this node another id");

@@ -8,6 +8,7 @@ import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.zk.ZkLayout;
+import io.roam.store.AlreadyRegisteredException;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.GridStore;
 import io.roam.store.NodeRegistration;
@@ -104,12 +105,38 @@ public final class Agent implements AutoCloseable {
               AgentMain.VERSION,
               clock.instant(),
               migrationPort);
-      registration = store.registerNode(node);
+      jobs.forgetVanished();
+      registration = register(node);
       LOG.info("node {} of cluster {} is up at {}", node.id(), node.cluster(), node.agentUrl());
       return node;
     } catch (IOException | RuntimeException e) {
       close();
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Registers the node. A registration left by this node's previous run lives on until its session
+   * expires, so a refusal is retried for a few session timeouts before it counts.
+   */
+  private NodeRegistration register(NodeRecord node) {
+    long deadline = System.nanoTime() + config.sessionTimeout().multipliedBy(3).toNanos();
+    while (true) {
+      try {
+        return store.registerNode(node);
+      } catch (AlreadyRegisteredException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        LOG.info(
+            "node {} is still registered by an earlier run; waiting for it to expire", node.id());
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 

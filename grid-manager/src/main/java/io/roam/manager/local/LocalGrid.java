@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -88,6 +89,8 @@ public final class LocalGrid implements AutoCloseable {
   /** Creates the clusters, starts every node and waits until all are registered. */
   public synchronized void start(GridStore store, String zookeeper, Duration timeout)
       throws IOException {
+    // Registrations left by an earlier run of this grid may outlive it by a session timeout.
+    Instant launched = Clock.systemUTC().instant();
     for (int c = 1; c <= settings.clusters(); c++) {
       store.ensureCluster(
           new ClusterRecord(

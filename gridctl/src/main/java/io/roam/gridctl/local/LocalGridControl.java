@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,9 +92,20 @@ public final class LocalGridControl {
               + starting().get().pid()
               + "): wait for it, or stop it with 'gridctl down'");
     }
-    Path managerJar = jar("grid-manager");
-    Path agentJar = jar("guest-agent");
     Files.createDirectories(stateDir);
+    // The grid runs from its own copies, so rebuilding Roam cannot pull jars from under it.
+    Path lib = stateDir.resolve("lib");
+    Files.createDirectories(lib);
+    Path managerJar =
+        Files.copy(
+            jar("grid-manager"),
+            lib.resolve("grid-manager.jar"),
+            StandardCopyOption.REPLACE_EXISTING);
+    Path agentJar =
+        Files.copy(
+            jar("guest-agent"),
+            lib.resolve("guest-agent.jar"),
+            StandardCopyOption.REPLACE_EXISTING);
     Files.deleteIfExists(stateDir.resolve(LocalGridInfo.FILE_NAME));
     Path log = stateDir.resolve(LOG_FILE);
     Files.deleteIfExists(log);

@@ -145,6 +145,28 @@ public final class JobSupervisor implements AutoCloseable {
     return Files.isDirectory(dir.root()) ? Optional.of(dir) : Optional.empty();
   }
 
+  /**
+   * At start: jobs the grid believes run here, but which this fresh agent does not run, did not
+   * survive the node's restart. They are recorded as LOST with the reason, never left RUNNING.
+   */
+  public void forgetVanished() {
+    for (JobRecord job : store.jobs()) {
+      if (job.node().equals(node) && !job.state().terminal() && !running.containsKey(job.id())) {
+        store.updateJob(
+            job.id(),
+            j ->
+                j.node().equals(node) && !j.state().terminal() && !running.containsKey(j.id())
+                    ? j.ended(
+                        JobState.LOST,
+                        "node " + node + " restarted and the job's processes did not survive",
+                        clock.instant())
+                    : j);
+        LOG.warn(
+            "job {} was recorded on this node but did not survive its restart: LOST", job.id());
+      }
+    }
+  }
+
   /** Host PID of a running job's first process (the root of its tree). */
   public Optional<Long> rootPid(JobId id) {
     Running entry = running.get(id);
