@@ -166,7 +166,6 @@ public final class LocalGrid implements AutoCloseable {
             settings.java(),
             "-Xmx192m",
             "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
             "-XX:-UsePerfData",
             "-jar",
             settings.agentJar().toString(),

@@ -72,6 +72,19 @@ public final class Migrator {
     long frozenAt;
     long bytes;
     long rootPid;
+    final StringBuilder phases = new StringBuilder();
+    long mark = System.nanoTime();
+
+    /** Notes how long the phase that just ended took, for the log. */
+    void phase(String name) {
+      long now = System.nanoTime();
+      phases
+          .append(name)
+          .append(' ')
+          .append(TimeUnit.NANOSECONDS.toMillis(now - mark))
+          .append(" ms, ");
+      mark = now;
+    }
 
     Attempt(JobId id, NodeRecord target, String attempt) {
       this.id = id;
@@ -133,6 +146,7 @@ public final class Migrator {
       a.rootPid = m.handle().rootPid();
       CheckpointPort.Dump dump = checkpoint.dump(a.rootPid, images);
       a.frozenAt = dump.frozenAtNanos();
+      a.phase("dump");
     } catch (CheckpointPort.CheckpointFailure | RuntimeException e) {
       return failed(a, "cannot checkpoint: " + e.getMessage(), false);
     }
@@ -169,12 +183,15 @@ public final class Migrator {
         String why = replyAfterFailure(in).orElse("transfer failed: " + e.getMessage());
         return failed(a, why, true);
       }
+      a.phase("send");
       byte reply = in.readByte();
       String text = in.readUTF();
+      a.phase("restore");
       if (reply != Wire.PREPARED) {
         return failed(a, "node " + a.target.id() + " refused: " + text, true);
       }
       committed = commit(a);
+      a.phase("commit");
       if (!committed) {
         Wire.message(out, Wire.ABORT, "not committed");
         sealed.flush();
@@ -184,6 +201,7 @@ public final class Migrator {
       sealed.close();
       byte done = in.readByte();
       String doneText = in.readUTF();
+      a.phase("resume");
       if (done != Wire.DONE) {
         LOG.warn("job {} committed to {} but it answered: {}", a.id, a.target.id(), doneText);
       }
@@ -202,13 +220,14 @@ public final class Migrator {
     MigrationOutcome outcome = a.outcome(true, null);
     recordTimings(a, outcome);
     LOG.info(
-        "job {} migrated {} -> {}: frozen {} ms, total {} ms, {} bytes",
+        "job {} migrated {} -> {}: frozen {} ms, total {} ms, {} bytes ({})",
         a.id,
         self,
         a.target.id(),
         outcome.frozenMillis(),
         outcome.totalMillis(),
-        outcome.bytes());
+        outcome.bytes(),
+        a.phases);
     return outcome;
   }
 

@@ -12,7 +12,7 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
-import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
@@ -22,15 +22,18 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>The key is derived (HKDF-SHA256) from the agent secret, a random salt chosen by the sender of
  * the connection, the direction, and the context (job, source node, target node), so a recorded
- * stream cannot be replayed for another job, node pair or direction. Each frame is AES-256-GCM
- * sealed with a counter nonce; the frame counter and an end mark are authenticated, so frames
- * cannot be dropped, reordered, or the stream cut short without the reader noticing.
+ * stream cannot be replayed for another job, node pair or direction. Each frame is sealed with
+ * ChaCha20-Poly1305 (RFC 8439) under a counter nonce; the frame counter and an end mark are
+ * authenticated, so frames cannot be dropped, reordered, or the stream cut short without the reader
+ * noticing. ChaCha20 rather than AES-GCM: on hosts without vector AES instructions the JDK's
+ * ChaCha20 was 2 to 5 times faster here, and the transfer sits inside the job's frozen time.
  */
 public final class SealedChannel {
   /** Largest plaintext of one frame. */
   public static final int MAX_FRAME = 1 << 20;
 
-  private static final int TAG_BITS = 128;
+  private static final int TAG_BYTES = 16;
+  private static final String CIPHER = "ChaCha20-Poly1305";
   private static final int END = 0x8000_0000;
 
   private SealedChannel() {}
@@ -81,9 +84,9 @@ public final class SealedChannel {
       this.out = new DataOutputStream(out);
       this.keys = keys;
       try {
-        this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        this.cipher = Cipher.getInstance(CIPHER);
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("AES-GCM unavailable", e);
+        throw new IllegalStateException(CIPHER + " unavailable", e);
       }
     }
 
@@ -126,8 +129,8 @@ public final class SealedChannel {
       try {
         cipher.init(
             Cipher.ENCRYPT_MODE,
-            new SecretKeySpec(keys.key(), "AES"),
-            new GCMParameterSpec(TAG_BITS, nonce(keys, counter)));
+            new SecretKeySpec(keys.key(), "ChaCha20"),
+            new IvParameterSpec(nonce(keys, counter)));
         int header = filled | (end ? END : 0);
         cipher.updateAAD(ByteBuffer.allocate(12).putLong(counter).putInt(header).array());
         byte[] sealed = cipher.doFinal(buffer, 0, filled);
@@ -166,9 +169,9 @@ public final class SealedChannel {
       this.in = new DataInputStream(in);
       this.keys = keys;
       try {
-        this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+        this.cipher = Cipher.getInstance(CIPHER);
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("AES-GCM unavailable", e);
+        throw new IllegalStateException(CIPHER + " unavailable", e);
       }
     }
 
@@ -214,13 +217,13 @@ public final class SealedChannel {
         if (length > MAX_FRAME) {
           throw new IOException("frame of " + length + " bytes is larger than allowed");
         }
-        byte[] sealed = new byte[length + TAG_BITS / 8];
+        byte[] sealed = new byte[length + TAG_BYTES];
         in.readFully(sealed);
         try {
           cipher.init(
               Cipher.DECRYPT_MODE,
-              new SecretKeySpec(keys.key(), "AES"),
-              new GCMParameterSpec(TAG_BITS, nonce(keys, counter)));
+              new SecretKeySpec(keys.key(), "ChaCha20"),
+              new IvParameterSpec(nonce(keys, counter)));
           cipher.updateAAD(ByteBuffer.allocate(12).putLong(counter).putInt(header).array());
           plain = cipher.doFinal(sealed);
         } catch (GeneralSecurityException e) {
