@@ -112,6 +112,7 @@ class CriuCheckpointerIT {
             job.launcher().waitFor(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
         .as("the source's launcher ends once the dump killed the job")
         .isTrue();
+    System.out.println("source launcher ended with status " + job.launcher().exitValue());
     report("dump", dumped);
     LocalNodes.copy(a.hostJobDir(job.id()), b.hostJobDir(job.id()));
     LocalNodes.copy(a.images(job.id()), b.images(job.id()));
@@ -358,6 +359,14 @@ class CriuCheckpointerIT {
               assertThat(e.log()).contains(dumpDir(b, job).resolve("restore.log"));
             });
     assertThat(LocalNodes.processesMentioning(nodes.statePath() + "/jobs/j7")).isEmpty();
+
+    // The migration failed before the target acknowledged: the source restores its own image.
+    int before = lines(job.file("stdout")).size();
+    RestoredJob back = a.checkpointer(criu).restore(new RestoreRequest(dumpDir(a, job)));
+    nodes.track(back.handle());
+    awaitLines(job.file("stdout"), before + 10);
+    assertThat(lines(job.file("stdout")))
+        .containsExactlyElementsOf(count(lines(job.file("stdout")).size()));
   }
 
   @Test
