@@ -291,6 +291,65 @@ class CriuCheckpointerIT {
   }
 
   @Test
+  void aJobTalkingToAUnixSocketOutsideItIsRefusedAndRunsOn() throws Exception {
+    Path socketPath = a.hostState.resolve("outside.sock");
+    try (var server =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(socketPath));
+      String program =
+          "import socket, sys, time\n"
+              + "c = socket.socket(socket.AF_UNIX)\n"
+              + "c.connect(sys.argv[1])\n"
+              + "i = 0\n"
+              + "while True:\n"
+              + "    print(i, flush=True)\n"
+              + "    i += 1\n"
+              + "    time.sleep(0.05)\n";
+      Job job = a.launch("j9", PYTHON, "-c", program, socketPath.toString());
+      try (var peer = server.accept()) {
+        assertRefusedAndRunningOn(job, "Unix socket of a process outside the job");
+      }
+    }
+  }
+
+  @Test
+  void aJobWithADeviceOpenIsRefusedAndRunsOn() throws Exception {
+    Path device = Path.of("/dev/fuse");
+    Assumptions.assumeTrue(Files.exists(device), "needs " + device + " (character device 10:229)");
+    String program =
+        "import sys, time\n"
+            + "d = open(sys.argv[1], 'rb', buffering=0)\n"
+            + "i = 0\n"
+            + "while True:\n"
+            + "    print(i, flush=True)\n"
+            + "    i += 1\n"
+            + "    time.sleep(0.05)\n";
+    Job job = a.launch("j10", PYTHON, "-c", program, device.toString());
+    awaitLines(job.file("stdout"), 3);
+    assertThat(a.checkpointer(criu).check(job.rootPid()).reasons())
+        .containsExactly(
+            "the job has the device /dev/fuse open, which cannot move to another node");
+    assertRefusedAndRunningOn(job, "character device 10:229");
+  }
+
+  private void assertRefusedAndRunningOn(Job job, String reason) throws Exception {
+    Path out = job.file("stdout");
+    awaitLines(out, 3);
+    Path images = a.images(job.id()).resolve("dump");
+    assertThatThrownBy(() -> a.checkpointer(criu).dump(DumpRequest.of(job.rootPid(), images)))
+        .isInstanceOfSatisfying(
+            CheckpointException.class,
+            e -> {
+              System.out.println("dump refused: " + e.getMessage());
+              assertThat(e.reason()).contains(reason);
+            });
+    int after = lines(out).size();
+    awaitLines(out, after + 5);
+    assertThat(lines(out)).containsExactlyElementsOf(count(lines(out).size()));
+    assertThat(job.launcher().isAlive()).isTrue();
+  }
+
+  @Test
   void preDumpShortensTheFreezeWhereTheKernelTracksDirtyMemory() throws Exception {
     String program =
         "import time\n"
