@@ -370,6 +370,19 @@ class CriuCheckpointerIT {
         checkpointer.dump(DumpRequest.of(plain.rootPid(), a.images("j5").resolve("dump")));
     report("256 MiB, plain dump", withoutPreDump);
     assertThat(withoutPreDump.stats().pagesWritten()).isGreaterThan(65_536);
+    int printed = lines(plain.file("stdout")).size();
+    long copyStart = System.nanoTime();
+    LocalNodes.copy(a.hostJobDir("j5"), b.hostJobDir("j5"));
+    LocalNodes.copy(a.images("j5"), b.images("j5"));
+    System.out.printf("256 MiB, copy: %d ms%n", (System.nanoTime() - copyStart) / 1_000_000);
+    RestoredJob big = b.checkpointer(criu).restore(new RestoreRequest(dumpDir(b, plain)));
+    nodes.track(big.handle());
+    System.out.printf(
+        "256 MiB, restore: %d ms wall, CRIU restore %d ms, %d pages%n",
+        big.elapsed().toMillis(), big.stats().restoring().toMillis(), big.stats().pagesRestored());
+    Path onB = b.hostJobDir("j5").resolve("stdout");
+    awaitLines(onB, printed + 5);
+    assertThat(lines(onB)).containsExactlyElementsOf(count(lines(onB).size()));
 
     Path pre = a.images("j6").resolve("pre-1");
     if (!checkpointer.supportsPreDump()) {
