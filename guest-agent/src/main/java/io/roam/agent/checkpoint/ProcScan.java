@@ -9,7 +9,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -49,37 +51,37 @@ final class ProcScan {
     return new Migratability(new ArrayList<>(reasons));
   }
 
-  private static java.util.Optional<String> describe(Path fd, Map<String, Socket> sockets) {
+  private static Optional<String> describe(Path fd, Map<String, Socket> sockets) {
     String target;
     try {
       target = Files.readSymbolicLink(fd).toString();
     } catch (IOException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (target.startsWith("socket:[")) {
       Socket s = sockets.get(target.substring(8, target.length() - 1));
       if (s == null) {
-        return java.util.Optional.empty(); // Unix and other local sockets: CRIU decides
+        return Optional.empty(); // Unix and other local sockets: CRIU decides
       }
       if (s.protocol().startsWith("tcp") && s.state().equals("0A")) {
-        return java.util.Optional.of(
+        return Optional.of(
             "the job listens on TCP " + s.local() + "; a listening port is tied to this node");
       }
       if (s.protocol().startsWith("tcp") && s.state().equals("01")) {
-        return java.util.Optional.of(
+        return Optional.of(
             "the job has an open TCP connection from "
                 + s.local()
                 + "; live connections cannot move to another node");
       }
-      return java.util.Optional.of(
+      return Optional.of(
           "the job holds a network socket ("
-              + s.protocol().toUpperCase(java.util.Locale.ROOT)
+              + s.protocol().toUpperCase(Locale.ROOT)
               + " "
               + s.local()
               + ") that cannot move to another node");
     }
     if (!target.startsWith("/dev/")) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     int mode;
     long rdev;
@@ -87,25 +89,25 @@ final class ProcScan {
       mode = (Integer) Files.getAttribute(fd, "unix:mode");
       rdev = (Long) Files.getAttribute(fd, "unix:rdev");
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     int type = mode & S_IFMT;
     if (type != S_IFCHR && type != S_IFBLK) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
     long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
     if (type == S_IFCHR && major == 1) {
-      return java.util.Optional.empty(); // null, zero, full, random, urandom, kmsg
+      return Optional.empty(); // null, zero, full, random, urandom, kmsg
     }
     if (type == S_IFCHR && (major == 136 || (major == 5 && minor == 2))) {
-      return java.util.Optional.empty(); // a pseudo-terminal pair of the job's own
+      return Optional.empty(); // a pseudo-terminal pair of the job's own
     }
     if (type == S_IFCHR && (major == 4 || (major == 5 && minor <= 1))) {
-      return java.util.Optional.of(
+      return Optional.of(
           "the job uses the terminal " + target + "; jobs must run detached from any terminal");
     }
-    return java.util.Optional.of(
+    return Optional.of(
         "the job has the device " + target + " open, which cannot move to another node");
   }
 
