@@ -172,6 +172,55 @@ class CriuCheckpointerIT {
   }
 
   @Test
+  void theRestoredJobLandsInTheRestoringNodesCgroup() throws Exception {
+    Path v1 = Path.of("/sys/fs/cgroup/cpu");
+    Path root = Files.exists(v1.resolve("cgroup.procs")) ? v1 : Path.of("/sys/fs/cgroup");
+    Assumptions.assumeTrue(
+        Files.isWritable(root.resolve("cgroup.procs")), "needs a writable cgroup hierarchy");
+    String name = "roam-it-" + Long.toHexString(System.nanoTime());
+    Path group = Files.createDirectory(root.resolve(name));
+    try {
+      Job job =
+          a.launch("j11", "sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done");
+      awaitLines(job.file("stdout"), 3);
+      assertThat(cgroups(job.rootPid())).noneMatch(l -> l.endsWith(":/" + name));
+      a.checkpointer(criu).dump(DumpRequest.of(job.rootPid(), dumpDir(a, job)));
+      LocalNodes.copy(a.hostJobDir("j11"), b.hostJobDir("j11"));
+      LocalNodes.copy(a.images("j11"), b.images("j11"));
+      // Node B's agent runs in its node's group; here criu alone joins it before it starts.
+      List<String> prefix = new java.util.ArrayList<>(b.prefix());
+      prefix.addAll(
+          List.of("sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", group.toString()));
+      RestoredJob restored =
+          new CriuCheckpointer(criu, prefix, TIMEOUT).restore(new RestoreRequest(dumpDir(b, job)));
+      nodes.track(restored.handle());
+      assertThat(cgroups(restored.rootPid())).anyMatch(l -> l.endsWith(":/" + name));
+      long counter =
+          ProcessHandle.of(restored.rootPid())
+              .orElseThrow()
+              .children()
+              .findFirst()
+              .orElseThrow()
+              .pid();
+      assertThat(cgroups(counter)).anyMatch(l -> l.endsWith(":/" + name));
+    } finally {
+      nodes.close();
+      await()
+          .atMost(TIMEOUT)
+          .ignoreExceptions()
+          .until(
+              () -> {
+                Files.deleteIfExists(group);
+                return true;
+              });
+    }
+  }
+
+  private static List<String> cgroups(long pid) throws IOException {
+    return Files.readAllLines(Path.of("/proc/" + pid + "/cgroup"));
+  }
+
+  @Test
   void openFilesPipesAndChildrenMoveToo() throws Exception {
     String script =
         "exec 3>>data.log; sleep 600 & i=0; while [ $i -lt 60 ]; do echo $i >&3; echo $i;"
