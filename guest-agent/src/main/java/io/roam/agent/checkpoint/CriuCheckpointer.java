@@ -209,6 +209,8 @@ public final class CriuCheckpointer implements Checkpointer {
     } catch (IOException e) {
       throw new CheckpointException(step, "cannot prepare " + dir + ": " + e.getMessage(), null, e);
     }
+    // No -d: criu stays attached, parents the restored root and ends when it ends.
+    // --manage-cgroups=ignore: the tree joins criu's own cgroups, i.e. this node's.
     List<String> args =
         List.of(
             "-D",
@@ -216,7 +218,6 @@ public final class CriuCheckpointer implements Checkpointer {
             "-o",
             log.toString(),
             "-v4",
-            // Stay attached: criu parents the restored root and ends when it ends.
             "--manage-cgroups=ignore",
             "--pidfile",
             pidFile.toString());
