@@ -292,6 +292,61 @@ class CriuCheckpointerIT {
     await().atMost(TIMEOUT).until(() -> !LocalNodes.alive(pythonOnB));
   }
 
+  @Test
+  void aJvmMovesWithItsThreads() throws Exception {
+    String source =
+        "public class Count {\n"
+            + "  public static void main(String[] args) throws Exception {\n"
+            + "    long[] counts = new long[4];\n"
+            + "    for (int k = 0; k < 4; k++) {\n"
+            + "      int j = k;\n"
+            + "      Thread t = new Thread(() -> {\n"
+            + "        while (true) {\n"
+            + "          counts[j]++;\n"
+            + "          try { Thread.sleep(5); } catch (InterruptedException e) { return; }\n"
+            + "        }\n"
+            + "      });\n"
+            + "      t.setDaemon(true);\n"
+            + "      t.start();\n"
+            + "    }\n"
+            + "    for (int i = 0; ; i++) {\n"
+            + "      long min = Long.MAX_VALUE;\n"
+            + "      for (long c : counts) min = Math.min(min, c);\n"
+            + "      System.out.println(i + \" \" + min);\n"
+            + "      Thread.sleep(50);\n"
+            + "    }\n"
+            + "  }\n"
+            + "}\n";
+    Path work = Files.createDirectories(a.hostJobDir("j12").resolve("work"));
+    Files.writeString(work.resolve("Count.java"), source);
+    int compiled =
+        javax.tools.ToolProvider.getSystemJavaCompiler()
+            .run(null, null, null, "-d", work.toString(), work.resolve("Count.java").toString());
+    assertThat(compiled).isZero();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    // No hsperfdata: the JVM would map /tmp/hsperfdata_<user>/<pid in namespace>, a file
+    // outside the job's directory, so missing on another node (and shared by every JVM job
+    // that has the same pid in its own namespace).
+    Job job =
+        a.launch(
+            "j12", java, "-XX:-UsePerfData", "-Xmx64m", "-XX:+UseSerialGC", "-cp", ".", "Count");
+    Path out = job.file("stdout");
+    awaitLines(out, 5);
+
+    RestoredJob restored = migrate(job);
+
+    Path onB = b.hostJobDir("j12").resolve("stdout");
+    int before = lines(onB).size();
+    awaitLines(onB, before + 10);
+    List<String> all = lines(onB);
+    assertThat(all.stream().map(l -> l.split(" ")[0]).toList())
+        .containsExactlyElementsOf(count(all.size()));
+    long workersBefore = Long.parseLong(all.get(before - 1).split(" ")[1]);
+    long workersAfter = Long.parseLong(all.get(all.size() - 1).split(" ")[1]);
+    assertThat(workersAfter).as("every worker thread kept working").isGreaterThan(workersBefore);
+    assertThat(restored.handle().isAlive()).isTrue();
+  }
+
   private static long threads(long pid) throws IOException {
     try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
       return tasks.count();
