@@ -1,6 +1,9 @@
 package io.roam.agent.checkpoint;
 
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -149,26 +152,31 @@ final class ProcScan {
     }
   }
 
-  /** "0100007F:1F90" (IPv4, little-endian) → "127.0.0.1:8080"; IPv6 keeps only the port. */
+  /**
+   * An address of /proc/net/tcp{,6} as people write it: "0100007F:1F90" → "127.0.0.1:8080". The
+   * kernel prints each 32-bit word of the address in host (little-endian) order; IPv4-mapped IPv6
+   * addresses read as IPv4.
+   */
   static String address(String hex) {
     int colon = hex.indexOf(':');
-    if (colon < 0) {
+    if (colon < 0 || (colon != 8 && colon != 32)) {
       return hex;
     }
     int port = Integer.parseInt(hex.substring(colon + 1), 16);
-    String ip = hex.substring(0, colon);
-    if (ip.length() != 8) {
-      return "port " + port;
+    byte[] bytes = new byte[colon / 2];
+    for (int word = 0; word < colon / 8; word++) {
+      long v = Long.parseLong(hex.substring(word * 8, word * 8 + 8), 16);
+      for (int k = 0; k < 4; k++) {
+        bytes[word * 4 + k] = (byte) (v >>> (8 * k));
+      }
     }
-    long v = Long.parseLong(ip, 16);
-    return (v & 0xff)
-        + "."
-        + (v >> 8 & 0xff)
-        + "."
-        + (v >> 16 & 0xff)
-        + "."
-        + (v >> 24 & 0xff)
-        + ":"
-        + port;
+    try {
+      InetAddress address = InetAddress.getByAddress(bytes);
+      return address instanceof Inet6Address
+          ? "[" + address.getHostAddress() + "]:" + port
+          : address.getHostAddress() + ":" + port;
+    } catch (UnknownHostException e) {
+      return hex;
+    }
   }
 }
