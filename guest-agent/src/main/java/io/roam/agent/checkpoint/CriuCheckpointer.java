@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -125,7 +126,7 @@ public final class CriuCheckpointer implements Checkpointer {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();
-      if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         return false;
       }
@@ -211,6 +212,8 @@ public final class CriuCheckpointer implements Checkpointer {
     } catch (IOException e) {
       throw new CheckpointException(step, "cannot prepare " + dir + ": " + e.getMessage(), null, e);
     }
+    // No -d: criu stays attached, parents the restored root and ends when it ends.
+    // --manage-cgroups=ignore: the tree joins criu's own cgroups, i.e. this node's.
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -295,7 +298,7 @@ public final class CriuCheckpointer implements Checkpointer {
 
   private int await(CheckpointStep step, Process p, Path log) throws CheckpointException {
     try {
-      if (!p.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
         throw new CheckpointException(
             step, "CRIU did not finish within " + timeout + " and was stopped", log);

@@ -1,10 +1,12 @@
 package io.roam.agent.checkpoint;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Turns a failed CRIU action's log into one sentence a job's user understands. Pure: it reads
@@ -123,7 +125,7 @@ final class CriuFailures {
             .filter(Matcher::find)
             .filter(m -> NOISE.stream().noneMatch(n -> n.matcher(m.group(2)).find()))
             .map(m -> m.group(1) + ": " + m.group(2))
-            .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
+            .collect(Collectors.toCollection(ArrayList::new));
     log.stream()
         .map(CLUE::matcher)
         .filter(Matcher::find)

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -25,9 +26,9 @@ public final class FakeCheckpointer implements Checkpointer {
   private static final String IMAGE = "fake-image";
 
   private final Map<CheckpointStep, Failure> failures =
-      java.util.Collections.synchronizedMap(new EnumMap<>(CheckpointStep.class));
+      Collections.synchronizedMap(new EnumMap<>(CheckpointStep.class));
   private final Map<Long, String> unmigratable = new ConcurrentHashMap<>();
-  private final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   private volatile boolean preDump = true;
   private volatile long nextPid = 100_000;
 

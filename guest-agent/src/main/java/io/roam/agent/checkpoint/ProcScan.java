@@ -1,6 +1,9 @@
 package io.roam.agent.checkpoint;
 
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -9,7 +12,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -49,37 +54,37 @@ final class ProcScan {
     return new Migratability(new ArrayList<>(reasons));
   }
 
-  private static java.util.Optional<String> describe(Path fd, Map<String, Socket> sockets) {
+  private static Optional<String> describe(Path fd, Map<String, Socket> sockets) {
     String target;
     try {
       target = Files.readSymbolicLink(fd).toString();
     } catch (IOException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     if (target.startsWith("socket:[")) {
       Socket s = sockets.get(target.substring(8, target.length() - 1));
       if (s == null) {
-        return java.util.Optional.empty(); // Unix and other local sockets: CRIU decides
+        return Optional.empty(); // Unix and other local sockets: CRIU decides
       }
       if (s.protocol().startsWith("tcp") && s.state().equals("0A")) {
-        return java.util.Optional.of(
+        return Optional.of(
             "the job listens on TCP " + s.local() + "; a listening port is tied to this node");
       }
       if (s.protocol().startsWith("tcp") && s.state().equals("01")) {
-        return java.util.Optional.of(
+        return Optional.of(
             "the job has an open TCP connection from "
                 + s.local()
                 + "; live connections cannot move to another node");
       }
-      return java.util.Optional.of(
+      return Optional.of(
           "the job holds a network socket ("
-              + s.protocol().toUpperCase(java.util.Locale.ROOT)
+              + s.protocol().toUpperCase(Locale.ROOT)
               + " "
               + s.local()
               + ") that cannot move to another node");
     }
     if (!target.startsWith("/dev/")) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     int mode;
     long rdev;
@@ -87,25 +92,25 @@ final class ProcScan {
       mode = (Integer) Files.getAttribute(fd, "unix:mode");
       rdev = (Long) Files.getAttribute(fd, "unix:rdev");
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     int type = mode & S_IFMT;
     if (type != S_IFCHR && type != S_IFBLK) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
     long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
     if (type == S_IFCHR && major == 1) {
-      return java.util.Optional.empty(); // null, zero, full, random, urandom, kmsg
+      return Optional.empty(); // null, zero, full, random, urandom, kmsg
     }
     if (type == S_IFCHR && (major == 136 || (major == 5 && minor == 2))) {
-      return java.util.Optional.empty(); // a pseudo-terminal pair of the job's own
+      return Optional.empty(); // a pseudo-terminal pair of the job's own
     }
     if (type == S_IFCHR && (major == 4 || (major == 5 && minor <= 1))) {
-      return java.util.Optional.of(
+      return Optional.of(
           "the job uses the terminal " + target + "; jobs must run detached from any terminal");
     }
-    return java.util.Optional.of(
+    return Optional.of(
         "the job has the device " + target + " open, which cannot move to another node");
   }
 
@@ -147,26 +152,31 @@ final class ProcScan {
     }
   }
 
-  /** "0100007F:1F90" (IPv4, little-endian) → "127.0.0.1:8080"; IPv6 keeps only the port. */
+  /**
+   * An address of /proc/net/tcp{,6} as people write it: "0100007F:1F90" → "127.0.0.1:8080". The
+   * kernel prints each 32-bit word of the address in host (little-endian) order; IPv4-mapped IPv6
+   * addresses read as IPv4.
+   */
   static String address(String hex) {
     int colon = hex.indexOf(':');
-    if (colon < 0) {
+    if (colon < 0 || (colon != 8 && colon != 32)) {
       return hex;
     }
     int port = Integer.parseInt(hex.substring(colon + 1), 16);
-    String ip = hex.substring(0, colon);
-    if (ip.length() != 8) {
-      return "port " + port;
+    byte[] bytes = new byte[colon / 2];
+    for (int word = 0; word < colon / 8; word++) {
+      long v = Long.parseLong(hex.substring(word * 8, word * 8 + 8), 16);
+      for (int k = 0; k < 4; k++) {
+        bytes[word * 4 + k] = (byte) (v >>> (8 * k));
+      }
     }
-    long v = Long.parseLong(ip, 16);
-    return (v & 0xff)
-        + "."
-        + (v >> 8 & 0xff)
-        + "."
-        + (v >> 16 & 0xff)
-        + "."
-        + (v >> 24 & 0xff)
-        + ":"
-        + port;
+    try {
+      InetAddress address = InetAddress.getByAddress(bytes);
+      return address instanceof Inet6Address
+          ? "[" + address.getHostAddress() + "]:" + port
+          : address.getHostAddress() + ":" + port;
+    } catch (UnknownHostException e) {
+      return hex;
+    }
   }
 }

@@ -38,6 +38,9 @@ class CriuCheckpointerTest {
   @Test
   void ipv4AddressesReadAsPeopleWriteThem() {
     assertThat(ProcScan.address("0100007F:1F90")).isEqualTo("127.0.0.1:8080");
-    assertThat(ProcScan.address("00000000000000000000000001000000:0016")).isEqualTo("port 22");
+    assertThat(ProcScan.address("00000000000000000000000001000000:0016"))
+        .isEqualTo("[0:0:0:0:0:0:0:1]:22");
+    assertThat(ProcScan.address("0000000000000000FFFF00000100007F:1F90"))
+        .isEqualTo("127.0.0.1:8080");
   }
 }
