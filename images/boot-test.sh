@@ -32,7 +32,7 @@ command -v qemu-system-x86_64 >/dev/null || {
 (cd "$DIR" && sha256sum -c --quiet roam-guest.qcow2.sha256 roam-guest.vmlinuz.sha256 roam-guest.initrd.sha256)
 RUN=$(mktemp -d /tmp/roam-boot.XXXXXX)
 SERIAL="$RUN/serial.log"
-qemu-img create -q -f qcow2 -F qcow2 -b "$DIR/roam-guest.qcow2" "$RUN/overlay.qcow2"
+qemu-img create -q -f qcow2 -F qcow2 -b "$DIR/roam-guest.qcow2" "$RUN/overlay.qcow2" 6G # larger than the base: the guest grows its root
 head -c 32 /dev/urandom | base64 >"$RUN/agent.secret"
 "$HERE/make-seed.sh" --out "$RUN/seed.img" --node-id boot-test-1 --cluster boot-test --zk "$ZK" \
   --grid roam --bind 0.0.0.0:7400 --advertise 127.0.0.1:17400 --secret-file "$RUN/agent.secret"
@@ -64,7 +64,8 @@ seen() { sed 's/\x1b\[[0-9;:]*m//g' "$SERIAL" | grep -aq -- "$1"; }
 result=timeout
 while kill -0 "$qpid" 2>/dev/null; do
   # Done when the agent was started and then either spoke or was reported as stopped.
-  if seen 'Started roam-agent.service' && { seen 'roam: roam-agent.service failed' || seen 'placeholder agent: ZooKeeper .* answers'; }; then
+  if seen 'roam-growfs: root filesystem' && seen 'Started roam-agent.service' &&
+    { seen 'roam: roam-agent.service failed' || seen 'placeholder agent: ZooKeeper .* answers'; }; then
     result=agent-started; break
   fi
   if seen 'Kernel panic'; then result=failed; break; fi
@@ -81,5 +82,5 @@ kill "$qpid" 2>/dev/null || true
 wait "$qpid" 2>/dev/null || true
 if [ -n "$lpid" ]; then kill "$lpid" 2>/dev/null || true; wait "$lpid" 2>/dev/null || true; cat "$RUN/listener.log" >&2; fi
 log "result: $result after ${elapsed}s"
-grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;:]*m//g' | head -n 60 >&2 || true
+grep -a -E 'roam-seed:|roam-growfs|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;:]*m//g' | head -n 60 >&2 || true
 if [ "$result" = agent-started ]; then rm -rf "$RUN"; else log "kept $RUN (serial.log, overlay, seed) for inspection"; exit 1; fi

@@ -77,11 +77,19 @@ TREE="$CACHE/tree-$SUITE-$key"
 mkdir -p "$CACHE" "$OUT"
 started=$(date +%s)
 
+# One build at a time per cache.
+exec 9>"$CACHE/.lock"
+flock -n 9 || { log "waiting for another build using $CACHE"; flock 9; }
+
 MOUNTED=()
 cleanup_mounts() {
   local i
   for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTED[$i]}" 2>/dev/null || true; done
-  MOUNTED=()
+  # One build at a time per cache.
+exec 9>"$CACHE/.lock"
+flock -n 9 || { log "waiting for another build using $CACHE"; flock 9; }
+
+MOUNTED=()
 }
 trap cleanup_mounts EXIT
 bind_mounts() { # $1: tree
@@ -172,7 +180,7 @@ rm -f "$ROOT/etc/resolv.conf"
 ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOT/etc/resolv.conf"
 # No interactive questions on a serial console at first boot.
 ln -sf /dev/null "$ROOT/etc/systemd/system/systemd-firstboot.service"
-for unit in roam-seed.service roam-agent.service systemd-networkd.service systemd-resolved.service; do
+for unit in roam-seed.service roam-growfs.service roam-agent.service systemd-networkd.service systemd-resolved.service; do
   systemctl --root="$ROOT" enable "$unit" >/dev/null 2>&1 || die "cannot enable $unit in the image"
 done
 kernel=$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -n1)
