@@ -52,6 +52,9 @@ done
 OUT="${OUT:-$CACHE/dist}"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot); try: sudo $0"
+if [ "$PLACEHOLDER" -eq 0 ] && [ ! -f "$AGENT_JAR" ]; then
+  die "no agent jar at $AGENT_JAR: build it with 'mvn -pl guest-agent -am package -DskipTests', or pass --agent-jar PATH or --placeholder-agent"
+fi
 
 need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -159,7 +162,6 @@ if [ "$PLACEHOLDER" -eq 1 ]; then
   (cd "$WORK/placeholder/classes" && jar --create --file "$ROOT/opt/roam/guest-agent.jar" --main-class io.roam.agent.AgentMain .)
   agent_desc="placeholder (images/placeholder-agent)"
 else
-  [ -f "$AGENT_JAR" ] || die "no agent jar at $AGENT_JAR: build it with 'mvn -pl guest-agent -am package -DskipTests', or pass --agent-jar PATH or --placeholder-agent"
   install -m 0644 "$AGENT_JAR" "$ROOT/opt/roam/guest-agent.jar"
   agent_desc="$(basename "$AGENT_JAR")"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the ansible playbooks and roles on this machine. Run as root.
-#   1. installs ansible (Debian package) if it is missing;
-#   2. ansible-playbook --syntax-check on every playbook in ansible/;
+#   1. installs ansible and ansible-lint (Debian packages) if they are missing;
+#   2. ansible-playbook --syntax-check and ansible-lint (production profile) on every playbook;
 #   3. runs the grid_manager and vm_node roles against this machine (ansible/local.yml,
 #      connection local) twice and fails unless the second run reports changed=0 and failed=0;
 #   4. checks what the roles installed (files, checksums, systemd units), then rolls out an image
@@ -22,10 +22,13 @@ started=$(date +%s)
 
 [ "$(id -u)" -eq 0 ] || fail "must run as root (the roles install packages and write /etc)"
 
-if ! command -v ansible-playbook >/dev/null 2>&1; then
-  log "installing ansible (Debian package)"
+need=()
+command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
+command -v ansible-lint >/dev/null 2>&1 || need+=(ansible-lint)
+if [ "${#need[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${need[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 log "$(ansible-playbook --version | sed -n 1p)"
 
@@ -37,6 +40,13 @@ for pb in "$ANSIBLE_DIR"/*.yml; do
   log "syntax check: ${pb#"$REPO"/}"
   ansible-playbook -i inventory/example/hosts.yml --syntax-check "$pb" >/dev/null
 done
+
+# Lint: ansible-lint's strictest profile over every playbook and the roles they use.
+log "ansible-lint --profile production"
+if ! lint_out=$(ansible-lint --profile production --nocolor "$ANSIBLE_DIR"/*.yml 2>&1); then
+  printf '%s\n' "$lint_out" >&2
+  fail "ansible-lint"
+fi
 
 # 2. Artefacts to roll out.
 WORK=$(mktemp -d /tmp/roam-ci-ansible.XXXXXX)
