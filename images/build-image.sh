@@ -182,7 +182,7 @@ rm -f "$ROOT/etc/resolv.conf"
 ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOT/etc/resolv.conf"
 # No interactive questions on a serial console at first boot.
 ln -sf /dev/null "$ROOT/etc/systemd/system/systemd-firstboot.service"
-for unit in roam-seed.service roam-growfs.service roam-agent.service systemd-networkd.service systemd-resolved.service; do
+for unit in roam-seed.service roam-growfs.service roam-selftest.service roam-agent.service systemd-networkd.service systemd-resolved.service; do
   systemctl --root="$ROOT" enable "$unit" >/dev/null 2>&1 || die "cannot enable $unit in the image"
 done
 kernel=$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -n1)
