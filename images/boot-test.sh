@@ -11,7 +11,9 @@
 # there. Scratch files go to /tmp/roam-boot.*/, removed after a successful run.
 # --listen-zk accepts TCP connections on the host's 127.0.0.1:2181 during the boot (a bare
 # listener, not ZooKeeper), so the guest's path to the host can be seen to work.
-# Exit 0 when the agent service was started and its output or failure report was seen.
+# The kernel command line has roam.selftest: the guest prints `criu check` and `java -version`.
+# Exit 0 when the root filesystem was grown, the self-test ran, and the agent service was started
+# and its output or failure report was seen (a failing `criu check` is shown, not fatal).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=/var/cache/roam/images/dist
@@ -32,7 +34,7 @@ command -v qemu-system-x86_64 >/dev/null || {
 (cd "$DIR" && sha256sum -c --quiet roam-guest.qcow2.sha256 roam-guest.vmlinuz.sha256 roam-guest.initrd.sha256)
 RUN=$(mktemp -d /tmp/roam-boot.XXXXXX)
 SERIAL="$RUN/serial.log"
-qemu-img create -q -f qcow2 -F qcow2 -b "$DIR/roam-guest.qcow2" "$RUN/overlay.qcow2"
+qemu-img create -q -f qcow2 -F qcow2 -b "$DIR/roam-guest.qcow2" "$RUN/overlay.qcow2" 6G # larger than the base: the guest grows its root
 head -c 32 /dev/urandom | base64 >"$RUN/agent.secret"
 "$HERE/make-seed.sh" --out "$RUN/seed.img" --node-id boot-test-1 --cluster boot-test --zk "$ZK" \
   --grid roam --bind 0.0.0.0:7400 --advertise 127.0.0.1:17400 --secret-file "$RUN/agent.secret"
@@ -52,7 +54,7 @@ log "booting under TCG (timeout ${TIMEOUT}s); serial log: $SERIAL"
 start=$(date +%s)
 timeout "$TIMEOUT" qemu-system-x86_64 -accel tcg -machine q35 -m 1536 -smp 2 -nographic \
   -kernel "$DIR/roam-guest.vmlinuz" -initrd "$DIR/roam-guest.initrd" \
-  -append "root=/dev/vda rw console=ttyS0,115200 systemd.show_status=1" \
+  -append "root=/dev/vda rw console=ttyS0,115200 systemd.show_status=1 roam.selftest" \
   -drive file="$RUN/overlay.qcow2",format=qcow2,if=virtio \
   -drive file="$RUN/seed.img",format=raw,if=virtio,readonly=on \
   -netdev user,id=n0,hostfwd=tcp:127.0.0.1:17400-:7400 -device virtio-net-pci,netdev=n0 \
@@ -64,7 +66,8 @@ seen() { sed 's/\x1b\[[0-9;:]*m//g' "$SERIAL" | grep -aq -- "$1"; }
 result=timeout
 while kill -0 "$qpid" 2>/dev/null; do
   # Done when the agent was started and then either spoke or was reported as stopped.
-  if seen 'Started roam-agent.service' && { seen 'roam: roam-agent.service failed' || seen 'placeholder agent: ZooKeeper .* answers'; }; then
+  if seen 'roam-growfs: root filesystem' && seen 'roam-selftest: java:' && seen 'Started roam-agent.service' &&
+    { seen 'roam: roam-agent.service failed' || seen 'placeholder agent: ZooKeeper .* answers'; }; then
     result=agent-started; break
   fi
   if seen 'Kernel panic'; then result=failed; break; fi
@@ -81,5 +84,5 @@ kill "$qpid" 2>/dev/null || true
 wait "$qpid" 2>/dev/null || true
 if [ -n "$lpid" ]; then kill "$lpid" 2>/dev/null || true; wait "$lpid" 2>/dev/null || true; cat "$RUN/listener.log" >&2; fi
 log "result: $result after ${elapsed}s"
-grep -a -E 'roam-seed:|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;:]*m//g' | head -n 60 >&2 || true
+grep -a -E 'roam-seed:|roam-growfs|roam-selftest|roam-agent|placeholder agent|===== roam|Reached target.*Multi-User|Kernel panic' "$SERIAL" | sed 's/\x1b\[[0-9;:]*m//g' | head -n 60 >&2 || true
 if [ "$result" = agent-started ]; then rm -rf "$RUN"; else log "kept $RUN (serial.log, overlay, seed) for inspection"; exit 1; fi

@@ -52,6 +52,9 @@ done
 OUT="${OUT:-$CACHE/dist}"
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, chroot); try: sudo $0"
+if [ "$PLACEHOLDER" -eq 0 ] && [ ! -f "$AGENT_JAR" ]; then
+  die "no agent jar at $AGENT_JAR: build it with 'mvn -pl guest-agent -am package -DskipTests', or pass --agent-jar PATH or --placeholder-agent"
+fi
 
 need=()
 command -v debootstrap >/dev/null || need+=(debootstrap)
@@ -77,11 +80,19 @@ TREE="$CACHE/tree-$SUITE-$key"
 mkdir -p "$CACHE" "$OUT"
 started=$(date +%s)
 
+# One build at a time per cache.
+exec 9>"$CACHE/.lock"
+flock -n 9 || { log "waiting for another build using $CACHE"; flock 9; }
+
 MOUNTED=()
 cleanup_mounts() {
   local i
   for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTED[$i]}" 2>/dev/null || true; done
-  MOUNTED=()
+  # One build at a time per cache.
+exec 9>"$CACHE/.lock"
+flock -n 9 || { log "waiting for another build using $CACHE"; flock 9; }
+
+MOUNTED=()
 }
 trap cleanup_mounts EXIT
 bind_mounts() { # $1: tree
@@ -151,7 +162,6 @@ if [ "$PLACEHOLDER" -eq 1 ]; then
   (cd "$WORK/placeholder/classes" && jar --create --file "$ROOT/opt/roam/guest-agent.jar" --main-class io.roam.agent.AgentMain .)
   agent_desc="placeholder (images/placeholder-agent)"
 else
-  [ -f "$AGENT_JAR" ] || die "no agent jar at $AGENT_JAR: build it with 'mvn -pl guest-agent -am package -DskipTests', or pass --agent-jar PATH or --placeholder-agent"
   install -m 0644 "$AGENT_JAR" "$ROOT/opt/roam/guest-agent.jar"
   agent_desc="$(basename "$AGENT_JAR")"
 fi
@@ -172,7 +182,7 @@ rm -f "$ROOT/etc/resolv.conf"
 ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOT/etc/resolv.conf"
 # No interactive questions on a serial console at first boot.
 ln -sf /dev/null "$ROOT/etc/systemd/system/systemd-firstboot.service"
-for unit in roam-seed.service roam-agent.service systemd-networkd.service systemd-resolved.service; do
+for unit in roam-seed.service roam-growfs.service roam-selftest.service roam-agent.service systemd-networkd.service systemd-resolved.service; do
   systemctl --root="$ROOT" enable "$unit" >/dev/null 2>&1 || die "cannot enable $unit in the image"
 done
 kernel=$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -n1)

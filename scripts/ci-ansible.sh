@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Checks the ansible playbooks and roles on this machine. Run as root.
-#   1. installs ansible (Debian package) if it is missing;
-#   2. ansible-playbook --syntax-check on every playbook in ansible/;
+#   1. installs ansible and ansible-lint (Debian packages) if they are missing;
+#   2. ansible-playbook --syntax-check and ansible-lint (production profile) on every playbook;
 #   3. runs the grid_manager and vm_node roles against this machine (ansible/local.yml,
 #      connection local) twice and fails unless the second run reports changed=0 and failed=0;
 #   4. checks what the roles installed (files, checksums, systemd units), then rolls out an image
-#      whose .sha256 is wrong and fails unless that run fails and leaves 'current' alone.
+#      whose .sha256 is wrong and fails unless that run fails and leaves 'current' alone;
+#   5. with ROAM_CI_ZOOKEEPER=1, also the zookeeper role (one local member), twice, and the
+#      server it configured must answer on 127.0.0.1:2181.
 # Jars: the real ones when built (grid-manager/target/grid-manager.jar, vm-node/target/vm-node.jar),
 # otherwise small placeholder jars. Image: small placeholder files with their .sha256, unless
 # ROAM_CI_IMAGE_DIR names a directory made by images/build-image.sh.
@@ -20,12 +22,15 @@ started=$(date +%s)
 
 [ "$(id -u)" -eq 0 ] || fail "must run as root (the roles install packages and write /etc)"
 
-if ! command -v ansible-playbook >/dev/null 2>&1; then
-  log "installing ansible (Debian package)"
+need=()
+command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
+command -v ansible-lint >/dev/null 2>&1 || need+=(ansible-lint)
+if [ "${#need[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${need[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ansible >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-log "$(ansible-playbook --version | head -n1)"
+log "$(ansible-playbook --version | sed -n 1p)"
 
 cd "$ANSIBLE_DIR"
 export ANSIBLE_CONFIG="$ANSIBLE_DIR/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
@@ -35,6 +40,13 @@ for pb in "$ANSIBLE_DIR"/*.yml; do
   log "syntax check: ${pb#"$REPO"/}"
   ansible-playbook -i inventory/example/hosts.yml --syntax-check "$pb" >/dev/null
 done
+
+# Lint: ansible-lint's strictest profile over every playbook and the roles they use.
+log "ansible-lint --profile production"
+if ! lint_out=$(ansible-lint --profile production --nocolor "$ANSIBLE_DIR"/*.yml 2>&1); then
+  printf '%s\n' "$lint_out" >&2
+  fail "ansible-lint"
+fi
 
 # 2. Artefacts to roll out.
 WORK=$(mktemp -d /tmp/roam-ci-ansible.XXXXXX)
@@ -67,8 +79,13 @@ else
 fi
 log "image: $IMAGE_DIR"
 
-# The roles write into the usual places on this machine; the checks below read them back.
-STATE=/var/lib/roam
+# inventory/local puts everything under /var/tmp/roam-ci and names the units roam-ci-*: start
+# from nothing, so that the first run really installs and the second must change nothing.
+CI_ROOT=/var/tmp/roam-ci
+STATE=$CI_ROOT/state
+UNITS=(roam-ci-grid-manager roam-ci-vm-node)
+rm -rf "$CI_ROOT"
+for u in "${UNITS[@]}"; do rm -f "/etc/systemd/system/$u.service"; done
 VARS=(-e "roam_manager_jar_src=$MANAGER_JAR" -e "roam_vm_node_jar_src=$VMNODE_JAR" -e "roam_image_src_dir=$IMAGE_DIR")
 
 run_local() { # $1: log file; other args: extra ansible-playbook args
@@ -98,10 +115,12 @@ fi
 log "second run: changed=0 failed=0"
 
 # 4. What the roles left behind.
-cmp -s "$MANAGER_JAR" /opt/roam/lib/grid-manager.jar || fail "/opt/roam/lib/grid-manager.jar differs from $MANAGER_JAR"
-cmp -s "$VMNODE_JAR" /opt/roam/lib/vm-node.jar || fail "/opt/roam/lib/vm-node.jar differs from $VMNODE_JAR"
-grep -qx 'ROAM_ZK=127.0.0.1:2181' /etc/roam/grid-manager.env || fail "grid-manager.env lacks ROAM_ZK"
-grep -qx 'ROAM_DOMAIN_TYPE=qemu' /etc/roam/vm-node.env || fail "vm-node.env lacks ROAM_DOMAIN_TYPE=qemu"
+cmp -s "$MANAGER_JAR" "$CI_ROOT/opt/lib/grid-manager.jar" || fail "$CI_ROOT/opt/lib/grid-manager.jar differs from $MANAGER_JAR"
+cmp -s "$VMNODE_JAR" "$CI_ROOT/opt/lib/vm-node.jar" || fail "$CI_ROOT/opt/lib/vm-node.jar differs from $VMNODE_JAR"
+grep -qx 'ROAM_ZK=127.0.0.1:2181' "$CI_ROOT/etc/grid-manager.env" || fail "grid-manager.env lacks ROAM_ZK"
+grep -qx 'ROAM_DOMAIN_TYPE=qemu' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_DOMAIN_TYPE=qemu"
+grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/vm-node.jar --zk \${ROAM_ZK} .*--domain-type \${ROAM_DOMAIN_TYPE}" "/etc/systemd/system/roam-ci-vm-node.service" ||
+  fail "roam-ci-vm-node.service does not run the rolled-out jar with its options"
 current=$(readlink "$STATE/images/current") || fail "$STATE/images/current is missing"
 (cd "$IMAGE_DIR" && for f in roam-guest.qcow2 roam-guest.vmlinuz roam-guest.initrd; do
   [ "$(cut -d' ' -f1 "$f.sha256")" = "$(sha256sum <"$STATE/images/$current/$f" | cut -d' ' -f1)" ] || exit 1
@@ -109,7 +128,7 @@ done) || fail "the rolled-out image in $STATE/images/$current does not match $IM
 log "rolled-out files match (image in $STATE/images/$current)"
 if command -v systemd-analyze >/dev/null 2>&1; then
   # Checks the units' syntax and that their programs exist; works without a running systemd.
-  for u in roam-grid-manager roam-vm-node; do
+  for u in "${UNITS[@]}"; do
     if ! out=$(systemd-analyze verify "/etc/systemd/system/$u.service" 2>&1); then
       printf '%s\n' "$out" >&2
       fail "systemd-analyze verify $u.service"
@@ -138,4 +157,32 @@ if ls -d "$STATE"/images/*.incoming >/dev/null 2>&1; then fail "a staging direct
 [ "$(ls "$STATE/images")" = "$dirs_before" ] || fail "the failed roll-out left files in $STATE/images: $(ls "$STATE/images" | tr '\n' ' ')"
 log "a tampered image is refused and 'current' stays at $current"
 
+# 6. Optional (ROAM_CI_ZOOKEEPER=1): the zookeeper role on this machine as a one-member
+# ensemble, twice, then the server started through the package's init script must answer
+# 'ruok' and 'srvr' on 127.0.0.1:2181 (which must be free), and is stopped again.
+if [ "${ROAM_CI_ZOOKEEPER:-0}" = 1 ]; then
+  for n in 1 2; do
+    log "run $n of ansible/zookeeper.yml (local, one member)"
+    ansible-playbook -i inventory/local-zookeeper/hosts.yml zookeeper.yml >"$WORK/zk$n.log" 2>&1 ||
+      { tail -n 40 "$WORK/zk$n.log" >&2; fail "run $n of the zookeeper role failed"; }
+    grep -E '^localhost *:' "$WORK/zk$n.log" | sed 's/^/ci-ansible:   /' >&2
+  done
+  [ "$(recap "$WORK/zk2.log" changed)" = 0 ] || fail "second run of the zookeeper role changed something"
+  zk_say() { python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",2181),3); s.sendall(sys.argv[1].encode()); s.shutdown(socket.SHUT_WR); print(s.makefile().read())' "$1" 2>/dev/null; }
+  if zk_say ruok >/dev/null; then fail "something already listens on 127.0.0.1:2181"; fi
+  /etc/init.d/zookeeper start >/dev/null
+  ok=""
+  for _ in $(seq 1 30); do
+    if [ "$(zk_say ruok)" = imok ]; then ok=1; break; fi
+    sleep 1
+  done
+  mode=$(zk_say srvr | sed -n 's/^Mode: //p')
+  /etc/init.d/zookeeper stop >/dev/null || true
+  [ -n "$ok" ] || fail "ZooKeeper configured by the role did not answer ruok within 30 s (see /var/log/zookeeper)"
+  [ "$mode" = standalone ] || fail "ZooKeeper answered, in mode '$mode' (standalone expected with one member)"
+  log "zookeeper role: idempotent; the server it configured answered imok (mode $mode)"
+fi
+
+rm -rf "$CI_ROOT"
+for u in "${UNITS[@]}"; do rm -f "/etc/systemd/system/$u.service"; done
 log "passed in $(($(date +%s) - started)) s"
