@@ -2,9 +2,11 @@ package io.roam.manager;
 
 import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
+import io.roam.manager.api.OperationsApi;
 import io.roam.manager.api.RestApi;
 import io.roam.manager.jobs.JobService;
 import io.roam.manager.nodes.NodeLossMonitor;
+import io.roam.manager.operations.OperationService;
 import io.roam.manager.zk.EmbeddedZooKeeper;
 import io.roam.store.CuratorGridStore;
 import io.roam.web.BearerAuth;
@@ -28,6 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Manager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Manager.class);
+
+  /** Migrations an operation runs at once. */
+  static final int MIGRATIONS_AT_ONCE = 4;
 
   /**
    * @param zookeeper connect string of an ensemble; null runs an embedded server under stateDir
@@ -59,6 +64,7 @@ public final class Manager implements AutoCloseable {
   private HttpServer server;
   private String zookeeper;
   private NodeLossMonitor nodeLoss;
+  private OperationService operations;
 
   public Manager(Settings settings) {
     this.settings = settings;
@@ -80,14 +86,21 @@ public final class Manager implements AutoCloseable {
               new ZkLayout(settings.grid()),
               settings.sessionTimeout(),
               Duration.ofSeconds(30));
+      AgentClient agents = new AgentClient(settings.agentSecret());
+      operations =
+          new OperationService(
+                  store,
+                  agents::migrate,
+                  Clock.systemUTC(),
+                  "manager-"
+                      + ProcessHandle.current().pid()
+                      + "-"
+                      + Long.toString(System.nanoTime(), 36),
+                  MIGRATIONS_AT_ONCE)
+              .start(Duration.ofMillis(500));
       JobService jobs =
           new JobService(
-              store,
-              new AgentClient(settings.agentSecret()),
-              Clock.systemUTC(),
-              new SecureRandom(),
-              settings.grid(),
-              zookeeper);
+              store, agents, Clock.systemUTC(), new SecureRandom(), settings.grid(), zookeeper);
       BearerAuth auth =
           new BearerAuth(
               hash ->
@@ -98,7 +111,7 @@ public final class Manager implements AutoCloseable {
       server =
           HttpServers.listen(
               vertx,
-              new RestApi(jobs, store, auth).router(vertx),
+              new RestApi(jobs, store, auth, new OperationsApi(operations)).router(vertx),
               settings.httpHost(),
               settings.httpPort());
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
@@ -129,6 +142,10 @@ public final class Manager implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (operations != null) {
+      operations.close();
+      operations = null;
+    }
     if (nodeLoss != null) {
       nodeLoss.close();
       nodeLoss = null;

@@ -8,6 +8,7 @@ import io.roam.common.json.JsonException;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.common.zk.ZkLayout;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -194,15 +195,67 @@ public final class CuratorGridStore implements GridStore {
 
   @Override
   public boolean compareAndSet(JobRecord job, int expectedVersion) {
+    return setIfVersion(layout.job(job.id()), job, expectedVersion, "job " + job.id());
+  }
+
+  @Override
+  public Optional<Versioned<ClusterRecord>> clusterVersioned(ClusterId id) {
+    return read(layout.cluster(id), ClusterRecord.class);
+  }
+
+  @Override
+  public boolean compareAndSetCluster(ClusterRecord cluster, int expectedVersion) {
+    return setIfVersion(
+        layout.cluster(cluster.id()), cluster, expectedVersion, "cluster " + cluster.id());
+  }
+
+  @Override
+  public void createOperation(OperationRecord operation) {
     try {
-      client.setData().withVersion(expectedVersion).forPath(layout.job(job.id()), Json.encode(job));
+      client
+          .create()
+          .creatingParentsIfNeeded()
+          .forPath(layout.operation(operation.id()), Json.encode(operation));
+    } catch (KeeperException.NodeExistsException e) {
+      throw new StoreException("operation " + operation.id() + " exists already");
+    } catch (Exception e) {
+      throw failure("create operation " + operation.id(), e);
+    }
+  }
+
+  @Override
+  public Optional<Versioned<OperationRecord>> operation(String id) {
+    return read(layout.operation(id), OperationRecord.class);
+  }
+
+  @Override
+  public List<OperationRecord> operations() {
+    return list(
+        layout.operations(),
+        name -> name,
+        id -> operation(id).map(Versioned::value),
+        Comparator.comparing(OperationRecord::createdAt).thenComparing(OperationRecord::id));
+  }
+
+  @Override
+  public boolean compareAndSetOperation(OperationRecord operation, int expectedVersion) {
+    return setIfVersion(
+        layout.operation(operation.id()),
+        operation,
+        expectedVersion,
+        "operation " + operation.id());
+  }
+
+  private boolean setIfVersion(String path, Object value, int expectedVersion, String what) {
+    try {
+      client.setData().withVersion(expectedVersion).forPath(path, Json.encode(value));
       return true;
     } catch (KeeperException.BadVersionException e) {
       return false;
     } catch (KeeperException.NoNodeException e) {
-      throw new NotFoundException("no job " + job.id());
+      throw new NotFoundException("no " + what);
     } catch (Exception e) {
-      throw failure("update job " + job.id(), e);
+      throw failure("update " + what, e);
     }
   }
 

@@ -6,6 +6,7 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
 import java.io.Closeable;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +69,26 @@ public interface GridStore extends Closeable {
       }
     }
   }
+
+  /**
+   * Writes {@code cluster} if the stored version is still {@code expectedVersion}.
+   *
+   * @return false if someone else changed it first
+   */
+  boolean compareAndSetCluster(ClusterRecord cluster, int expectedVersion);
+
+  Optional<Versioned<ClusterRecord>> clusterVersioned(ClusterId id);
+
+  /** Stores a new operation; fails if one with that id exists. */
+  void createOperation(OperationRecord operation);
+
+  Optional<Versioned<OperationRecord>> operation(String id);
+
+  /** All operations, oldest first. */
+  List<OperationRecord> operations();
+
+  /** Writes {@code operation} if the stored version is still {@code expectedVersion}. */
+  boolean compareAndSetOperation(OperationRecord operation, int expectedVersion);
 
   @Override
   void close();

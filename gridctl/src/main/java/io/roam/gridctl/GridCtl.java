@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
       Commands.Logs.class,
       Commands.Migrate.class,
       Commands.Kill.class,
+      ClusterOps.ClusterCmd.class,
+      ClusterOps.OperationCmd.class,
       Commands.Wait.class,
       CommandLine.HelpCommand.class
     },

@@ -66,6 +66,7 @@ public final class Agent implements AutoCloseable {
       jobs = new JobSupervisor(config.node(), config.stateDir(), launcher, store, clock);
       migrations =
           new MigrationServer(
+              config.cluster(),
               jobs,
               checkpoint,
               store,

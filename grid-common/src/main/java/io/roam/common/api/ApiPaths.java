@@ -10,6 +10,19 @@ public final class ApiPaths {
   public static final String CLUSTERS = API + "/clusters";
   public static final String NODES = API + "/nodes";
   public static final String JOBS = API + "/jobs";
+  public static final String OPERATIONS = API + "/operations";
+
+  public static String clusterDetach(String cluster) {
+    return CLUSTERS + "/" + cluster + "/detach";
+  }
+
+  public static String clusterAttach(String cluster) {
+    return CLUSTERS + "/" + cluster + "/attach";
+  }
+
+  public static String operation(String id) {
+    return OPERATIONS + "/" + id;
+  }
 
   /** GET: a chunk of a job's output; query: stream=stdout|stderr, offset=N. */
   public static String jobLogs(String job) {

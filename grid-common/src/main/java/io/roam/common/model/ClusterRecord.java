@@ -14,4 +14,8 @@ public record ClusterRecord(ClusterId id, String owner, ClusterState state, Inst
       throw new IllegalArgumentException("cluster " + id + " needs an owner");
     }
   }
+
+  public ClusterRecord withState(ClusterState next) {
+    return new ClusterRecord(id, owner, next, createdAt);
+  }
 }

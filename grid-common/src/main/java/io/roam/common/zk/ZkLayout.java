@@ -14,6 +14,7 @@ import io.roam.common.id.NodeId;
  * /roam/{grid}/nodes/{node}           NodeRecord (ephemeral: the agent's session)
  * /roam/{grid}/jobs/{job}             JobRecord (persistent; version = CAS guard)
  * /roam/{grid}/sequences/job-NNNN     ephemeral-sequential, to hand out job numbers
+ * /roam/{grid}/operations/{op}        OperationRecord (persistent; driven by the leader)
  * /roam/{grid}/managers/leader        leader election of grid managers
  * /roam/{grid}/hosts/{host}           HostRecord (ephemeral: the host's vm-node session)
  * /roam/{grid}/desired/{host}         HostDesiredState (persistent: written by the manager)
@@ -71,6 +72,17 @@ public final class ZkLayout {
       throw new IllegalArgumentException(createdPath + " is not a job sequence node");
     }
     return Long.parseLong(createdPath.substring(prefix.length())) + 1;
+  }
+
+  public String operations() {
+    return root + "/operations";
+  }
+
+  public String operation(String id) {
+    if (id == null || !id.matches("[a-z0-9-]{1,64}")) {
+      throw new IllegalArgumentException("operation id '" + id + "' is not valid");
+    }
+    return operations() + "/" + id;
   }
 
   public String managerLeader() {

@@ -30,11 +30,13 @@ public final class RestApi {
   private final JobService jobs;
   private final GridStore store;
   private final BearerAuth auth;
+  private final OperationsApi operations;
 
-  public RestApi(JobService jobs, GridStore store, BearerAuth auth) {
+  public RestApi(JobService jobs, GridStore store, BearerAuth auth, OperationsApi operations) {
     this.jobs = jobs;
     this.store = store;
     this.auth = auth;
+    this.operations = operations;
   }
 
   public Router router(Vertx vertx) {
@@ -66,6 +68,7 @@ public final class RestApi {
                 Bodies.json(
                     ctx, 202, jobs.migrate(jobId(ctx), Bodies.read(ctx, MigrateRequest.class))),
             false);
+    operations.mount(router);
     router
         .route(ApiPaths.API + "/*")
         .last()

@@ -71,9 +71,18 @@ public final class JobService {
                               + request.node()
                               + "': no such node is up (see gridctl node list)"));
     } else {
+      // Nodes of clusters leaving the grid take no new work from it.
+      java.util.Set<io.roam.common.id.ClusterId> attached =
+          store.clusters().stream()
+              .filter(c -> c.state() == io.roam.common.model.ClusterState.ATTACHED)
+              .map(io.roam.common.model.ClusterRecord::id)
+              .collect(java.util.stream.Collectors.toSet());
       target =
-          InitialPlacement.choose(nodes, store.jobs(), random)
-              .orElseThrow(() -> new HttpProblem(503, "no node is up in the grid"));
+          InitialPlacement.choose(
+                  nodes.stream().filter(n -> attached.contains(n.cluster())).toList(),
+                  store.jobs(),
+                  random)
+              .orElseThrow(() -> new HttpProblem(503, "no node of an attached cluster is up"));
     }
     JobId id = store.nextJobId();
     JobRecord job =

@@ -5,8 +5,10 @@ import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchedJob;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
+import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.store.GridStore;
@@ -41,6 +43,7 @@ public final class MigrationServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MigrationServer.class);
 
   private final NodeId self;
+  private final ClusterId cluster;
   private final JobSupervisor jobs;
   private final CheckpointPort checkpoint;
   private final GridStore store;
@@ -62,6 +65,7 @@ public final class MigrationServer implements AutoCloseable {
    * @param concurrent how many incoming migrations at once
    */
   public MigrationServer(
+      ClusterId cluster,
       JobSupervisor jobs,
       CheckpointPort checkpoint,
       GridStore store,
@@ -70,6 +74,7 @@ public final class MigrationServer implements AutoCloseable {
       int concurrent,
       Duration ioTimeout) {
     this.self = jobs.node();
+    this.cluster = cluster;
     this.jobs = jobs;
     this.checkpoint = checkpoint;
     this.store = store;
@@ -211,6 +216,14 @@ public final class MigrationServer implements AutoCloseable {
       JobRecord job = store.job(id).map(v -> v.value()).orElse(null);
       if (job == null) {
         return Optional.of("no job " + id + " in the grid");
+      }
+      // A cluster that is leaving the grid takes no guests; its own jobs may always come home.
+      if (!job.homeCluster().equals(cluster)) {
+        ClusterState state =
+            store.cluster(cluster).map(c -> c.state()).orElse(ClusterState.ATTACHED);
+        if (state != ClusterState.ATTACHED) {
+          return Optional.of("cluster " + cluster + " is " + state + " and takes no guests");
+        }
       }
       if (!job.node().equals(source) || job.state() != JobState.RUNNING) {
         return Optional.of(

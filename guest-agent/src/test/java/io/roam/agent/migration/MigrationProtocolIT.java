@@ -70,7 +70,15 @@ class MigrationProtocolIT {
       server.close();
     }
     server =
-        new MigrationServer(target, checkpoint, store, secret, maxBytes, 2, Duration.ofSeconds(10));
+        new MigrationServer(
+            ClusterId.of("c2"),
+            target,
+            checkpoint,
+            store,
+            secret,
+            maxBytes,
+            2,
+            Duration.ofSeconds(10));
     int port = server.start("127.0.0.1", 0);
     targetNode =
         new NodeRecord(

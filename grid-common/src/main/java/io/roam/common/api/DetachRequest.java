@@ -1,0 +1,21 @@
+package io.roam.common.api;
+
+import io.roam.common.model.OperationRecord;
+
+/**
+ * Asks to detach a cluster.
+ *
+ * @param deadlineSeconds how long the owner gives it; null or 0 for no deadline
+ * @param onDeadline at the deadline: keep waiting for jobs that cannot move, or fail the operation
+ *     (nothing is ever killed either way)
+ */
+public record DetachRequest(Long deadlineSeconds, OperationRecord.OnDeadline onDeadline) {
+  public DetachRequest {
+    if (deadlineSeconds != null && (deadlineSeconds < 0 || deadlineSeconds > 30L * 24 * 3600)) {
+      throw new IllegalArgumentException("deadlineSeconds must be between 0 and 30 days");
+    }
+    if (onDeadline != null && (deadlineSeconds == null || deadlineSeconds == 0)) {
+      throw new IllegalArgumentException("onDeadline makes sense only with a deadline");
+    }
+  }
+}

@@ -1,0 +1,249 @@
+package io.roam.manager.operations;
+
+import io.roam.common.api.AgentMigrateRequest;
+import io.roam.common.id.JobId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.ClusterState;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.MigrationOutcome;
+import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
+import io.roam.common.model.OperationRecord.Item;
+import io.roam.common.model.OperationRecord.ItemState;
+import io.roam.store.GridStore;
+import io.roam.store.StoreException;
+import io.roam.store.Versioned;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives operations (detach, attach) from their persisted state, one step at a time, on the leading
+ * manager only: every decision is re-derived from ZooKeeper, so a manager that takes over simply
+ * goes on. Jobs move by migration, never by killing.
+ */
+public final class OperationEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(OperationEngine.class);
+
+  /** Asks a job's current agent to migrate it (the manager's agent client). */
+  public interface Mover {
+    void migrate(NodeRecord source, JobId job, AgentMigrateRequest request);
+  }
+
+  private final GridStore store;
+  private final Mover mover;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final int parallelism;
+  private final Duration retryFailedAfter;
+  private final BooleanSupplier leading;
+  private final Map<JobId, Instant> failedAt = new HashMap<>();
+
+  public OperationEngine(
+      GridStore store,
+      Mover mover,
+      Clock clock,
+      RandomGenerator random,
+      int parallelism,
+      Duration retryFailedAfter,
+      BooleanSupplier leading) {
+    this.store = store;
+    this.mover = mover;
+    this.clock = clock;
+    this.random = random;
+    this.parallelism = parallelism;
+    this.retryFailedAfter = retryFailedAfter;
+    this.leading = leading;
+  }
+
+  /** One pass over every running operation. */
+  public synchronized void step() {
+    for (OperationRecord op : store.operations()) {
+      if (op.state() != OperationRecord.State.RUNNING || !leading.getAsBoolean()) {
+        continue;
+      }
+      try {
+        switch (op.kind()) {
+          case DETACH -> stepDetach(op.id());
+          case ATTACH -> stepAttach(op.id());
+        }
+      } catch (StoreException e) {
+        LOG.warn("operation {}: {}", op.id(), e.getMessage());
+      }
+    }
+  }
+
+  private void stepAttach(String id) {
+    Versioned<OperationRecord> v = store.operation(id).orElseThrow();
+    OperationRecord op = v.value();
+    setClusterState(op, ClusterState.ATTACHED);
+    store.compareAndSetOperation(
+        op.with(
+            OperationRecord.State.DONE,
+            op.items(),
+            "cluster " + op.cluster() + " is attached",
+            clock.instant()),
+        v.version());
+  }
+
+  private void stepDetach(String id) {
+    Versioned<OperationRecord> v = store.operation(id).orElseThrow();
+    OperationRecord op = v.value();
+    setClusterState(op, ClusterState.DETACHING);
+    DetachPlanner.Snapshot grid =
+        new DetachPlanner.Snapshot(store.nodes(), store.clusters(), store.jobs());
+    Map<JobId, JobRecord> jobs =
+        grid.jobs().stream().collect(Collectors.toMap(JobRecord::id, j -> j));
+    Map<JobId, Item> items = new java.util.LinkedHashMap<>();
+    op.items().forEach(i -> items.put(i.job(), i));
+    for (JobRecord j : DetachPlanner.mustMove(op.cluster(), grid)) {
+      Item known = items.get(j.id());
+      if (known == null || known.state() == ItemState.DONE) {
+        items.put(j.id(), new Item(j.id(), j.node(), null, ItemState.PENDING, null, null));
+      }
+    }
+    List<JobId> stillNeeded =
+        DetachPlanner.mustMove(op.cluster(), grid).stream().map(JobRecord::id).toList();
+    Instant now = clock.instant();
+    int moving = 0;
+    for (Item item : new ArrayList<>(items.values())) {
+      JobRecord job = jobs.get(item.job());
+      Item next = item;
+      if (job == null || job.state().terminal()) {
+        next = item.with(ItemState.DONE, item.to(), item.attempt(), job == null ? "gone" : "ended");
+      } else if (!stillNeeded.contains(item.job())) {
+        next = item.with(ItemState.DONE, job.node(), item.attempt(), null);
+      } else if (item.state() == ItemState.MOVING) {
+        MigrationOutcome last = job.lastMigration();
+        if (last != null && item.attempt().equals(last.attempt()) && last.endedAt() != null) {
+          next =
+              last.succeeded()
+                  ? item.with(ItemState.DONE, last.to(), item.attempt(), null)
+                  : item.with(ItemState.FAILED, item.to(), item.attempt(), last.reason());
+          if (!last.succeeded()) {
+            failedAt.put(item.job(), now);
+          }
+        }
+      } else if (item.state() == ItemState.FAILED) {
+        Instant when = failedAt.getOrDefault(item.job(), Instant.MIN);
+        if (!when.plus(retryFailedAfter).isAfter(now)) {
+          next = item.with(ItemState.PENDING, item.to(), null, item.reason());
+        }
+      }
+      items.put(item.job(), next);
+      if (next.state() == ItemState.MOVING) {
+        moving++;
+      }
+    }
+    for (Item item : new ArrayList<>(items.values())) {
+      if (item.state() != ItemState.PENDING || moving >= parallelism) {
+        continue;
+      }
+      JobRecord job = jobs.get(item.job());
+      Optional<NodeRecord> target = DetachPlanner.target(job, op.cluster(), grid, random);
+      Optional<NodeRecord> source =
+          grid.nodes().stream().filter(n -> n.id().equals(job.node())).findFirst();
+      if (target.isEmpty() || source.isEmpty()) {
+        items.put(
+            item.job(), item.with(ItemState.PENDING, null, null, "no node up to take it now"));
+        continue;
+      }
+      String attempt = "d" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+      try {
+        mover.migrate(source.get(), job.id(), new AgentMigrateRequest(target.get().id(), attempt));
+        items.put(
+            item.job(),
+            new Item(job.id(), job.node(), target.get().id(), ItemState.MOVING, attempt, null));
+        moving++;
+      } catch (RuntimeException e) {
+        items.put(item.job(), item.with(ItemState.FAILED, target.get().id(), null, e.getMessage()));
+        failedAt.put(item.job(), now);
+      }
+    }
+    List<Item> list = List.copyOf(items.values());
+    boolean done =
+        stillNeeded.isEmpty() && list.stream().allMatch(i -> i.state() == ItemState.DONE);
+    OperationRecord next;
+    if (done) {
+      setClusterState(op, ClusterState.DETACHED);
+      next =
+          op.with(
+              OperationRecord.State.DONE, list, "cluster " + op.cluster() + " is detached", now);
+    } else if (op.deadline() != null && now.isAfter(op.deadline())) {
+      String waiting = waitingFor(list);
+      if (op.onDeadline() == OperationRecord.OnDeadline.FAIL) {
+        setClusterState(op, ClusterState.ATTACHED);
+        next =
+            op.with(
+                OperationRecord.State.FAILED,
+                list,
+                "deadline passed; " + waiting + "; the cluster stays attached",
+                now);
+      } else {
+        next =
+            op.with(
+                OperationRecord.State.RUNNING,
+                list,
+                "deadline passed, still waiting: " + waiting,
+                now);
+      }
+    } else {
+      next =
+          op.with(
+              OperationRecord.State.RUNNING,
+              list,
+              list.isEmpty() ? "planning" : waitingFor(list),
+              now);
+    }
+    if (!next.equals(op) && !sameProgress(op, next)) {
+      store.compareAndSetOperation(next, v.version());
+    }
+  }
+
+  /** Progress writes only when something changed beyond the timestamp. */
+  private static boolean sameProgress(OperationRecord a, OperationRecord b) {
+    return a.state() == b.state()
+        && a.items().equals(b.items())
+        && java.util.Objects.equals(a.message(), b.message());
+  }
+
+  private static String waitingFor(List<Item> items) {
+    long left = items.stream().filter(i -> i.state() != ItemState.DONE).count();
+    List<String> stuck =
+        items.stream()
+            .filter(
+                i ->
+                    i.state() == ItemState.FAILED
+                        || (i.state() == ItemState.PENDING && i.reason() != null))
+            .limit(3)
+            .map(i -> i.job() + ": " + i.reason())
+            .toList();
+    return left
+        + " job(s) to move"
+        + (stuck.isEmpty() ? "" : "; waiting for " + String.join("; ", stuck));
+  }
+
+  private void setClusterState(OperationRecord op, ClusterState state) {
+    for (int i = 0; i < 10; i++) {
+      Optional<Versioned<ClusterRecord>> c = store.clusterVersioned(op.cluster());
+      if (c.isEmpty() || c.get().value().state() == state) {
+        return;
+      }
+      ClusterRecord cur = c.get().value();
+      if (store.compareAndSetCluster(cur.withState(state), c.get().version())) {
+        LOG.info("cluster {} is {}", cur.id(), state);
+        return;
+      }
+    }
+  }
+}

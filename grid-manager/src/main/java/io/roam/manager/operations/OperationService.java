@@ -1,0 +1,193 @@
+package io.roam.manager.operations;
+
+import io.roam.common.api.DetachRequest;
+import io.roam.common.id.ClusterId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.ClusterState;
+import io.roam.common.model.OperationRecord;
+import io.roam.store.CuratorGridStore;
+import io.roam.web.HttpProblem;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.state.ConnectionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cluster operations: requests become persisted operation records; the leading manager (Curator
+ * leader election) drives them. A suspended ZooKeeper connection pauses the driving (the leadership
+ * may be stale); a lost one ends the leadership.
+ */
+public final class OperationService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OperationService.class);
+
+  private final CuratorGridStore store;
+  private final Clock clock;
+  private final LeaderLatch latch;
+  private final OperationEngine engine;
+  private volatile boolean suspended;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "operations");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public OperationService(
+      CuratorGridStore store,
+      OperationEngine.Mover mover,
+      Clock clock,
+      String managerId,
+      int parallelism) {
+    this.store = store;
+    this.clock = clock;
+    this.latch = new LeaderLatch(store.client(), store.layout().managerLeader(), managerId);
+    this.engine =
+        new OperationEngine(
+            store,
+            mover,
+            clock,
+            new java.security.SecureRandom(),
+            parallelism,
+            Duration.ofSeconds(10),
+            this::leading);
+    store
+        .client()
+        .getConnectionStateListenable()
+        .addListener(
+            (client, state) -> {
+              suspended = state == ConnectionState.SUSPENDED || state == ConnectionState.LOST;
+              if (state != ConnectionState.CONNECTED) {
+                LOG.info(
+                    "ZooKeeper connection {}: operations {}",
+                    state,
+                    suspended ? "paused" : "resumed");
+              }
+            });
+  }
+
+  public OperationService start(Duration every) throws Exception {
+    latch.start();
+    timer.scheduleWithFixedDelay(
+        this::safeStep, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  public boolean leading() {
+    return latch.hasLeadership() && !suspended;
+  }
+
+  private void safeStep() {
+    try {
+      if (leading()) {
+        engine.step();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("operations step failed: {}", e.toString());
+    }
+  }
+
+  public OperationRecord detach(ClusterId id, DetachRequest request) {
+    ClusterRecord cluster = cluster(id);
+    if (cluster.state() != ClusterState.ATTACHED) {
+      throw new HttpProblem(
+          409,
+          "cluster " + id + " is " + cluster.state() + ": only an attached cluster can detach");
+    }
+    requireNoneRunning(id);
+    Instant now = clock.instant();
+    long seconds = request.deadlineSeconds() == null ? 0 : request.deadlineSeconds();
+    OperationRecord op =
+        new OperationRecord(
+            newId("detach", id),
+            OperationRecord.Kind.DETACH,
+            id,
+            OperationRecord.State.RUNNING,
+            now,
+            now,
+            seconds == 0 ? null : now.plusSeconds(seconds),
+            request.onDeadline(),
+            List.of(),
+            "planning");
+    store.createOperation(op);
+    return op;
+  }
+
+  public OperationRecord attach(ClusterId id) {
+    ClusterRecord cluster = cluster(id);
+    if (cluster.state() == ClusterState.ATTACHED) {
+      throw new HttpProblem(409, "cluster " + id + " is attached already");
+    }
+    requireNoneRunning(id);
+    Instant now = clock.instant();
+    OperationRecord op =
+        new OperationRecord(
+            newId("attach", id),
+            OperationRecord.Kind.ATTACH,
+            id,
+            OperationRecord.State.RUNNING,
+            now,
+            now,
+            null,
+            null,
+            List.of(),
+            "attaching");
+    store.createOperation(op);
+    return op;
+  }
+
+  public OperationRecord operation(String id) {
+    try {
+      return store
+          .operation(id)
+          .orElseThrow(() -> new HttpProblem(404, "unknown operation '" + id + "'"))
+          .value();
+    } catch (IllegalArgumentException e) {
+      throw new HttpProblem(400, e.getMessage());
+    }
+  }
+
+  public List<OperationRecord> operations() {
+    return store.operations();
+  }
+
+  private ClusterRecord cluster(ClusterId id) {
+    return store
+        .cluster(id)
+        .orElseThrow(
+            () -> new HttpProblem(404, "unknown cluster '" + id + "' (see gridctl cluster list)"));
+  }
+
+  private void requireNoneRunning(ClusterId id) {
+    store.operations().stream()
+        .filter(o -> o.cluster().equals(id) && o.state() == OperationRecord.State.RUNNING)
+        .findFirst()
+        .ifPresent(
+            o -> {
+              throw new HttpProblem(
+                  409,
+                  "cluster " + id + " has operation " + o.id() + " under way (" + o.kind() + ")");
+            });
+  }
+
+  private String newId(String kind, ClusterId cluster) {
+    return kind + "-" + cluster.value() + "-" + Long.toString(clock.millis(), 36);
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    try {
+      latch.close();
+    } catch (Exception e) {
+      LOG.debug("closing the leader latch: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,274 @@
+package io.roam.gridctl;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.roam.common.api.ApiPaths;
+import io.roam.common.api.DetachRequest;
+import io.roam.common.json.Json;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.OperationRecord;
+import io.roam.common.model.OperationRecord.ItemState;
+import io.roam.gridctl.client.ApiClient;
+import io.roam.gridctl.client.GridCtlException;
+import io.roam.gridctl.output.Table;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Cluster membership: list, detach, attach; and the operations that carry them out. */
+final class ClusterOps {
+  private ClusterOps() {}
+
+  private static final PrintStream OUT = System.out;
+  private static final PrintStream ERR = System.err;
+
+  @Command(
+      name = "cluster",
+      mixinStandardHelpOptions = true,
+      description =
+          "Clusters of the grid: list them, detach one (its work goes home), attach it again.",
+      subcommands = {ClusterList.class, Detach.class, Attach.class})
+  static final class ClusterCmd {}
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the clusters.")
+  static final class ClusterList implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      List<ClusterRecord> clusters =
+          grid.client().get(ApiPaths.CLUSTERS, new TypeReference<List<ClusterRecord>>() {});
+      if (json) {
+        OUT.println(Json.encodePretty(clusters));
+        return 0;
+      }
+      Table t = new Table("CLUSTER", "OWNER", "STATE");
+      clusters.forEach(c -> t.row(c.id(), c.owner(), c.state()));
+      t.print(OUT);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "detach",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Take a cluster out of the grid without stopping any program.",
+        "",
+        "Its nodes stop taking guests; every guest on them migrates home (or elsewhere in its",
+        "home cluster, or to any attached cluster); every job of this cluster running elsewhere",
+        "migrates back; then the cluster is DETACHED. Nothing is ever killed: a job that cannot",
+        "migrate makes the operation wait, and says so."
+      },
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {
+        "0:detached (or, without --wait, started)",
+        "1:refused, or failed at its deadline"
+      })
+  static final class Detach implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(paramLabel = "CLUSTER", description = "The cluster id.")
+    String cluster;
+
+    @Option(names = "--wait", description = "Show progress until it is done.")
+    boolean await;
+
+    @Option(names = "--deadline", description = "How long it may take: 90s, 10m, 2h.")
+    String deadline;
+
+    @Option(
+        names = "--on-deadline",
+        description =
+            "At the deadline: wait (keep going) or fail (stop; the cluster stays attached).")
+    OperationRecord.OnDeadline onDeadline;
+
+    @Option(names = "--json", description = "Print the operation as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      Long seconds = deadline == null ? null : parseDuration(deadline).toSeconds();
+      if (onDeadline != null && seconds == null) {
+        throw new GridCtlException("--on-deadline needs --deadline");
+      }
+      ApiClient api = grid.client();
+      OperationRecord op =
+          api.post(
+              ApiPaths.clusterDetach(cluster),
+              new DetachRequest(seconds, onDeadline),
+              OperationRecord.class);
+      return follow(api, op, await, json);
+    }
+  }
+
+  @Command(
+      name = "attach",
+      mixinStandardHelpOptions = true,
+      description = "Bring a detached cluster back into the grid.")
+  static final class Attach implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(paramLabel = "CLUSTER", description = "The cluster id.")
+    String cluster;
+
+    @Option(names = "--wait", description = "Wait until it is attached.")
+    boolean await;
+
+    @Option(names = "--json", description = "Print the operation as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient api = grid.client();
+      OperationRecord op = api.post(ApiPaths.clusterAttach(cluster), null, OperationRecord.class);
+      return follow(api, op, await, json);
+    }
+  }
+
+  static int follow(ApiClient api, OperationRecord op, boolean await, boolean json)
+      throws InterruptedException {
+    if (!await) {
+      if (json) {
+        OUT.println(Json.encodePretty(op));
+      } else {
+        OUT.printf(
+            "Operation %s started (%s of cluster %s).%n",
+            op.id(), op.kind().name().toLowerCase(Locale.ROOT), op.cluster());
+      }
+      return 0;
+    }
+    String last = "";
+    while (op.state() == OperationRecord.State.RUNNING) {
+      String line = progress(op);
+      if (!line.equals(last) && !json) {
+        ERR.println(line);
+        last = line;
+      }
+      Thread.sleep(300);
+      op = api.get(ApiPaths.operation(op.id()), OperationRecord.class);
+    }
+    if (json) {
+      OUT.println(Json.encodePretty(op));
+    } else {
+      double took = Duration.between(op.createdAt(), op.updatedAt()).toMillis() / 1000.0;
+      OUT.printf(
+          "%s after %.1f s: %s.%n",
+          op.state() == OperationRecord.State.DONE ? "Done" : "Failed", took, op.message());
+      if (!op.items().isEmpty()) {
+        Table t = new Table("JOB", "FROM", "TO", "STATE", "NOTE");
+        op.items().forEach(i -> t.row(i.job(), i.from(), i.to(), i.state(), i.reason()));
+        t.print(OUT);
+      }
+    }
+    return op.state() == OperationRecord.State.DONE ? 0 : 1;
+  }
+
+  private static String progress(OperationRecord op) {
+    long done = op.count(ItemState.DONE);
+    long moving = op.count(ItemState.MOVING);
+    return String.format(
+        "%s %s: %d/%d jobs moved, %d moving — %s",
+        op.kind().name().toLowerCase(Locale.ROOT),
+        op.cluster(),
+        done,
+        op.items().size(),
+        moving,
+        op.message());
+  }
+
+  static Duration parseDuration(String text) {
+    try {
+      String t = text.trim().toLowerCase(Locale.ROOT);
+      long n = Long.parseLong(t.replaceAll("[smh]$", ""));
+      Duration d =
+          t.endsWith("h")
+              ? Duration.ofHours(n)
+              : t.endsWith("m") ? Duration.ofMinutes(n) : Duration.ofSeconds(n);
+      if (d.isNegative() || d.isZero()) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new GridCtlException(
+          "deadline '" + text + "' is not a duration such as 90s, 10m or 2h");
+    }
+  }
+
+  @Command(
+      name = "operation",
+      mixinStandardHelpOptions = true,
+      description = "Cluster operations and their progress.",
+      subcommands = {OperationList.class, OperationShow.class})
+  static final class OperationCmd {}
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List operations.")
+  static final class OperationList implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      List<OperationRecord> ops =
+          grid.client().get(ApiPaths.OPERATIONS, new TypeReference<List<OperationRecord>>() {});
+      if (json) {
+        OUT.println(Json.encodePretty(ops));
+        return 0;
+      }
+      Table t = new Table("OPERATION", "KIND", "CLUSTER", "STATE", "JOBS", "STARTED", "MESSAGE");
+      ops.forEach(
+          o ->
+              t.row(
+                  o.id(),
+                  o.kind(),
+                  o.cluster(),
+                  o.state(),
+                  o.count(ItemState.DONE) + "/" + o.items().size(),
+                  o.createdAt() == null
+                      ? null
+                      : Duration.between(o.createdAt(), Instant.now()).toSeconds() + "s ago",
+                  o.message()));
+      t.print(OUT);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Show one operation; --wait follows it.")
+  static final class OperationShow implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(paramLabel = "OPERATION", description = "The operation id.")
+    String id;
+
+    @Option(names = "--wait", description = "Follow it until it ends.")
+    boolean await;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient api = grid.client();
+      OperationRecord op = api.get(ApiPaths.operation(id), OperationRecord.class);
+      if (!await && !json) {
+        OUT.println(progress(op));
+        return 0;
+      }
+      return follow(api, op, true, json);
+    }
+  }
+}
