@@ -4,6 +4,7 @@ import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.model.OperationRecord;
@@ -78,6 +79,22 @@ public interface GridStore extends Closeable {
   boolean compareAndSetCluster(ClusterRecord cluster, int expectedVersion);
 
   Optional<Versioned<ClusterRecord>> clusterVersioned(ClusterId id);
+
+  /**
+   * Sets a cluster's state by compare-and-set, retrying on conflict.
+   *
+   * @throws NotFoundException if there is no such cluster
+   */
+  default ClusterRecord updateCluster(ClusterId id, ClusterState state) {
+    while (true) {
+      Versioned<ClusterRecord> current =
+          clusterVersioned(id).orElseThrow(() -> new NotFoundException("no cluster " + id));
+      ClusterRecord next = current.value().withState(state);
+      if (next.equals(current.value()) || compareAndSetCluster(next, current.version())) {
+        return next;
+      }
+    }
+  }
 
   /** Stores a new operation; fails if one with that id exists. */
   void createOperation(OperationRecord operation);

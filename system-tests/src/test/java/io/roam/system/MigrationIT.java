@@ -213,6 +213,37 @@ class MigrationIT {
   }
 
   @Test
+  void detachingAClusterBringsEveryGuestHomeAndItsOwnJobsBackKillingNone() throws Exception {
+    String counter = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done";
+    String guest1 = run("c1-n1", "sh", "-c", counter);
+    String guest2 = run("c1-n2", "sh", "-c", counter);
+    String own = run("c2-n2", "sh", "-c", counter);
+    pause(300);
+    migrate(guest1, "c2-n1");
+    migrate(guest2, "c2-n2");
+    migrate(own, "c1-n1");
+
+    Gridctl.Result detach =
+        gridctl.run(Duration.ofSeconds(180), "cluster", "detach", "c2", "--wait");
+
+    assertThat(detach.exitCode()).as(detach.toString()).isZero();
+    assertThat(detach.out()).contains("cluster c2 is detached");
+    assertThat(job(guest1).get("node").asText()).isEqualTo("c1-n1");
+    assertThat(job(guest2).get("node").asText()).isEqualTo("c1-n2");
+    assertThat(job(own).get("node").asText()).isEqualTo("c2-n2");
+    assertThat(gridctl.ok("cluster", "list")).containsPattern("c2\\s+local\\s+DETACHED");
+    // A detached cluster takes no guests.
+    assertThat(gridctl.run("migrate", "--wait", guest1, "c2-n1").err()).contains("takes no guests");
+    assertThat(gridctl.run("cluster", "attach", "c2", "--wait").exitCode()).isZero();
+    for (String j : List.of(guest1, guest2, own)) {
+      assertThat(job(j).get("state").asText()).isEqualTo("RUNNING");
+      gridctl.ok("kill", j);
+      gridctl.run("wait", j);
+      assertCounts(gridctl.ok("logs", j), 10);
+    }
+  }
+
+  @Test
   void badMigrationRequestsAreRefusedClearly() {
     String job = run("c1-n1", "sleep", "100");
     assertThat(gridctl.run("migrate", job, "c9-n9").err()).contains("unknown node 'c9-n9'");

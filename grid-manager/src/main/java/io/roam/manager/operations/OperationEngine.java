@@ -2,7 +2,6 @@ package io.roam.manager.operations;
 
 import io.roam.common.api.AgentMigrateRequest;
 import io.roam.common.id.JobId;
-import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.MigrationOutcome;
@@ -234,16 +233,9 @@ public final class OperationEngine {
   }
 
   private void setClusterState(OperationRecord op, ClusterState state) {
-    for (int i = 0; i < 10; i++) {
-      Optional<Versioned<ClusterRecord>> c = store.clusterVersioned(op.cluster());
-      if (c.isEmpty() || c.get().value().state() == state) {
-        return;
-      }
-      ClusterRecord cur = c.get().value();
-      if (store.compareAndSetCluster(cur.withState(state), c.get().version())) {
-        LOG.info("cluster {} is {}", cur.id(), state);
-        return;
-      }
+    if (store.cluster(op.cluster()).map(c -> c.state() != state).orElse(false)) {
+      store.updateCluster(op.cluster(), state);
+      LOG.info("cluster {} is {}", op.cluster(), state);
     }
   }
 }
