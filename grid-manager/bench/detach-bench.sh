@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Detach benchmark (PERFORMANCE.md section 4): cluster c2 hosts K guests of c1, each holding
+# M MiB (touched) and counting; `gridctl cluster detach c2 --wait` brings them home. Reports the
+# time from request to DETACHED, one migration's time measured just before on the same grid, the
+# bound (K x one migration) / parallelism + 1 s, and whether every guest runs at home, once, with
+# continuous output.
+#
+#   grid-manager/bench/detach-bench.sh [--guests 20] [--mib 32] [--port 8478]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+K=20
+MIB=32
+PORT=8478
+PARALLELISM=4 # the manager's migrations at once (Manager.MIGRATIONS_AT_ONCE)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --guests) K=$2; shift 2 ;;
+    --mib) MIB=$2; shift 2 ;;
+    --port) PORT=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "detach-bench: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "detach-bench: run as root" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/roam-detach.XXXXXX)
+export ROAM_STATE_DIR=$WORK/grid
+G="$ROOT/bin/gridctl"
+trap '"$G" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+PROG='import sys, time
+m = int(sys.argv[1]) << 20
+buf = bytearray(m)
+for i in range(0, m, 4096):
+    buf[i] = 1
+i = 0
+while True:
+    print(i, flush=True)
+    i += 1
+    time.sleep(0.1)'
+
+"$G" up --port "$PORT" >/dev/null
+jobs=()
+for k in $(seq 1 "$K"); do
+  home=c1-n$((1 + k % 2))
+  jobs+=("$("$G" run --node "$home" -- python3 -c "$PROG" "$MIB")")
+done
+sleep 2
+# Make them guests of c2 (and time one migration on the way).
+one=()
+for k in $(seq 0 $((K - 1))); do
+  out=$("$G" migrate --wait --json "${jobs[$k]}" "c2-n$((1 + k % 2))")
+  one+=("$(python3 -c 'import json,sys; print(json.load(sys.stdin)["totalMillis"])' <<<"$out")")
+done
+one_ms=$(printf '%s\n' "${one[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+
+start=$(date +%s%3N)
+"$G" cluster detach c2 --wait >/dev/null
+end=$(date +%s%3N)
+took=$((end - start))
+bound=$((K * one_ms / PARALLELISM + 1000))
+
+home=0; continuous=0
+for j in "${jobs[@]}"; do
+  rec=$("$G" ps --json | python3 -c "import json,sys; d=[x for x in json.load(sys.stdin)['items'] if x['id']=='$j'][0]; print(d['node']==d['home'] and d['state']=='RUNNING')")
+  [ "$rec" = True ] && home=$((home + 1))
+  "$G" kill "$j" >/dev/null; "$G" wait "$j" >/dev/null 2>&1 || true
+  "$G" logs "$j" | awk 'NR-1!=$1{bad=1} END{exit bad}' && continuous=$((continuous + 1))
+done
+running=$("$G" ps --json --state running | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+printf '| K | M (MiB) | one migration, median (ms) | bound (K x one / %d + 1 s) (ms) | detach (ms) | at home and running | continuous output | left running after kill |\n' "$PARALLELISM"
+printf '|---|---|---|---|---|---|---|---|\n'
+printf '| %d | %d | %d | %d | %d | %d/%d | %d/%d | %s |\n' "$K" "$MIB" "$one_ms" "$bound" "$took" "$home" "$K" "$continuous" "$K" "$running"
