@@ -1,6 +1,7 @@
 package io.roam.vmnode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.roam.common.id.ClusterId;
@@ -307,5 +308,16 @@ class VmNodeIT {
     await().atMost(WAIT).until(() -> hosts.host(HOST).isPresent());
     hosts.deleteDesiredState(HOST);
     await().atMost(WAIT).until(() -> roamDomains().isEmpty());
+  }
+
+  @Test
+  void aSecondDaemonForTheSameHostIsRefusedAndTheFirstGoesOn() throws Exception {
+    startDaemon();
+    assertThatThrownBy(this::startDaemon)
+        .isInstanceOf(io.roam.store.StoreException.class)
+        .hasMessageContaining("host h1 is already registered by another live vm-node");
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n10", 17110, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n10"));
+    assertThat(hosts.host(HOST)).isPresent();
   }
 }
