@@ -22,6 +22,7 @@ class ImageProvisionerTest {
   @TempDir Path tmp;
   private Path images;
   private DomainSpecs specs;
+  private String sha;
   private final ImageProvisioner provisioner = new ImageProvisioner(new ImageVerifier());
 
   @BeforeEach
@@ -29,14 +30,11 @@ class ImageProvisionerTest {
     images = Files.createDirectories(tmp.resolve("images"));
     Path base = images.resolve("base.qcow2");
     run("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "64M");
-    String sha = ImageVerifier.hash(base);
+    sha = ImageVerifier.hash(base);
     specs =
         new DomainSpecs(
             images, tmp.resolve("state"), DomainType.QEMU, "t", "10.0.2.2:2181", Optional.of("pw"));
-    this.sha = sha;
   }
-
-  private String sha;
 
   private DomainSpec spec(String node, String sha256) {
     var d = desired(node);
