@@ -243,10 +243,33 @@ class VmNodeIT {
   }
 
   @Test
-  void theSeedCarriesTheNodeIdentity() throws Exception {
+  void aDirectlyBootedDomainGetsItsKernelAndASeedWithTheNodeIdentity() throws Exception {
     startDaemon();
-    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n6", 17106, sha))));
+    Path images = tmp.resolve("images");
+    Files.writeString(images.resolve("vmlinuz"), "a kernel");
+    Files.writeString(images.resolve("initrd"), "an initrd");
+    var verifier = new io.roam.vmnode.image.ImageVerifier();
+    DesiredDomain n6 = want("n6", 17106, sha);
+    n6 =
+        new DesiredDomain(
+            n6.node(),
+            n6.cluster(),
+            n6.vcpus(),
+            n6.memoryMib(),
+            n6.image(),
+            n6.imageSha256(),
+            n6.ports(),
+            new io.roam.common.model.DirectBoot(
+                "vmlinuz",
+                verifier.sha256(images.resolve("vmlinuz")),
+                "initrd",
+                verifier.sha256(images.resolve("initrd")),
+                null));
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(n6)));
     await().atMost(WAIT).until(() -> roamDomains().contains("roam-n6"));
+    assertThat(libvirt.domainLookupByName("roam-n6").getXMLDesc(0))
+        .contains("<kernel>" + images.resolve("vmlinuz") + "</kernel>")
+        .contains("<cmdline>root=/dev/vda rw console=ttyS0,115200</cmdline>");
     Process p =
         new ProcessBuilder(
                 "isoinfo",

@@ -65,6 +65,15 @@ public final class DomainSpecs {
             dir.resolve("disk.qcow2"), imagesDir.resolve(desired.image()), desired.imageSha256()),
         new SeedSpec(dir.resolve("seed.iso"), identity),
         desired.ports(),
+        Optional.ofNullable(desired.boot())
+            .map(
+                b ->
+                    new KernelBoot(
+                        imagesDir.resolve(b.kernel()),
+                        b.kernelSha256(),
+                        imagesDir.resolve(b.initrd()),
+                        b.initrdSha256(),
+                        b.cmdline())),
         new RoamMark(desired.node(), desired.cluster(), fingerprint(desired)));
   }
 
@@ -80,6 +89,11 @@ public final class DomainSpecs {
     s.append('|').append(grid).append('|').append(guestZkConnect);
     for (PortForward p : d.ports()) {
       s.append('|').append(p.hostPort()).append(':').append(p.guestPort());
+    }
+    if (d.boot() != null) {
+      s.append("|boot|").append(d.boot().kernel()).append('|').append(d.boot().kernelSha256());
+      s.append('|').append(d.boot().initrd()).append('|').append(d.boot().initrdSha256());
+      s.append('|').append(d.boot().cmdline());
     }
     try {
       byte[] digest =

@@ -4,6 +4,7 @@ import static io.roam.vmnode.Fixtures.desired;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.roam.common.model.DirectBoot;
 import io.roam.vmnode.hypervisor.DomainType;
 import io.roam.vmnode.spec.DomainSpec;
 import io.roam.vmnode.spec.DomainSpecs;
@@ -123,5 +124,27 @@ class ImageProvisionerTest {
     assertThat(v.sha256(f)).isEqualTo(sha);
     Files.writeString(f, "changed", java.nio.file.StandardOpenOption.APPEND);
     assertThat(v.sha256(f)).isNotEqualTo(sha).isEqualTo(ImageVerifier.hash(f));
+  }
+
+  @Test
+  void aKernelOrInitrdThatDoesNotMatchItsChecksumIsRefused() throws Exception {
+    Files.writeString(images.resolve("vmlinuz"), "kernel");
+    Files.writeString(images.resolve("initrd"), "initrd");
+    String k = ImageVerifier.hash(images.resolve("vmlinuz"));
+    String i = ImageVerifier.hash(images.resolve("initrd"));
+    var d = desired("n5");
+    java.util.function.Function<DirectBoot, DomainSpec> spec =
+        boot ->
+            specs.forDesired(
+                new io.roam.common.model.DesiredDomain(
+                    d.node(), d.cluster(), 1, 256, "base.qcow2", sha, d.ports(), boot));
+
+    provisioner.prepare(spec.apply(new DirectBoot("vmlinuz", k, "initrd", i, null)));
+    DomainSpec badInitrd = spec.apply(new DirectBoot("vmlinuz", k, "initrd", k, null));
+    provisioner.remove(badInitrd.directory());
+    assertThatThrownBy(() -> provisioner.prepare(badInitrd))
+        .hasMessageContaining("initrd")
+        .hasMessageContaining("SHA-256 " + i);
+    assertThat(badInitrd.directory()).doesNotExist();
   }
 }
