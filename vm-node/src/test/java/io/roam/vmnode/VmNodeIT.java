@@ -93,8 +93,8 @@ class VmNodeIT {
   }
 
   private VmNodeMain.Running startDaemon() throws Exception {
-    Path creds = tmp.resolve("credentials");
-    Files.writeString(creds, "digest:roam:s3cret\n");
+    Path secret = tmp.resolve("agent.secret");
+    Files.writeString(secret, "s3cret-token\n");
     VmNodeConfig cfg =
         VmNodeConfig.builder()
             .zkConnect(zk.getConnectString())
@@ -104,7 +104,7 @@ class VmNodeIT {
             .domainType(DomainTypeChoice.AUTO)
             .imagesDir(tmp.resolve("images"))
             .stateDir(tmp.resolve("state"))
-            .credentialsFile(creds)
+            .agentSecretFile(secret)
             .reconcileInterval(Duration.ofMillis(500))
             .shutdownTimeout(Duration.ofSeconds(30))
             .build();
@@ -270,22 +270,21 @@ class VmNodeIT {
     assertThat(libvirt.domainLookupByName("roam-n6").getXMLDesc(0))
         .contains("<kernel>" + images.resolve("vmlinuz") + "</kernel>")
         .contains("<cmdline>root=/dev/vda rw console=ttyS0,115200</cmdline>");
-    Process p =
-        new ProcessBuilder(
-                "isoinfo",
-                "-R",
-                "-i",
-                domainDir("roam-n6").resolve("seed.iso").toString(),
-                "-x",
-                "/roam/node.properties")
-            .start();
-    String props = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    Path iso = domainDir("roam-n6").resolve("seed.iso");
+    assertThat(isoFile(iso, "/roam.env"))
+        .contains("ROAM_NODE_ID=n6\n")
+        .contains("ROAM_GRID=it\n")
+        .contains("ROAM_ZK=10.0.2.2:" + zk.getPort() + "\n")
+        .contains("ROAM_BIND=0.0.0.0:7000\n")
+        .contains("ROAM_ADVERTISE=127.0.0.1:17106\n");
+    assertThat(isoFile(iso, "/agent.secret")).isEqualTo("s3cret-token\n");
+  }
+
+  private static String isoFile(Path iso, String file) throws Exception {
+    Process p = new ProcessBuilder("isoinfo", "-R", "-i", iso.toString(), "-x", file).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).isZero();
-    assertThat(props)
-        .contains("roam.node=n6")
-        .contains("roam.grid=it")
-        .contains("roam.zk=10.0.2.2\\:" + zk.getPort())
-        .contains("roam.credentials=digest\\:roam\\:s3cret");
+    return out;
   }
 
   @Test

@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param image file name of the base image in the host's images directory (no path)
  * @param imageSha256 lower-case hex SHA-256 of that file; a base image that does not match is
  *     refused
+ * @param ports guest ports forwarded to 127.0.0.1 on the host; the first is the agent's API port
+ *     (the guest agent binds its guest port; the grid reaches it at 127.0.0.1:hostPort)
  * @param boot a kernel and initrd to boot directly; null to boot from the image's own boot loader
  */
 public record DesiredDomain(
@@ -50,6 +52,10 @@ public record DesiredDomain(
           "node " + node + ": imageSha256 must be 64 lower-case hex digits");
     }
     ports = ports == null ? List.of() : List.copyOf(ports);
+    if (ports.isEmpty()) {
+      throw new IllegalArgumentException(
+          "node " + node + ": ports must list at least the agent's API port (the first)");
+    }
   }
 
   /** A domain that boots from its image's own boot loader. */

@@ -82,7 +82,7 @@ class HostModelTest {
             512,
             "roam-guest.qcow2",
             SHA,
-            List.of(),
+            List.of(new PortForward(17400, 7400)),
             new DirectBoot("roam-guest.vmlinuz", SHA, "roam-guest.initrd", SHA, null));
     assertThat(d.boot().cmdline()).isEqualTo(DirectBoot.DEFAULT_CMDLINE);
     HostDesiredState state = new HostDesiredState(List.of(d));
@@ -99,5 +99,14 @@ class HostModelTest {
         .hasMessageContaining("plain file name");
     assertThatThrownBy(() -> new DirectBoot("k", SHA, "i", SHA, "root=/dev/vda\ninit=/bin/sh"))
         .hasMessageContaining("one line");
+  }
+
+  @Test
+  void aDomainWithoutTheAgentPortIsRefused() {
+    assertThatThrownBy(
+            () ->
+                new DesiredDomain(
+                    NodeId.of("n1"), ClusterId.of("c1"), 1, 256, "i.qcow2", SHA, List.of()))
+        .hasMessageContaining("agent's API port");
   }
 }

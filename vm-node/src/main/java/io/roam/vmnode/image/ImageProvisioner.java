@@ -68,9 +68,7 @@ public final class ImageProvisioner implements Provisioner {
 
   private void writeSeed(DomainSpec spec, Path staging) throws IOException {
     Files.createDirectories(staging);
-    for (Map.Entry<String, byte[]> f :
-        SeedFiles.of(spec.name() + "-" + spec.mark().specFingerprint(), spec.seed().identity())
-            .entrySet()) {
+    for (Map.Entry<String, byte[]> f : SeedFiles.of(spec.seed().identity()).entrySet()) {
       Path p = staging.resolve(f.getKey());
       Files.createDirectories(p.getParent());
       Files.write(p, f.getValue());
@@ -83,7 +81,7 @@ public final class ImageProvisioner implements Provisioner {
             "-output",
             iso.toString(),
             "-volid",
-            "cidata",
+            SeedFiles.LABEL,
             "-joliet",
             "-rock",
             staging.toString()),

@@ -23,7 +23,7 @@ public final class DomainSpecs {
   private final DomainType type;
   private final String grid;
   private final String guestZkConnect;
-  private final Optional<String> credentials;
+  private final Optional<String> secret;
 
   public DomainSpecs(
       Path imagesDir,
@@ -31,13 +31,13 @@ public final class DomainSpecs {
       DomainType type,
       String grid,
       String guestZkConnect,
-      Optional<String> credentials) {
+      Optional<String> secret) {
     this.imagesDir = Objects.requireNonNull(imagesDir);
     this.domainsDir = stateDir.resolve("domains");
     this.type = Objects.requireNonNull(type);
     this.grid = Objects.requireNonNull(grid);
     this.guestZkConnect = Objects.requireNonNull(guestZkConnect);
-    this.credentials = Objects.requireNonNull(credentials);
+    this.secret = Objects.requireNonNull(secret);
   }
 
   public Path domainsDir() {
@@ -53,8 +53,16 @@ public final class DomainSpecs {
   public DomainSpec forDesired(DesiredDomain desired) {
     String name = DomainNames.of(desired.node());
     Path dir = directoryOf(name);
+    PortForward agent = desired.ports().get(0);
     NodeIdentity identity =
-        new NodeIdentity(desired.node(), desired.cluster(), grid, guestZkConnect, credentials);
+        new NodeIdentity(
+            desired.node(),
+            desired.cluster(),
+            grid,
+            guestZkConnect,
+            "0.0.0.0:" + agent.guestPort(),
+            "127.0.0.1:" + agent.hostPort(),
+            secret);
     return new DomainSpec(
         name,
         type,

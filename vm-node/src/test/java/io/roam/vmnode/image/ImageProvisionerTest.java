@@ -65,17 +65,16 @@ class ImageProvisionerTest {
     assertThat(Files.getPosixFilePermissions(iso))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     String volume = run("isoinfo", "-d", "-i", iso.toString());
-    assertThat(volume).contains("Volume id: cidata");
-    String props = run("isoinfo", "-R", "-i", iso.toString(), "-x", "/roam/node.properties");
-    assertThat(props)
-        .contains("roam.node=n1")
-        .contains("roam.cluster=c1")
-        .contains("roam.zk=10.0.2.2\\:2181")
-        .contains("roam.credentials=pw");
-    assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/user-data"))
-        .startsWith("#cloud-config");
-    assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/meta-data"))
-        .contains("local-hostname: n1");
+    assertThat(volume).contains("Volume id: ROAM-SEED");
+    String env = run("isoinfo", "-R", "-i", iso.toString(), "-x", "/roam.env");
+    int port = spec.ports().get(0).hostPort();
+    assertThat(env)
+        .isEqualTo(
+            "ROAM_NODE_ID=n1\nROAM_CLUSTER=c1\nROAM_ZK=10.0.2.2:2181\nROAM_GRID=t\n"
+                + "ROAM_BIND=0.0.0.0:7000\nROAM_ADVERTISE=127.0.0.1:"
+                + port
+                + "\nROAM_HOSTNAME=n1\n");
+    assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/agent.secret")).isEqualTo("pw\n");
     assertThat(Files.exists(spec.directory().resolve("seed"))).as("staging removed").isFalse();
 
     provisioner.remove(spec.directory());

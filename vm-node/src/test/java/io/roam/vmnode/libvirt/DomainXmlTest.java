@@ -134,7 +134,7 @@ class DomainXmlTest {
             512,
             "roam-guest.qcow2",
             Fixtures.SHA,
-            List.of(),
+            List.of(new PortForward(17400, 7400)),
             new DirectBoot(
                 "roam-guest.vmlinuz", Fixtures.SHA, "roam-guest.initrd", Fixtures.SHA, null));
     Document d = parse(DomainXml.render(specs.forDesired(want)));

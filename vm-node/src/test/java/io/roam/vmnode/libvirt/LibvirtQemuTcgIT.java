@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -199,6 +200,84 @@ class LibvirtQemuTcgIT {
         .extracting(a -> a.getClass().getSimpleName())
         .containsExactly("Shutdown", "Destroy", "Undefine");
     assertThat(spec.directory()).doesNotExist();
+  }
+
+  /**
+   * With {@code ROAM_IT_GUEST_IMAGES} naming a directory holding the grid's guest image
+   * (roam-guest.qcow2, .vmlinuz, .initrd): the guest boots from its kernel, reads its identity from
+   * the seed, and powers off by itself on the ACPI request, so it is undefined without being
+   * destroyed. Under TCG on our CI machines the boot takes about three minutes.
+   */
+  @Test
+  void aRealGuestBootsFromItsKernelAndPowersOffOnAcpi() throws Exception {
+    String dir = System.getenv("ROAM_IT_GUEST_IMAGES");
+    assumeTrue(dir != null, "set ROAM_IT_GUEST_IMAGES to a directory with roam-guest.*");
+    Path images = Path.of(dir);
+    ImageVerifier v = new ImageVerifier();
+    String node = "guestcheck-" + ProcessHandle.current().pid();
+    name = "roam-" + node;
+    DomainSpecs specs =
+        new DomainSpecs(
+            images,
+            root.resolve("state"),
+            DomainType.QEMU,
+            "it",
+            "10.0.2.2:2181",
+            Optional.empty());
+    DomainSpec spec =
+        specs.forDesired(
+            new DesiredDomain(
+                NodeId.of(node),
+                ClusterId.of("c1"),
+                1,
+                1024,
+                "roam-guest.qcow2",
+                v.sha256(images.resolve("roam-guest.qcow2")),
+                List.of(new PortForward(freePort(), 7400)),
+                new io.roam.common.model.DirectBoot(
+                    "roam-guest.vmlinuz",
+                    v.sha256(images.resolve("roam-guest.vmlinuz")),
+                    "roam-guest.initrd",
+                    v.sha256(images.resolve("roam-guest.initrd")),
+                    null)));
+    Duration timeout = Fixtures.scaled(Duration.ofSeconds(120));
+    Reconciler reconciler = new Reconciler(timeout);
+    PlanExecutor executor = new PlanExecutor(hv, new ImageProvisioner(v), specs, Clock.systemUTC());
+    executor.apply(
+        reconciler.plan(List.of(spec), hv.domains(), Map.of(), Clock.systemUTC().instant()));
+    Path console = spec.consoleLog();
+    await()
+        .atMost(Fixtures.scaled(Duration.ofSeconds(300)))
+        .pollInterval(Duration.ofSeconds(2))
+        .until(
+            () ->
+                Files.exists(console)
+                    && Files.readString(console, StandardCharsets.ISO_8859_1)
+                        .matches("(?s).*(login:|Reached target.*Multi-User).*"));
+    // The guest image read its identity from the seed disk (images/guest/lib/roam-seed).
+    assertThat(Files.readString(console, StandardCharsets.ISO_8859_1))
+        .contains("roam-seed: node " + node + " of cluster c1, ZooKeeper 10.0.2.2:2181");
+
+    List<Action> done = new ArrayList<>();
+    await()
+        .atMost(timeout.plus(Fixtures.scaled(Duration.ofSeconds(60))))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              done.addAll(
+                  executor
+                      .apply(
+                          reconciler.plan(
+                              List.of(),
+                              hv.domains(),
+                              executor.shutdownRequested(),
+                              Clock.systemUTC().instant()))
+                      .applied());
+              return hv.domains().stream().noneMatch(d -> d.name().equals(name));
+            });
+    assertThat(done)
+        .extracting(a -> a.getClass().getSimpleName())
+        .containsExactly("Shutdown", "Undefine");
   }
 
   /** The command line of the QEMU process running a domain (libvirt names it guest=NAME). */
