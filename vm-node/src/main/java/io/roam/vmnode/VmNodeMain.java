@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -182,7 +181,7 @@ public final class VmNodeMain implements Callable<Integer> {
     }
 
     static Running start(VmNodeConfig cfg) throws IOException {
-      Optional<String> secret = Optional.of(Files.readString(cfg.agentSecretFile()).strip());
+      String secret = Files.readString(cfg.agentSecretFile()).strip();
       LibvirtHypervisor hv = LibvirtHypervisor.connect(cfg.libvirtUri());
       CuratorGridStore zk = null;
       try {

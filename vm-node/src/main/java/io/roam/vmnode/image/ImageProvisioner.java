@@ -17,8 +17,8 @@ import java.util.stream.Stream;
 /**
  * The real {@link Provisioner}: verifies the SHA-256 of the base image (and of the kernel and
  * initrd of a directly booted domain), makes the overlay with {@code qemu-img create -f qcow2 -F
- * qcow2 -b BASE} (base images are qcow2) and the seed ISO with {@code genisoimage -volid cidata}.
- * Both tools come from Debian's qemu-utils and genisoimage.
+ * qcow2 -b BASE} (base images are qcow2) and the seed ISO with {@code genisoimage -volid
+ * ROAM-SEED}. Both tools come from Debian's qemu-utils and genisoimage.
  */
 public final class ImageProvisioner implements Provisioner {
   private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);

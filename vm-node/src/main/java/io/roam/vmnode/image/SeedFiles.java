@@ -32,8 +32,7 @@ public final class SeedFiles {
     line(env, "ROAM_HOSTNAME", id.node().value());
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("roam.env", env.toString().getBytes(StandardCharsets.UTF_8));
-    id.secret()
-        .ifPresent(s -> files.put("agent.secret", (s + "\n").getBytes(StandardCharsets.UTF_8)));
+    files.put("agent.secret", (id.secret() + "\n").getBytes(StandardCharsets.UTF_8));
     return files;
   }
 

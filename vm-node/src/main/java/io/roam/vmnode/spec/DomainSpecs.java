@@ -23,7 +23,7 @@ public final class DomainSpecs {
   private final DomainType type;
   private final String grid;
   private final String guestZkConnect;
-  private final Optional<String> secret;
+  private final String secret;
 
   public DomainSpecs(
       Path imagesDir,
@@ -31,7 +31,7 @@ public final class DomainSpecs {
       DomainType type,
       String grid,
       String guestZkConnect,
-      Optional<String> secret) {
+      String secret) {
     this.imagesDir = Objects.requireNonNull(imagesDir);
     this.domainsDir = stateDir.resolve("domains");
     this.type = Objects.requireNonNull(type);

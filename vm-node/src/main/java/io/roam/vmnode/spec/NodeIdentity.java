@@ -3,7 +3,6 @@ package io.roam.vmnode.spec;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * What a guest needs to know to join the grid as its node. It travels to the guest on the seed disk
@@ -22,7 +21,7 @@ public record NodeIdentity(
     String zkConnect,
     String bind,
     String advertise,
-    Optional<String> secret) {
+    String secret) {
   public NodeIdentity {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(cluster, "cluster");
@@ -30,7 +29,9 @@ public record NodeIdentity(
     Objects.requireNonNull(zkConnect, "zkConnect");
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(advertise, "advertise");
-    Objects.requireNonNull(secret, "secret");
+    if (secret == null || secret.isBlank()) {
+      throw new IllegalArgumentException("a node needs the agent secret");
+    }
   }
 
   @Override
@@ -48,7 +49,7 @@ public record NodeIdentity(
         + ", advertise="
         + advertise
         + ", secret="
-        + (secret.isPresent() ? "(set)" : "(none)")
+        + "(set)"
         + "]";
   }
 }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,8 +32,7 @@ class ImageProvisionerTest {
     run("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "64M");
     sha = ImageVerifier.hash(base);
     specs =
-        new DomainSpecs(
-            images, tmp.resolve("state"), DomainType.QEMU, "t", "10.0.2.2:2181", Optional.of("pw"));
+        new DomainSpecs(images, tmp.resolve("state"), DomainType.QEMU, "t", "10.0.2.2:2181", "pw");
   }
 
   private DomainSpec spec(String node, String sha256) {

@@ -17,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPath;
 import javax.xml.xpath.XPathConstants;
@@ -89,7 +88,7 @@ class DomainXmlTest {
   void kvmDomainsPassTheHostCpuThrough() throws Exception {
     DomainSpecs kvm =
         new DomainSpecs(
-            Path.of("/images"), Path.of("/s"), DomainType.KVM, "t", "zk:2181", Optional.empty());
+            Path.of("/images"), Path.of("/s"), DomainType.KVM, "t", "zk:2181", "s3cret");
     Document d = parse(DomainXml.render(kvm.forDesired(desired("n1"))));
     assertThat(x(d, "/domain/@type")).isEqualTo("kvm");
     assertThat(x(d, "/domain/cpu/@mode")).isEqualTo("host-passthrough");

@@ -141,12 +141,7 @@ class LibvirtQemuTcgIT {
     int port = freePort();
     DomainSpecs specs =
         new DomainSpecs(
-            images,
-            root.resolve("state"),
-            DomainType.QEMU,
-            "it",
-            "10.0.2.2:2181",
-            Optional.empty());
+            images, root.resolve("state"), DomainType.QEMU, "it", "10.0.2.2:2181", "it-secret");
     DomainSpec spec =
         specs.forDesired(
             new DesiredDomain(
@@ -218,12 +213,7 @@ class LibvirtQemuTcgIT {
     name = "roam-" + node;
     DomainSpecs specs =
         new DomainSpecs(
-            images,
-            root.resolve("state"),
-            DomainType.QEMU,
-            "it",
-            "10.0.2.2:2181",
-            Optional.empty());
+            images, root.resolve("state"), DomainType.QEMU, "it", "10.0.2.2:2181", "it-secret");
     DomainSpec spec =
         specs.forDesired(
             new DesiredDomain(
