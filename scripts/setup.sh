@@ -15,8 +15,9 @@ TREE="$CACHE/criu-trixie"
 WRAPPER="$CACHE/bin/criu"
 PACKAGES=(openjdk-17-jdk-headless maven debootstrap util-linux iproute2 procps psmisc stress-ng python3 curl)
 # vm-node: libvirt client library (libvirt-java loads it through JNA), qemu-img for disk overlays,
-# genisoimage (and its isoinfo) for seed disks, QEMU for the KVM probe and TCG guests.
-PACKAGES+=(libvirt0 qemu-utils genisoimage qemu-system-x86)
+# genisoimage (and its isoinfo) for seed disks, QEMU for the KVM probe and TCG guests, and
+# libvirt's QEMU driver (run embedded, without libvirtd, by the opt-in LibvirtQemuTcgIT).
+PACKAGES+=(libvirt0 qemu-utils genisoimage qemu-system-x86 libvirt-daemon-driver-qemu)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

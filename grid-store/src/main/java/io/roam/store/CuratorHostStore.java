@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -125,21 +126,29 @@ public final class CuratorHostStore implements HostStore {
   public Closeable watchDesiredState(HostId id, Consumer<Optional<HostDesiredState>> listener) {
     String path = layout.desiredState(id);
     CuratorCache cache = CuratorCache.build(client, path, CuratorCache.Options.SINGLE_NODE_CACHE);
+    // Delivers the current value (not the event's), once per distinct value: fast successive
+    // writes may coalesce, and the listener only ever sees what is stored now.
+    AtomicReference<Optional<HostDesiredState>> last = new AtomicReference<>();
     Runnable deliver =
         () -> {
           Optional<ChildData> data = cache.get(path);
+          Optional<HostDesiredState> value;
           if (data.isEmpty()) {
-            listener.accept(Optional.empty());
-            return;
+            value = Optional.empty();
+          } else {
+            try {
+              value = Optional.of(Json.decode(data.get().getData(), HostDesiredState.class));
+            } catch (JsonException e) {
+              LOG.error(
+                  "ignoring the desired state at {} (version {}): {}",
+                  path,
+                  data.get().getStat().getVersion(),
+                  e.getMessage());
+              return;
+            }
           }
-          try {
-            listener.accept(Optional.of(Json.decode(data.get().getData(), HostDesiredState.class)));
-          } catch (JsonException e) {
-            LOG.error(
-                "ignoring the desired state at {} (version {}): {}",
-                path,
-                data.get().getStat().getVersion(),
-                e.getMessage());
+          if (!value.equals(last.getAndSet(value))) {
+            listener.accept(value);
           }
         };
     AtomicBoolean initialized = new AtomicBoolean();

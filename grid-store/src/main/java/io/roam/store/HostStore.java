@@ -32,8 +32,9 @@ public interface HostStore {
 
   /**
    * Watches the desired state of a host. The listener is called once the current value is known
-   * (empty when there is no znode), then on every change, on a single thread. A payload that cannot
-   * be decoded is logged and not delivered, so a bad write never reads as "no VMs wanted".
+   * (empty when there is no znode), then whenever the stored value changes (successive writes may
+   * coalesce into one call), on a single thread. A payload that cannot be decoded is logged and not
+   * delivered, so a bad write never reads as "no VMs wanted".
    */
   Closeable watchDesiredState(HostId id, Consumer<Optional<HostDesiredState>> listener);
 }

@@ -10,6 +10,7 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.DesiredDomain;
 import io.roam.common.model.HostDesiredState;
 import io.roam.common.model.HostRecord;
+import io.roam.common.model.PortForward;
 import io.roam.common.zk.ZkLayout;
 import java.io.Closeable;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ class CuratorHostStoreIT {
                         256,
                         "base.qcow2",
                         "0".repeat(64),
-                        List.of()))
+                        List.of(new PortForward(17400 + n.hashCode() % 100, 7400))))
             .toList());
   }
 

@@ -107,11 +107,23 @@ public final class VmNode implements Closeable {
     return state.get();
   }
 
-  /** Registers the host and starts watching and reconciling. Call once. */
+  /**
+   * Registers the host and starts watching and reconciling. Call once; if it fails, whatever it had
+   * started is closed again.
+   */
   public void start() {
     if (!state.compareAndSet(State.NEW, State.STARTED)) {
       throw new IllegalStateException("vm-node is " + state.get() + "; start() is called once");
     }
+    try {
+      doStart();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void doStart() {
     libvirtVersion = hypervisor.info().libvirtVersion();
     registration = store.registerHost(record(hypervisor.capacity(), hypervisor.domains()));
     LOG.info(
@@ -216,10 +228,15 @@ public final class VmNode implements Closeable {
       loop.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    try {
-      watch.close();
-    } catch (IOException e) {
-      LOG.warn("closing the desired-state watch: {}", e.toString());
+    if (watch != null) {
+      try {
+        watch.close();
+      } catch (IOException e) {
+        LOG.warn("closing the desired-state watch: {}", e.toString());
+      }
+    }
+    if (registration == null) {
+      return;
     }
     registration.close();
     LOG.info("host {} unregistered; its domains are left as they are", hostId);

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The validated configuration of one vm-node daemon. {@link #validate} reports every problem at
@@ -26,7 +25,7 @@ public record VmNodeConfig(
     Path imagesDir,
     Path stateDir,
     String guestZkConnect,
-    Optional<Path> credentialsFile,
+    Path agentSecretFile,
     Duration reconcileInterval,
     Duration shutdownTimeout,
     Duration probeTimeout,
@@ -52,7 +51,7 @@ public record VmNodeConfig(
     Path imagesDir;
     Path stateDir;
     String guestZkConnect;
-    Path credentialsFile;
+    Path agentSecretFile;
     Duration reconcileInterval = DEFAULT_RECONCILE_INTERVAL;
     Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     Duration probeTimeout = DomainTypeProbe.DEFAULT_TIMEOUT;
@@ -99,8 +98,8 @@ public record VmNodeConfig(
       return this;
     }
 
-    public Builder credentialsFile(Path v) {
-      credentialsFile = v;
+    public Builder agentSecretFile(Path v) {
+      agentSecretFile = v;
       return this;
     }
 
@@ -183,8 +182,16 @@ public record VmNodeConfig(
           errors.add("--state-dir " + stateDir + " cannot be created: " + e);
         }
       }
-      if (credentialsFile != null && !Files.isReadable(credentialsFile)) {
-        errors.add("--guest-credentials-file " + credentialsFile + " is not readable");
+      if (agentSecretFile == null) {
+        errors.add("--agent-secret-file is required (the grid's agent secret, handed to guests)");
+      } else {
+        try {
+          if (Files.readString(agentSecretFile).isBlank()) {
+            errors.add("--agent-secret-file " + agentSecretFile + " is empty");
+          }
+        } catch (IOException e) {
+          errors.add("--agent-secret-file " + agentSecretFile + " cannot be read: " + e);
+        }
       }
       positive(errors, "--reconcile-interval", reconcileInterval);
       positive(errors, "--shutdown-timeout", shutdownTimeout);
@@ -217,7 +224,7 @@ public record VmNodeConfig(
           imagesDir.toAbsolutePath(),
           stateDir.toAbsolutePath(),
           guestZkConnect != null ? guestZkConnect : guestView(zkConnect),
-          Optional.ofNullable(credentialsFile),
+          agentSecretFile.toAbsolutePath(),
           reconcileInterval,
           shutdownTimeout,
           probeTimeout,

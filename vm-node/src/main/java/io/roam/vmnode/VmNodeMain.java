@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -77,9 +76,10 @@ public final class VmNodeMain implements Callable<Integer> {
   String guestZk;
 
   @Option(
-      names = "--guest-credentials-file",
-      description = "file whose content is handed to every guest agent as its credentials")
-  Path credentialsFile;
+      names = "--agent-secret-file",
+      description =
+          "(required) file holding the grid's agent secret, handed to every guest on its seed")
+  Path agentSecretFile;
 
   @Option(
       names = "--reconcile-interval",
@@ -130,7 +130,7 @@ public final class VmNodeMain implements Callable<Integer> {
             .imagesDir(imagesDir)
             .stateDir(stateDir)
             .guestZkConnect(guestZk)
-            .credentialsFile(credentialsFile)
+            .agentSecretFile(agentSecretFile)
             .reconcileInterval(reconcileInterval)
             .shutdownTimeout(shutdownTimeout)
             .probeTimeout(probeTimeout)
@@ -181,10 +181,7 @@ public final class VmNodeMain implements Callable<Integer> {
     }
 
     static Running start(VmNodeConfig cfg) throws IOException {
-      Optional<String> credentials =
-          cfg.credentialsFile().isPresent()
-              ? Optional.of(Files.readString(cfg.credentialsFile().get()).strip())
-              : Optional.empty();
+      String secret = Files.readString(cfg.agentSecretFile()).strip();
       LibvirtHypervisor hv = LibvirtHypervisor.connect(cfg.libvirtUri());
       CuratorGridStore zk = null;
       try {
@@ -205,7 +202,7 @@ public final class VmNodeMain implements Callable<Integer> {
                 type.type(),
                 cfg.grid(),
                 cfg.guestZkConnect(),
-                credentials);
+                secret);
         VmNode node =
             new VmNode(
                 cfg.hostId(),

@@ -9,7 +9,6 @@ import io.roam.vmnode.spec.DomainSpecs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /** Fixture factories shared by vm-node tests. */
 public final class Fixtures {
@@ -42,7 +41,6 @@ public final class Fixtures {
   }
 
   public static DomainSpecs specs(Path imagesDir, Path stateDir) {
-    return new DomainSpecs(
-        imagesDir, stateDir, DomainType.QEMU, "t", "10.0.2.2:2181", Optional.of("s3cret"));
+    return new DomainSpecs(imagesDir, stateDir, DomainType.QEMU, "t", "10.0.2.2:2181", "s3cret");
   }
 }

@@ -26,7 +26,8 @@ class VmNodeConfigTest {
             .stateDir(null)
             .shutdownTimeout(Duration.ZERO);
     assertThat(b.validate())
-        .hasSize(8)
+        .hasSize(9)
+        .anyMatch(e -> e.startsWith("--agent-secret-file is required"))
         .anyMatch(e -> e.startsWith("--zk is required"))
         .anyMatch(e -> e.startsWith("--grid"))
         .anyMatch(e -> e.startsWith("--host-id"))
@@ -46,6 +47,7 @@ class VmNodeConfigTest {
             .hostId("h1")
             .imagesDir(Files.createDirectories(tmp.resolve("images")))
             .stateDir(tmp.resolve("state"))
+            .agentSecretFile(Files.writeString(tmp.resolve("secret"), "x"))
             .build();
     assertThat(c.libvirtUri()).isEqualTo("qemu:///system");
     assertThat(c.domainType()).isEqualTo(DomainTypeChoice.AUTO);

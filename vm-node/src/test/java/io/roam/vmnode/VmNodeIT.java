@@ -1,6 +1,7 @@
 package io.roam.vmnode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.roam.common.id.ClusterId;
@@ -92,8 +93,8 @@ class VmNodeIT {
   }
 
   private VmNodeMain.Running startDaemon() throws Exception {
-    Path creds = tmp.resolve("credentials");
-    Files.writeString(creds, "digest:roam:s3cret\n");
+    Path secret = tmp.resolve("agent.secret");
+    Files.writeString(secret, "s3cret-token\n");
     VmNodeConfig cfg =
         VmNodeConfig.builder()
             .zkConnect(zk.getConnectString())
@@ -103,7 +104,7 @@ class VmNodeIT {
             .domainType(DomainTypeChoice.AUTO)
             .imagesDir(tmp.resolve("images"))
             .stateDir(tmp.resolve("state"))
-            .credentialsFile(creds)
+            .agentSecretFile(secret)
             .reconcileInterval(Duration.ofMillis(500))
             .shutdownTimeout(Duration.ofSeconds(30))
             .build();
@@ -242,26 +243,48 @@ class VmNodeIT {
   }
 
   @Test
-  void theSeedCarriesTheNodeIdentity() throws Exception {
+  void aDirectlyBootedDomainGetsItsKernelAndASeedWithTheNodeIdentity() throws Exception {
     startDaemon();
-    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n6", 17106, sha))));
+    Path images = tmp.resolve("images");
+    Files.writeString(images.resolve("vmlinuz"), "a kernel");
+    Files.writeString(images.resolve("initrd"), "an initrd");
+    var verifier = new io.roam.vmnode.image.ImageVerifier();
+    DesiredDomain n6 = want("n6", 17106, sha);
+    n6 =
+        new DesiredDomain(
+            n6.node(),
+            n6.cluster(),
+            n6.vcpus(),
+            n6.memoryMib(),
+            n6.image(),
+            n6.imageSha256(),
+            n6.ports(),
+            new io.roam.common.model.DirectBoot(
+                "vmlinuz",
+                verifier.sha256(images.resolve("vmlinuz")),
+                "initrd",
+                verifier.sha256(images.resolve("initrd")),
+                null));
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(n6)));
     await().atMost(WAIT).until(() -> roamDomains().contains("roam-n6"));
-    Process p =
-        new ProcessBuilder(
-                "isoinfo",
-                "-R",
-                "-i",
-                domainDir("roam-n6").resolve("seed.iso").toString(),
-                "-x",
-                "/roam/node.properties")
-            .start();
-    String props = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(libvirt.domainLookupByName("roam-n6").getXMLDesc(0))
+        .contains("<kernel>" + images.resolve("vmlinuz") + "</kernel>")
+        .contains("<cmdline>root=/dev/vda rw console=ttyS0,115200</cmdline>");
+    Path iso = domainDir("roam-n6").resolve("seed.iso");
+    assertThat(isoFile(iso, "/roam.env"))
+        .contains("ROAM_NODE_ID=n6\n")
+        .contains("ROAM_GRID=it\n")
+        .contains("ROAM_ZK=10.0.2.2:" + zk.getPort() + "\n")
+        .contains("ROAM_BIND=0.0.0.0:7000\n")
+        .contains("ROAM_ADVERTISE=127.0.0.1:17106\n");
+    assertThat(isoFile(iso, "/agent.secret")).isEqualTo("s3cret-token\n");
+  }
+
+  private static String isoFile(Path iso, String file) throws Exception {
+    Process p = new ProcessBuilder("isoinfo", "-R", "-i", iso.toString(), "-x", file).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor()).isZero();
-    assertThat(props)
-        .contains("roam.node=n6")
-        .contains("roam.grid=it")
-        .contains("roam.zk=10.0.2.2\\:" + zk.getPort())
-        .contains("roam.credentials=digest\\:roam\\:s3cret");
+    return out;
   }
 
   @Test
@@ -307,5 +330,16 @@ class VmNodeIT {
     await().atMost(WAIT).until(() -> hosts.host(HOST).isPresent());
     hosts.deleteDesiredState(HOST);
     await().atMost(WAIT).until(() -> roamDomains().isEmpty());
+  }
+
+  @Test
+  void aSecondDaemonForTheSameHostIsRefusedAndTheFirstGoesOn() throws Exception {
+    startDaemon();
+    assertThatThrownBy(this::startDaemon)
+        .isInstanceOf(io.roam.store.StoreException.class)
+        .hasMessageContaining("host h1 is already registered by another live vm-node");
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(want("n10", 17110, sha))));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n10"));
+    assertThat(hosts.host(HOST)).isPresent();
   }
 }

@@ -29,6 +29,10 @@ class VmNodeMainTest {
     System.setErr(savedErr);
   }
 
+  private Path secret() throws Exception {
+    return Files.writeString(tmp.resolve("agent.secret"), "s3cret");
+  }
+
   private String stderr() {
     return err.toString(StandardCharsets.UTF_8);
   }
@@ -46,13 +50,16 @@ class VmNodeMainTest {
             "--images-dir",
             tmp.resolve("nope").toString(),
             "--state-dir",
-            tmp.toString());
+            tmp.toString(),
+            "--agent-secret-file",
+            tmp.resolve("no-secret").toString());
     assertThat(status).isEqualTo(2);
     assertThat(stderr())
         .contains("invalid options")
         .contains("--host-id")
         .contains("--domain-type must be one of auto, kvm, qemu")
-        .contains("is not a directory");
+        .contains("is not a directory")
+        .contains("--agent-secret-file");
   }
 
   @Test
@@ -69,7 +76,9 @@ class VmNodeMainTest {
             "--images-dir",
             images.toString(),
             "--state-dir",
-            tmp.resolve("s").toString());
+            tmp.resolve("s").toString(),
+            "--agent-secret-file",
+            secret().toString());
     assertThat(status).isEqualTo(1);
     assertThat(stderr())
         .contains("vm-node: cannot connect to libvirt at qemu:///system?socket=/nonexistent/sock")
@@ -91,6 +100,8 @@ class VmNodeMainTest {
             images.toString(),
             "--state-dir",
             tmp.resolve("s").toString(),
+            "--agent-secret-file",
+            secret().toString(),
             "--zk-connect-timeout",
             "PT1S");
     assertThat(status).isEqualTo(1);

@@ -71,4 +71,42 @@ class HostModelTest {
         .isInstanceOf(JsonException.class)
         .hasMessageContaining("imageSha256");
   }
+
+  @Test
+  void aDirectBootRoundTripsAndGetsTheDefaultCommandLine() {
+    DesiredDomain d =
+        new DesiredDomain(
+            NodeId.of("n1"),
+            ClusterId.of("c1"),
+            1,
+            512,
+            "roam-guest.qcow2",
+            SHA,
+            List.of(new PortForward(17400, 7400)),
+            new DirectBoot("roam-guest.vmlinuz", SHA, "roam-guest.initrd", SHA, null));
+    assertThat(d.boot().cmdline()).isEqualTo(DirectBoot.DEFAULT_CMDLINE);
+    HostDesiredState state = new HostDesiredState(List.of(d));
+    assertThat(Json.decode(Json.encode(state), HostDesiredState.class)).isEqualTo(state);
+    assertThat(
+            Json.decode(
+                    Json.encode(new HostDesiredState(List.of(domain("n2", 1)))),
+                    HostDesiredState.class)
+                .domains()
+                .get(0)
+                .boot())
+        .isNull();
+    assertThatThrownBy(() -> new DirectBoot("../vmlinuz", SHA, "i", SHA, null))
+        .hasMessageContaining("plain file name");
+    assertThatThrownBy(() -> new DirectBoot("k", SHA, "i", SHA, "root=/dev/vda\ninit=/bin/sh"))
+        .hasMessageContaining("one line");
+  }
+
+  @Test
+  void aDomainWithoutTheAgentPortIsRefused() {
+    assertThatThrownBy(
+            () ->
+                new DesiredDomain(
+                    NodeId.of("n1"), ClusterId.of("c1"), 1, 256, "i.qcow2", SHA, List.of()))
+        .hasMessageContaining("agent's API port");
+  }
 }

@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The real {@link Provisioner}: verifies the base image's SHA-256, makes the overlay with {@code
- * qemu-img create -f qcow2 -F qcow2 -b BASE} (base images are qcow2) and the seed ISO with {@code
- * genisoimage -volid cidata}. Both tools come from Debian's qemu-utils and genisoimage.
+ * The real {@link Provisioner}: verifies the SHA-256 of the base image (and of the kernel and
+ * initrd of a directly booted domain), makes the overlay with {@code qemu-img create -f qcow2 -F
+ * qcow2 -b BASE} (base images are qcow2) and the seed ISO with {@code genisoimage -volid
+ * ROAM-SEED}. Both tools come from Debian's qemu-utils and genisoimage.
  */
 public final class ImageProvisioner implements Provisioner {
   private static final Duration TOOL_TIMEOUT = Duration.ofSeconds(60);
@@ -31,6 +32,12 @@ public final class ImageProvisioner implements Provisioner {
   @Override
   public void prepare(DomainSpec spec) {
     verifier.verify(spec.disk().baseImage(), spec.disk().baseSha256());
+    spec.boot()
+        .ifPresent(
+            k -> {
+              verifier.verify(k.kernel(), k.kernelSha256());
+              verifier.verify(k.initrd(), k.initrdSha256());
+            });
     Path dir = spec.directory();
     try {
       remove(dir); // leftovers of an earlier, interrupted attempt
@@ -61,9 +68,7 @@ public final class ImageProvisioner implements Provisioner {
 
   private void writeSeed(DomainSpec spec, Path staging) throws IOException {
     Files.createDirectories(staging);
-    for (Map.Entry<String, byte[]> f :
-        SeedFiles.of(spec.name() + "-" + spec.mark().specFingerprint(), spec.seed().identity())
-            .entrySet()) {
+    for (Map.Entry<String, byte[]> f : SeedFiles.of(spec.seed().identity()).entrySet()) {
       Path p = staging.resolve(f.getKey());
       Files.createDirectories(p.getParent());
       Files.write(p, f.getValue());
@@ -76,7 +81,7 @@ public final class ImageProvisioner implements Provisioner {
             "-output",
             iso.toString(),
             "-volid",
-            "cidata",
+            SeedFiles.LABEL,
             "-joliet",
             "-rock",
             staging.toString()),

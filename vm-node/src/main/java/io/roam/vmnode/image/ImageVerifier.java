@@ -13,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Checks base images against their SHA-256. Hashing a multi-gigabyte image takes seconds, so a
- * result is remembered for as long as the file's size and modification time stay the same.
+ * Checks image files (base images, kernels, initrds) against their SHA-256. Hashing a
+ * multi-gigabyte image takes seconds, so a result is remembered for as long as the file's size and
+ * modification time stay the same.
  */
 public final class ImageVerifier {
   private record Stamp(long size, long modifiedNanos, String sha256) {}
@@ -28,9 +29,10 @@ public final class ImageVerifier {
     String actual = sha256(image);
     if (!actual.equals(expectedSha256)) {
       throw new ProvisionException(
-          "base image "
+          image.getFileName()
+              + " ("
               + image
-              + " has SHA-256 "
+              + ") has SHA-256 "
               + actual
               + " but "
               + expectedSha256
@@ -42,7 +44,7 @@ public final class ImageVerifier {
     try {
       BasicFileAttributes a = Files.readAttributes(image, BasicFileAttributes.class);
       if (!a.isRegularFile()) {
-        throw new ProvisionException("base image " + image + " is not a regular file");
+        throw new ProvisionException(image + " is not a regular file");
       }
       long mtime = a.lastModifiedTime().toInstant().toEpochMilli() * 1_000_000L;
       Stamp s = known.get(image);
@@ -53,10 +55,9 @@ public final class ImageVerifier {
       known.put(image, new Stamp(a.size(), mtime, sha));
       return sha;
     } catch (NoSuchFileException e) {
-      throw new ProvisionException(
-          "base image " + image + " does not exist (is it in --images-dir?)");
+      throw new ProvisionException(image + " does not exist (is it in --images-dir?)");
     } catch (IOException e) {
-      throw new ProvisionException("cannot read base image " + image + ": " + e.getMessage(), e);
+      throw new ProvisionException("cannot read " + image + ": " + e.getMessage(), e);
     }
   }
 

@@ -2,62 +2,48 @@ package io.roam.vmnode.image;
 
 import io.roam.vmnode.spec.NodeIdentity;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
- * The files on a node's seed disk (cloud-init NoCloud layout): {@code meta-data}, {@code
- * user-data}, and {@code roam/node.properties} for images that read the disk themselves. The
- * user-data writes the same properties to /etc/roam/node.properties (mode 0600) in the guest.
+ * The files on a node's seed disk, as the guest image reads them (images/guest/lib/roam-seed: a
+ * disk labelled {@value #LABEL}): {@code roam.env} with {@code KEY=VALUE} lines and {@code
+ * agent.secret}.
  */
 public final class SeedFiles {
+  /** The volume label the guest looks for. */
+  public static final String LABEL = "ROAM-SEED";
+
+  /** What the guest accepts in a value: no quoting, no expansion. */
+  private static final Pattern VALUE = Pattern.compile("[A-Za-z0-9._:,/@-]+");
+
   private SeedFiles() {}
 
-  /** File name (relative, '/'-separated) → content. */
-  public static Map<String, byte[]> of(String instanceId, NodeIdentity id) {
-    String props = properties(id);
-    String metaData =
-        "instance-id: " + instanceId + "\n" + "local-hostname: " + id.node().value() + "\n";
-    String userData =
-        "#cloud-config\n"
-            + "write_files:\n"
-            + "  - path: /etc/roam/node.properties\n"
-            + "    permissions: '0600'\n"
-            + "    encoding: b64\n"
-            + "    content: "
-            + Base64.getEncoder().encodeToString(props.getBytes(StandardCharsets.UTF_8))
-            + "\n";
+  /** File name → content. */
+  public static Map<String, byte[]> of(NodeIdentity id) {
+    StringBuilder env = new StringBuilder();
+    line(env, "ROAM_NODE_ID", id.node().value());
+    line(env, "ROAM_CLUSTER", id.cluster().value());
+    line(env, "ROAM_ZK", id.zkConnect());
+    line(env, "ROAM_GRID", id.grid());
+    line(env, "ROAM_BIND", id.bind());
+    line(env, "ROAM_ADVERTISE", id.advertise());
+    line(env, "ROAM_HOSTNAME", id.node().value());
     Map<String, byte[]> files = new LinkedHashMap<>();
-    files.put("meta-data", metaData.getBytes(StandardCharsets.UTF_8));
-    files.put("user-data", userData.getBytes(StandardCharsets.UTF_8));
-    files.put("roam/node.properties", props.getBytes(StandardCharsets.UTF_8));
+    files.put("roam.env", env.toString().getBytes(StandardCharsets.UTF_8));
+    files.put("agent.secret", (id.secret() + "\n").getBytes(StandardCharsets.UTF_8));
     return files;
   }
 
-  static String properties(NodeIdentity id) {
-    StringBuilder s = new StringBuilder("# Roam node identity, written by vm-node\n");
-    s.append("roam.node=").append(id.node().value()).append('\n');
-    s.append("roam.cluster=").append(id.cluster().value()).append('\n');
-    s.append("roam.grid=").append(id.grid()).append('\n');
-    s.append("roam.zk=").append(escape(id.zkConnect())).append('\n');
-    id.credentials().ifPresent(c -> s.append("roam.credentials=").append(escape(c)).append('\n'));
-    return s.toString();
-  }
-
-  /** Escapes a value for java.util.Properties. */
-  private static String escape(String v) {
-    StringBuilder out = new StringBuilder();
-    for (char c : v.toCharArray()) {
-      switch (c) {
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        case '=', ':', '#', '!' -> out.append('\\').append(c);
-        default -> out.append(c);
-      }
+  private static void line(StringBuilder env, String key, String value) {
+    if (!VALUE.matcher(value).matches()) {
+      throw new ProvisionException(
+          key
+              + " '"
+              + value
+              + "' has characters the guest does not accept (letters, digits, ._:,/@-)");
     }
-    return out.toString();
+    env.append(key).append('=').append(value).append('\n');
   }
 }

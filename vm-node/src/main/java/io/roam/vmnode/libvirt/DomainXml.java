@@ -6,6 +6,7 @@ import io.roam.common.model.PortForward;
 import io.roam.vmnode.hypervisor.DomainType;
 import io.roam.vmnode.hypervisor.RoamMark;
 import io.roam.vmnode.spec.DomainSpec;
+import io.roam.vmnode.spec.KernelBoot;
 import java.io.ByteArrayInputStream;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +67,14 @@ public final class DomainXml {
     Element type = text(os, "type", "hvm");
     type.setAttribute("arch", "x86_64");
     type.setAttribute("machine", "pc"); // i440fx: the NIC below sits on its bus pci.0
-    child(os, "boot").setAttribute("dev", "hd");
+    if (spec.boot().isPresent()) {
+      KernelBoot k = spec.boot().get();
+      text(os, "kernel", k.kernel().toString());
+      text(os, "initrd", k.initrd().toString());
+      text(os, "cmdline", k.cmdline());
+    } else {
+      child(os, "boot").setAttribute("dev", "hd");
+    }
     Element features = child(domain, "features");
     child(features, "acpi"); // without ACPI the guest cannot be asked to power off
     child(features, "apic");

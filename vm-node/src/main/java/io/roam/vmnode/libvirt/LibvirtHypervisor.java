@@ -44,12 +44,19 @@ import org.w3c.dom.NodeList;
 public final class LibvirtHypervisor implements Hypervisor {
   private static final Logger LOG = LoggerFactory.getLogger(LibvirtHypervisor.class);
 
+  /** Opens a connection; a seam for tests that make connections die. */
+  interface Opener {
+    Connect open() throws LibvirtException;
+  }
+
   private final String uri;
+  private final Opener opener;
   private Connect conn;
 
-  private LibvirtHypervisor(String uri, Connect conn) {
+  LibvirtHypervisor(String uri, Opener opener) {
     this.uri = uri;
-    this.conn = conn;
+    this.opener = opener;
+    this.conn = open(uri, opener);
   }
 
   /**
@@ -58,7 +65,7 @@ public final class LibvirtHypervisor implements Hypervisor {
    * @throws HypervisorException naming the URI and the likely cause when libvirt refuses
    */
   public static LibvirtHypervisor connect(String uri) {
-    return new LibvirtHypervisor(uri, open(uri));
+    return new LibvirtHypervisor(uri, () -> new Connect(uri, false));
   }
 
   /**
@@ -69,10 +76,10 @@ public final class LibvirtHypervisor implements Hypervisor {
   private static final Libvirt.VirErrorCallback QUIET_ERRORS =
       (userData, error) -> LOG.debug("libvirt: {}", error.message);
 
-  private static Connect open(String uri) {
+  private static Connect open(String uri, Opener opener) {
     try {
       Connect.setErrorCallback(QUIET_ERRORS);
-      return new Connect(uri, false);
+      return opener.open();
     } catch (LibvirtException e) {
       throw new HypervisorException(connectHint(uri, e), e);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
@@ -110,7 +117,7 @@ public final class LibvirtHypervisor implements Hypervisor {
     if (!alive) {
       LOG.warn("libvirt connection to {} is down; reconnecting", uri);
       closeQuietly();
-      conn = open(uri);
+      conn = open(uri, opener);
       LOG.info("reconnected to {}", uri);
     }
     return conn;

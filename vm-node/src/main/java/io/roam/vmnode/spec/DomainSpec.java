@@ -6,6 +6,7 @@ import io.roam.vmnode.hypervisor.RoamMark;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything needed to define one Roam VM: rendered to libvirt XML by {@code
@@ -13,6 +14,7 @@ import java.util.Objects;
  *
  * @param directory the domain's own state directory (overlay, seed, console log); removed with it
  * @param ports guest TCP ports forwarded to 127.0.0.1 on the host (user-mode networking)
+ * @param boot kernel and initrd to boot directly; empty to boot from the disk's boot loader
  */
 public record DomainSpec(
     String name,
@@ -23,6 +25,7 @@ public record DomainSpec(
     DiskSpec disk,
     SeedSpec seed,
     List<PortForward> ports,
+    Optional<KernelBoot> boot,
     RoamMark mark) {
   public DomainSpec {
     DomainNames.requireManaged(name);
@@ -30,6 +33,7 @@ public record DomainSpec(
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(disk, "disk");
     Objects.requireNonNull(seed, "seed");
+    Objects.requireNonNull(boot, "boot");
     Objects.requireNonNull(mark, "mark");
     ports = List.copyOf(ports);
     if (vcpus < 1) {

@@ -23,7 +23,7 @@ public final class DomainSpecs {
   private final DomainType type;
   private final String grid;
   private final String guestZkConnect;
-  private final Optional<String> credentials;
+  private final String secret;
 
   public DomainSpecs(
       Path imagesDir,
@@ -31,13 +31,13 @@ public final class DomainSpecs {
       DomainType type,
       String grid,
       String guestZkConnect,
-      Optional<String> credentials) {
+      String secret) {
     this.imagesDir = Objects.requireNonNull(imagesDir);
     this.domainsDir = stateDir.resolve("domains");
     this.type = Objects.requireNonNull(type);
     this.grid = Objects.requireNonNull(grid);
     this.guestZkConnect = Objects.requireNonNull(guestZkConnect);
-    this.credentials = Objects.requireNonNull(credentials);
+    this.secret = Objects.requireNonNull(secret);
   }
 
   public Path domainsDir() {
@@ -53,8 +53,16 @@ public final class DomainSpecs {
   public DomainSpec forDesired(DesiredDomain desired) {
     String name = DomainNames.of(desired.node());
     Path dir = directoryOf(name);
+    PortForward agent = desired.ports().get(0);
     NodeIdentity identity =
-        new NodeIdentity(desired.node(), desired.cluster(), grid, guestZkConnect, credentials);
+        new NodeIdentity(
+            desired.node(),
+            desired.cluster(),
+            grid,
+            guestZkConnect,
+            "0.0.0.0:" + agent.guestPort(),
+            "127.0.0.1:" + agent.hostPort(),
+            secret);
     return new DomainSpec(
         name,
         type,
@@ -65,6 +73,15 @@ public final class DomainSpecs {
             dir.resolve("disk.qcow2"), imagesDir.resolve(desired.image()), desired.imageSha256()),
         new SeedSpec(dir.resolve("seed.iso"), identity),
         desired.ports(),
+        Optional.ofNullable(desired.boot())
+            .map(
+                b ->
+                    new KernelBoot(
+                        imagesDir.resolve(b.kernel()),
+                        b.kernelSha256(),
+                        imagesDir.resolve(b.initrd()),
+                        b.initrdSha256(),
+                        b.cmdline())),
         new RoamMark(desired.node(), desired.cluster(), fingerprint(desired)));
   }
 
@@ -80,6 +97,11 @@ public final class DomainSpecs {
     s.append('|').append(grid).append('|').append(guestZkConnect);
     for (PortForward p : d.ports()) {
       s.append('|').append(p.hostPort()).append(':').append(p.guestPort());
+    }
+    if (d.boot() != null) {
+      s.append("|boot|").append(d.boot().kernel()).append('|').append(d.boot().kernelSha256());
+      s.append('|').append(d.boot().initrd()).append('|').append(d.boot().initrdSha256());
+      s.append('|').append(d.boot().cmdline());
     }
     try {
       byte[] digest =

@@ -3,24 +3,35 @@ package io.roam.vmnode.spec;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * What a guest needs to know to join the grid as its node. It travels to the guest on the seed disk
  * only.
  *
  * @param zkConnect the ZooKeeper connect string as seen from inside the guest
- * @param credentials secret handed to the guest agent (for example ZooKeeper digest credentials);
- *     never logged
+ * @param bind where the guest agent listens, inside the guest (e.g. 0.0.0.0:7400)
+ * @param advertise where the rest of the grid reaches that agent (e.g. 127.0.0.1:17400 on the host,
+ *     through the port forward)
+ * @param secret the agent secret handed to the guest; never logged
  */
 public record NodeIdentity(
-    NodeId node, ClusterId cluster, String grid, String zkConnect, Optional<String> credentials) {
+    NodeId node,
+    ClusterId cluster,
+    String grid,
+    String zkConnect,
+    String bind,
+    String advertise,
+    String secret) {
   public NodeIdentity {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(grid, "grid");
     Objects.requireNonNull(zkConnect, "zkConnect");
-    Objects.requireNonNull(credentials, "credentials");
+    Objects.requireNonNull(bind, "bind");
+    Objects.requireNonNull(advertise, "advertise");
+    if (secret == null || secret.isBlank()) {
+      throw new IllegalArgumentException("a node needs the agent secret");
+    }
   }
 
   @Override
@@ -33,8 +44,12 @@ public record NodeIdentity(
         + grid
         + ", zkConnect="
         + zkConnect
-        + ", credentials="
-        + (credentials.isPresent() ? "(set)" : "(none)")
+        + ", bind="
+        + bind
+        + ", advertise="
+        + advertise
+        + ", secret="
+        + "(set)"
         + "]";
   }
 }

@@ -4,9 +4,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * The read-only seed disk: an ISO 9660 volume labelled {@code cidata} (cloud-init NoCloud) that
- * carries the node's identity, also as a plain {@code roam/node.properties} for images without
- * cloud-init.
+ * The read-only seed disk: an ISO 9660 volume labelled {@code ROAM-SEED} that carries the node's
+ * identity in the layout the guest image reads ({@code roam.env}, {@code agent.secret}).
  */
 public record SeedSpec(Path iso, NodeIdentity identity) {
   public SeedSpec {

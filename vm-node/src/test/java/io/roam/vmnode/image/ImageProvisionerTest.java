@@ -4,6 +4,7 @@ import static io.roam.vmnode.Fixtures.desired;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.roam.common.model.DirectBoot;
 import io.roam.vmnode.hypervisor.DomainType;
 import io.roam.vmnode.spec.DomainSpec;
 import io.roam.vmnode.spec.DomainSpecs;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +22,7 @@ class ImageProvisionerTest {
   @TempDir Path tmp;
   private Path images;
   private DomainSpecs specs;
+  private String sha;
   private final ImageProvisioner provisioner = new ImageProvisioner(new ImageVerifier());
 
   @BeforeEach
@@ -29,14 +30,10 @@ class ImageProvisionerTest {
     images = Files.createDirectories(tmp.resolve("images"));
     Path base = images.resolve("base.qcow2");
     run("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "64M");
-    String sha = ImageVerifier.hash(base);
+    sha = ImageVerifier.hash(base);
     specs =
-        new DomainSpecs(
-            images, tmp.resolve("state"), DomainType.QEMU, "t", "10.0.2.2:2181", Optional.of("pw"));
-    this.sha = sha;
+        new DomainSpecs(images, tmp.resolve("state"), DomainType.QEMU, "t", "10.0.2.2:2181", "pw");
   }
-
-  private String sha;
 
   private DomainSpec spec(String node, String sha256) {
     var d = desired(node);
@@ -66,17 +63,16 @@ class ImageProvisionerTest {
     assertThat(Files.getPosixFilePermissions(iso))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     String volume = run("isoinfo", "-d", "-i", iso.toString());
-    assertThat(volume).contains("Volume id: cidata");
-    String props = run("isoinfo", "-R", "-i", iso.toString(), "-x", "/roam/node.properties");
-    assertThat(props)
-        .contains("roam.node=n1")
-        .contains("roam.cluster=c1")
-        .contains("roam.zk=10.0.2.2\\:2181")
-        .contains("roam.credentials=pw");
-    assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/user-data"))
-        .startsWith("#cloud-config");
-    assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/meta-data"))
-        .contains("local-hostname: n1");
+    assertThat(volume).contains("Volume id: ROAM-SEED");
+    String env = run("isoinfo", "-R", "-i", iso.toString(), "-x", "/roam.env");
+    int port = spec.ports().get(0).hostPort();
+    assertThat(env)
+        .isEqualTo(
+            "ROAM_NODE_ID=n1\nROAM_CLUSTER=c1\nROAM_ZK=10.0.2.2:2181\nROAM_GRID=t\n"
+                + "ROAM_BIND=0.0.0.0:7000\nROAM_ADVERTISE=127.0.0.1:"
+                + port
+                + "\nROAM_HOSTNAME=n1\n");
+    assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/agent.secret")).isEqualTo("pw\n");
     assertThat(Files.exists(spec.directory().resolve("seed"))).as("staging removed").isFalse();
 
     provisioner.remove(spec.directory());
@@ -125,5 +121,27 @@ class ImageProvisionerTest {
     assertThat(v.sha256(f)).isEqualTo(sha);
     Files.writeString(f, "changed", java.nio.file.StandardOpenOption.APPEND);
     assertThat(v.sha256(f)).isNotEqualTo(sha).isEqualTo(ImageVerifier.hash(f));
+  }
+
+  @Test
+  void aKernelOrInitrdThatDoesNotMatchItsChecksumIsRefused() throws Exception {
+    Files.writeString(images.resolve("vmlinuz"), "kernel");
+    Files.writeString(images.resolve("initrd"), "initrd");
+    String k = ImageVerifier.hash(images.resolve("vmlinuz"));
+    String i = ImageVerifier.hash(images.resolve("initrd"));
+    var d = desired("n5");
+    java.util.function.Function<DirectBoot, DomainSpec> spec =
+        boot ->
+            specs.forDesired(
+                new io.roam.common.model.DesiredDomain(
+                    d.node(), d.cluster(), 1, 256, "base.qcow2", sha, d.ports(), boot));
+
+    provisioner.prepare(spec.apply(new DirectBoot("vmlinuz", k, "initrd", i, null)));
+    DomainSpec badInitrd = spec.apply(new DirectBoot("vmlinuz", k, "initrd", k, null));
+    provisioner.remove(badInitrd.directory());
+    assertThatThrownBy(() -> provisioner.prepare(badInitrd))
+        .hasMessageContaining("initrd")
+        .hasMessageContaining("SHA-256 " + i);
+    assertThat(badInitrd.directory()).doesNotExist();
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.DesiredDomain;
+import io.roam.common.model.DirectBoot;
 import io.roam.common.model.PortForward;
 import io.roam.vmnode.Fixtures;
 import io.roam.vmnode.hypervisor.DomainType;
@@ -16,7 +17,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPath;
 import javax.xml.xpath.XPathConstants;
@@ -88,7 +88,7 @@ class DomainXmlTest {
   void kvmDomainsPassTheHostCpuThrough() throws Exception {
     DomainSpecs kvm =
         new DomainSpecs(
-            Path.of("/images"), Path.of("/s"), DomainType.KVM, "t", "zk:2181", Optional.empty());
+            Path.of("/images"), Path.of("/s"), DomainType.KVM, "t", "zk:2181", "s3cret");
     Document d = parse(DomainXml.render(kvm.forDesired(desired("n1"))));
     assertThat(x(d, "/domain/@type")).isEqualTo("kvm");
     assertThat(x(d, "/domain/cpu/@mode")).isEqualTo("host-passthrough");
@@ -121,5 +121,28 @@ class DomainXmlTest {
                     + DomainXml.ROAM_NS
                     + "' id='n1' cluster='c1' spec='ab'/></metadata></domain>"))
         .contains(new RoamMark(NodeId.of("n1"), ClusterId.of("c1"), "ab"));
+  }
+
+  @Test
+  void aDirectlyBootedDomainNamesItsKernelInitrdAndCommandLine() throws Exception {
+    DesiredDomain want =
+        new DesiredDomain(
+            NodeId.of("n1"),
+            ClusterId.of("c1"),
+            1,
+            512,
+            "roam-guest.qcow2",
+            Fixtures.SHA,
+            List.of(new PortForward(17400, 7400)),
+            new DirectBoot(
+                "roam-guest.vmlinuz", Fixtures.SHA, "roam-guest.initrd", Fixtures.SHA, null));
+    Document d = parse(DomainXml.render(specs.forDesired(want)));
+    assertThat(x(d, "/domain/os/kernel")).isEqualTo("/images/roam-guest.vmlinuz");
+    assertThat(x(d, "/domain/os/initrd")).isEqualTo("/images/roam-guest.initrd");
+    assertThat(x(d, "/domain/os/cmdline")).isEqualTo(DirectBoot.DEFAULT_CMDLINE);
+    assertThat(x(d, "count(/domain/os/boot)")).isEqualTo("0");
+    assertThat(specs.forDesired(want).mark().specFingerprint())
+        .as("the boot files are part of the spec")
+        .isNotEqualTo(specs.forDesired(desired("n1", 1, 512)).mark().specFingerprint());
   }
 }

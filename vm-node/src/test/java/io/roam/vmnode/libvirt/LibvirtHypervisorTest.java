@@ -172,4 +172,27 @@ class LibvirtHypervisorTest {
         .hasMessageContaining("cannot connect to libvirt at " + uri)
         .hasMessageContaining("libvirtd running");
   }
+
+  @Test
+  void aConnectionThatDiesIsReopenedAndTheDomainsAreFoundAgain() throws Exception {
+    List<Connect> opened = new java.util.ArrayList<>();
+    LibvirtHypervisor.Opener opener =
+        () -> {
+          Connect c = new Connect(URI, false);
+          opened.add(c);
+          return c;
+        };
+    LibvirtHypervisor own = new LibvirtHypervisor(URI, opener);
+    try {
+      own.define(specs.forDesired(desired("lv5")));
+      opened.get(0).close(); // what a libvirtd restart does to the daemon's connection
+      assertThat(own.domains())
+          .filteredOn(ObservedDomain::managed)
+          .extracting(ObservedDomain::name)
+          .contains("roam-lv5");
+      assertThat(opened).hasSize(2);
+    } finally {
+      own.close();
+    }
+  }
 }
