@@ -2,13 +2,16 @@ package io.roam.manager;
 
 import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
+import io.roam.manager.api.HostsApi;
 import io.roam.manager.api.OperationsApi;
 import io.roam.manager.api.RestApi;
+import io.roam.manager.hosts.HostService;
 import io.roam.manager.jobs.JobService;
 import io.roam.manager.nodes.NodeLossMonitor;
 import io.roam.manager.operations.OperationService;
 import io.roam.manager.zk.EmbeddedZooKeeper;
 import io.roam.store.CuratorGridStore;
+import io.roam.store.CuratorHostStore;
 import io.roam.web.BearerAuth;
 import io.roam.web.HttpServers;
 import io.vertx.core.Vertx;
@@ -111,7 +114,15 @@ public final class Manager implements AutoCloseable {
       server =
           HttpServers.listen(
               vertx,
-              new RestApi(jobs, store, auth, new OperationsApi(operations)).router(vertx),
+              new RestApi(
+                      jobs,
+                      store,
+                      auth,
+                      new OperationsApi(operations),
+                      new HostsApi(
+                          new HostService(
+                              new CuratorHostStore(store.client(), store.layout()), store)))
+                  .router(vertx),
               settings.httpHost(),
               settings.httpPort());
       // Longer than a session timeout: a node that only reconnected keeps its jobs.

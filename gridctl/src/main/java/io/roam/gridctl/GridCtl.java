@@ -28,6 +28,8 @@ import picocli.CommandLine.Command;
       Commands.Kill.class,
       ClusterOps.ClusterCmd.class,
       ClusterOps.OperationCmd.class,
+      HostCommands.HostCmd.class,
+      HostCommands.VmCmd.class,
       Commands.Wait.class,
       CommandLine.HelpCommand.class
     },

@@ -11,6 +11,12 @@ public final class ApiPaths {
   public static final String NODES = API + "/nodes";
   public static final String JOBS = API + "/jobs";
   public static final String OPERATIONS = API + "/operations";
+  public static final String HOSTS = API + "/hosts";
+  public static final String VMS = API + "/vms";
+
+  public static String hostVms(String host) {
+    return HOSTS + "/" + host + "/vms";
+  }
 
   public static String clusterDetach(String cluster) {
     return CLUSTERS + "/" + cluster + "/detach";

@@ -31,12 +31,15 @@ public final class RestApi {
   private final GridStore store;
   private final BearerAuth auth;
   private final OperationsApi operations;
+  private final HostsApi hosts;
 
-  public RestApi(JobService jobs, GridStore store, BearerAuth auth, OperationsApi operations) {
+  public RestApi(
+      JobService jobs, GridStore store, BearerAuth auth, OperationsApi operations, HostsApi hosts) {
     this.jobs = jobs;
     this.store = store;
     this.auth = auth;
     this.operations = operations;
+    this.hosts = hosts;
   }
 
   public Router router(Vertx vertx) {
@@ -69,6 +72,7 @@ public final class RestApi {
                     ctx, 202, jobs.migrate(jobId(ctx), Bodies.read(ctx, MigrateRequest.class))),
             false);
     operations.mount(router);
+    hosts.mount(router);
     router
         .route(ApiPaths.API + "/*")
         .last()

@@ -68,6 +68,23 @@ public final class ApiClient {
     return decode(send(builder).body(), type);
   }
 
+  public <T> T postList(String path, Object body, TypeReference<T> type) {
+    byte[] answer =
+        send(request(path)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.encode(body))))
+            .body();
+    try {
+      return Json.mapper().readValue(answer, type);
+    } catch (IOException e) {
+      throw new GridCtlException("unexpected answer from " + base + path + ": " + e.getMessage());
+    }
+  }
+
+  public void delete(String path) {
+    send(request(path).DELETE());
+  }
+
   public static String query(Map<String, ?> params) {
     String q =
         params.entrySet().stream()
