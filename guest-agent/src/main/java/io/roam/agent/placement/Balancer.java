@@ -62,7 +62,10 @@ public final class Balancer {
     long[] free = new long[targets];
     for (int t = 0; t < targets; t++) {
       NodeState n = others.get(t);
-      load[t] = n.runnable() + n.incoming() * config.assumedLoadPerIncoming();
+      load[t] =
+          n.runnable()
+              + n.incoming() * config.assumedLoadPerIncoming()
+              + n.age() * config.loadPerAgeStep();
       free[t] = n.freeMemoryBytes();
     }
     boolean[] moved = new boolean[jobs.size()];

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param maxMovesPerPlan load moves started per decision (memory moves are not limited)
  * @param spread targets within this fraction of the best are equally good; one is drawn at random,
  *     so that nodes deciding on the same view do not all pick the same target
+ * @param loadPerAgeStep load a target is assumed to have gained per step of age of its entry (other
+ *     nodes' moves to it that this node cannot see yet)
  */
 public record PlacementConfig(
     double transferBytesPerSecond,
@@ -31,7 +33,8 @@ public record PlacementConfig(
     double assumedLoadPerIncoming,
     double memoryLowWater,
     int maxMovesPerPlan,
-    double spread) {
+    double spread,
+    double loadPerAgeStep) {
 
   public PlacementConfig {
     Objects.requireNonNull(minResidence, "minResidence");
@@ -44,7 +47,8 @@ public record PlacementConfig(
         || !(minRemainingSeconds >= 0)
         || !(remainingFactor >= 0)
         || !(assumedLoadPerIncoming >= 0)
-        || !(spread >= 0)) {
+        || !(spread >= 0)
+        || !(loadPerAgeStep >= 0)) {
       throw new IllegalArgumentException("costs, gains, factors and spread must be >= 0");
     }
     if (minResidence.isNegative()) {
@@ -58,9 +62,25 @@ public record PlacementConfig(
     }
   }
 
+  public PlacementConfig withLoadPerAgeStep(double load) {
+    return new PlacementConfig(
+        transferBytesPerSecond,
+        fixedCostSeconds,
+        minResidence,
+        minGainSeconds,
+        minGainRatio,
+        minRemainingSeconds,
+        remainingFactor,
+        assumedLoadPerIncoming,
+        memoryLowWater,
+        maxMovesPerPlan,
+        spread,
+        load);
+  }
+
   public static PlacementConfig defaults() {
     return new PlacementConfig(
-        100.0 * 1024 * 1024, 0.5, Duration.ofSeconds(5), 1.0, 0.2, 1.0, 1.0, 1.0, 0.1, 1, 0.1);
+        100.0 * 1024 * 1024, 0.5, Duration.ofSeconds(5), 1.0, 0.2, 1.0, 1.0, 1.0, 0.1, 1, 0.1, 0.0);
   }
 
   /** Seconds to move a job of this many bytes. */
@@ -85,7 +105,8 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         memoryLowWater,
         maxMovesPerPlan,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withGain(double seconds, double ratio) {
@@ -100,7 +121,8 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         memoryLowWater,
         maxMovesPerPlan,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withTransfer(double bytesPerSecond, double fixedSeconds) {
@@ -115,7 +137,8 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         memoryLowWater,
         maxMovesPerPlan,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withRemaining(double minSeconds, double factor) {
@@ -130,7 +153,8 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         memoryLowWater,
         maxMovesPerPlan,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withMaxMoves(int moves) {
@@ -145,7 +169,8 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         memoryLowWater,
         moves,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withSpread(double newSpread) {
@@ -160,7 +185,8 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         memoryLowWater,
         maxMovesPerPlan,
-        newSpread);
+        newSpread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withAssumedLoad(double load) {
@@ -175,7 +201,8 @@ public record PlacementConfig(
         load,
         memoryLowWater,
         maxMovesPerPlan,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 
   public PlacementConfig withMemoryLowWater(double fraction) {
@@ -190,6 +217,7 @@ public record PlacementConfig(
         assumedLoadPerIncoming,
         fraction,
         maxMovesPerPlan,
-        spread);
+        spread,
+        loadPerAgeStep);
   }
 }

@@ -1,12 +1,7 @@
 package io.roam.agent.sim;
 
-import io.roam.agent.gossip.GossipConfig;
-import io.roam.agent.gossip.GossipView;
-import io.roam.agent.gossip.LoadEntry;
-import io.roam.agent.gossip.Peers;
-import io.roam.common.id.NodeId;
-import java.util.ArrayList;
-import java.util.List;
+import io.roam.agent.gossip.AgeTable;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -26,30 +21,18 @@ public final class GossipAgeExperiment {
 
   public static Result run(int n, int w, int warmupSteps, int measureSteps, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    GossipConfig config = new GossipConfig(w, Integer.MAX_VALUE / 2, Math.max(1, n - 1));
-    GossipView[] views = new GossipView[n];
-    for (int i = 0; i < n; i++) {
-      views[i] = new GossipView(new LoadEntry(NodeId.of("n" + i), 0, 0, 1, 0, 0, 0), config);
-    }
-    List<List<LoadEntry>> windows = new ArrayList<>(n);
+    Gossip gossip = new Gossip(n, w, Math.max(1, n - 1), Integer.MAX_VALUE / 2);
+    Object[] payloads = new Object[n];
+    Arrays.fill(payloads, "load");
     long fill = -1;
     double sum = 0;
     int maxAge = 0;
     for (int step = 1; step <= warmupSteps + measureSteps; step++) {
-      windows.clear();
-      int[] peers = new int[n];
-      for (int i = 0; i < n; i++) {
-        views[i].tick();
-        windows.add(views[i].window());
-        peers[i] = Peers.pick(n, i, random);
-      }
-      for (int i = 0; i < n; i++) {
-        views[peers[i]].merge(windows.get(i));
-      }
+      gossip.step(payloads, random);
       if (fill < 0) {
         boolean full = true;
-        for (GossipView v : views) {
-          full &= v.size() == n - 1;
+        for (int i = 0; i < n && full; i++) {
+          full = gossip.table(i).size() == n - 1;
         }
         if (full) {
           fill = step;
@@ -57,9 +40,10 @@ public final class GossipAgeExperiment {
       }
       if (step > warmupSteps) {
         double stepSum = 0;
-        for (GossipView v : views) {
-          stepSum += (double) v.totalAge() / v.size();
-          maxAge = Math.max(maxAge, v.oldestAge());
+        for (int i = 0; i < n; i++) {
+          AgeTable<Object> t = gossip.table(i);
+          stepSum += (double) t.totalAge() / t.size();
+          maxAge = Math.max(maxAge, t.oldestAge());
         }
         sum += stepSum / n;
       }

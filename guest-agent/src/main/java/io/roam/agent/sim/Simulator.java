@@ -1,8 +1,9 @@
 package io.roam.agent.sim;
 
+import io.roam.agent.gossip.AgeTable;
+import io.roam.agent.gossip.GossipConfig;
 import io.roam.agent.gossip.GossipView;
 import io.roam.agent.gossip.LoadEntry;
-import io.roam.agent.gossip.Peers;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.JobLoad;
 import io.roam.agent.placement.MigrationPolicy;
@@ -48,6 +49,8 @@ public final class Simulator {
   private final Balancer balancer;
   private final double maxSpeed;
   private final double[] cumulativeSpeed;
+  private Gossip gossip;
+  private Object[] ownEntries;
 
   private double now;
   private long seq;
@@ -113,7 +116,6 @@ public final class Simulator {
     long version;
     int incoming;
     Map<Integer, Integer> outgoing;
-    GossipView view;
     LoadEntry ownEntry;
 
     Node(int index, double speed, long totalMemory) {
@@ -155,9 +157,11 @@ public final class Simulator {
         new Balancer(
             config.placement(), MigrationPolicy.ALLOW_ALL, clock, new SplittableRandom(seed + 1));
     if (policy == Policy.ROAM) {
+      GossipConfig g = config.gossip();
+      this.gossip = new Gossip(n, g.window(), g.capacity(), g.maxAge());
+      this.ownEntries = new Object[n];
       for (Node node : nodes) {
         node.ownEntry = ownEntry(node);
-        node.view = new GossipView(node.ownEntry, config.gossip());
       }
     }
   }
@@ -227,6 +231,8 @@ public final class Simulator {
     join(job, nodes[target]);
     if (policy == Policy.OMNISCIENT) {
       rebalanceExactly();
+    } else if (policy == Policy.ROAM && config.balanceOnArrival() && steps > 0) {
+      balanceNode(nodes[target]);
     }
   }
 
@@ -328,9 +334,6 @@ public final class Simulator {
   }
 
   private void gossip() {
-    int n = nodes.length;
-    List<List<LoadEntry>> windows = new ArrayList<>(n);
-    int[] peers = new int[n];
     long ageTotal = 0;
     long entries = 0;
     for (Node node : nodes) {
@@ -340,18 +343,13 @@ public final class Simulator {
         own = ownEntry(node);
         node.ownEntry = own;
       }
-      GossipView view = node.view;
-      view.updateSelf(own);
-      view.tick();
-      ageTotal += view.totalAge();
-      entries += view.size();
-      windows.add(view.window());
-      peers[node.index] = Peers.pick(n, node.index, random);
+      ownEntries[node.index] = own;
     }
-    for (int i = 0; i < n; i++) {
-      if (peers[i] >= 0) {
-        nodes[peers[i]].view.merge(windows.get(i));
-      }
+    gossip.step(ownEntries, random);
+    for (int i = 0; i < nodes.length; i++) {
+      AgeTable<Object> t = gossip.table(i);
+      ageTotal += t.totalAge();
+      entries += t.size();
     }
     if (entries > 0) {
       ageSum += (double) ageTotal / entries;
@@ -365,10 +363,14 @@ public final class Simulator {
       if (node.running.isEmpty() || (steps + node.index) % period != 0) {
         continue;
       }
-      Plan plan = balancer.plan(snapshot(node));
-      for (Move move : plan.moves()) {
-        startMigration(node, move);
-      }
+      balanceNode(node);
+    }
+  }
+
+  private void balanceNode(Node node) {
+    Plan plan = balancer.plan(snapshot(node));
+    for (Move move : plan.moves()) {
+      startMigration(node, move);
     }
   }
 
@@ -379,7 +381,7 @@ public final class Simulator {
       if (job.id == null) {
         job.id = JobId.ofNumber(job.spec.id() + 1L);
       }
-      double used = job.spec.work() - Math.max(0, job.finishV - node.v);
+      double used = Math.max(0, job.spec.work() - Math.max(0, job.finishV - node.v));
       loads.add(
           new JobLoad(
               job.id,
@@ -388,14 +390,15 @@ public final class Simulator {
               Instant.ofEpochSecond(0, (long) (job.arrivedAtNode * 1e9)),
               false));
     }
-    GossipView view = node.view;
-    List<LoadEntry> known =
-        config.candidates() == 0 ? view.others() : view.freshest(config.candidates());
-    List<NodeState> others = new ArrayList<>(known.size());
-    for (LoadEntry e : known) {
+    AgeTable<Object> table = gossip.table(node.index);
+    int count =
+        config.candidates() == 0 ? table.size() : Math.min(table.size(), config.candidates());
+    List<NodeState> others = new ArrayList<>(count);
+    for (int k = 0; k < count; k++) {
+      LoadEntry e = (LoadEntry) table.payloadAt(k);
       int incoming = 0;
       if (node.outgoing != null) {
-        incoming = node.outgoing.getOrDefault(indexOf.get(e.node()), 0);
+        incoming = node.outgoing.getOrDefault(table.nodeAt(k), 0);
       }
       others.add(
           new NodeState(
@@ -404,7 +407,7 @@ public final class Simulator {
               e.runnable(),
               e.freeMemoryBytes(),
               e.totalMemoryBytes(),
-              e.age(),
+              table.ageAt(k),
               false,
               incoming));
     }

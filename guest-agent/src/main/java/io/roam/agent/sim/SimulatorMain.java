@@ -1,5 +1,7 @@
 package io.roam.agent.sim;
 
+import io.roam.agent.placement.PlacementConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +31,8 @@ public final class SimulatorMain {
     System.out.println(
         """
         usage: SimulatorMain balance [--nodes 16,64,256] [--seeds 5] [--jobs 10000] [--util 0.8] [--window 20]
+                                     [--minrem 10] [--remfactor 1] [--residence 5] [--mingain 1] [--ratio 0.2]
+                                     [--spread 0.1] [--agepen 0] [--candidates 0] [--onarrival true]
                SimulatorMain age [--nodes 64,1024,1024] [--windows 20,20,64] [--seeds 3] [--steps 2000]
                SimulatorMain scale [--nodes 10000] [--jobs 100000] [--window 20] [--steps 300]
                                    [--capacity 256] [--candidates 40] [--period 10]""");
@@ -40,10 +44,10 @@ public final class SimulatorMain {
     int jobCount = a.integer("jobs", 10_000);
     double util = a.dbl("util", 0.8);
     int window = a.integer("window", 20);
-    SimConfig config =
-        SimConfig.defaults().withGossip(SimConfig.defaults().gossip().withWindow(window));
+    SimConfig config = balanceConfig(a, window);
     System.out.printf(
-        "# balance: jobs=%d utilisation=%.2f window=%d seeds=%d%n", jobCount, util, window, seeds);
+        "# balance: jobs=%d utilisation=%.2f window=%d seeds=%d%n# %s%n",
+        jobCount, util, window, seeds, config);
     System.out.println(
         "| N | policy | mean slowdown (median) | makespan s (median) | migrations (median) |"
             + " slowdown / no-migration | slowdown / omniscient |");
@@ -84,6 +88,24 @@ public final class SimulatorMain {
       }
       System.out.flush();
     }
+  }
+
+  /** The Roam configuration of the balance benchmark; every knob can be set on the command line. */
+  static SimConfig balanceConfig(Args a, int window) {
+    Workload.Spec standard = Workload.Spec.standard(1, 1);
+    PlacementConfig p =
+        PlacementConfig.defaults()
+            // No job runs less than the workload's minimum: a new job is expected to run that long.
+            .withRemaining(a.dbl("minrem", standard.minWork()), a.dbl("remfactor", 1.0))
+            .withMinResidence(Duration.ofMillis((long) (1000 * a.dbl("residence", 5))))
+            .withGain(a.dbl("mingain", 1.0), a.dbl("ratio", 0.2))
+            .withSpread(a.dbl("spread", 0.1))
+            .withLoadPerAgeStep(a.dbl("agepen", 0.0));
+    return SimConfig.defaults()
+        .withGossip(SimConfig.defaults().gossip().withWindow(window))
+        .withPlacement(p)
+        .withBalancing(1, a.integer("candidates", 0))
+        .withBalanceOnArrival(Boolean.parseBoolean(a.get("onarrival", "true")));
   }
 
   private static void age(Args a) {
@@ -159,7 +181,7 @@ public final class SimulatorMain {
   }
 
   /** --name value pairs. */
-  private static final class Args {
+  static final class Args {
     private final List<String> args;
 
     Args(String[] args) {

@@ -1,0 +1,322 @@
+package io.roam.agent.gossip;
+
+import java.util.Arrays;
+
+/**
+ * The gossip protocol's state for one node, over small integer node numbers: for each other node
+ * the freshest payload heard of and the step it was measured at. It is the whole protocol (freshest
+ * wins, aging, the age limit, the capacity bound, the window of the freshest); {@link GossipView}
+ * puts node ids and load entries on top of it, and the simulator drives it directly.
+ *
+ * <p>Ages are kept as origins on the table's own step counter, so {@link #tick()} ages every entry
+ * at once. Entries are kept in an array ordered from oldest to freshest: a window is read from its
+ * end, entries of dead nodes fall off its start, and an incoming entry, being fresh, lands near the
+ * end, so a merge moves few elements. Allocation-free in the steady state. Not thread-safe.
+ *
+ * @param <P> what is known about a node (its load figures)
+ */
+public final class AgeTable<P> {
+  private static final int EMPTY = -1;
+
+  private final int self;
+  private final int capacity;
+  private final int maxAge;
+
+  /** Open addressing, linear probing: node number + 1 (0 = empty) -> slot. */
+  private int[] keys;
+
+  private int[] keySlot;
+  private int[] slotNode;
+  private long[] slotOrigin;
+  private Object[] slotPayload;
+  private int[] freeSlots;
+  private int freeCount;
+
+  /** Slots by ascending origin in {@code [start, end)}. */
+  private int[] order;
+
+  private int start;
+  private int end;
+  private long originSum;
+  private long now;
+
+  /**
+   * @param self the owner's own node number: entries about it are ignored
+   */
+  public AgeTable(int self, int capacity, int maxAge) {
+    if (capacity < 1 || maxAge < 1) {
+      throw new IllegalArgumentException("capacity and maxAge must be >= 1");
+    }
+    this.self = self;
+    this.capacity = capacity;
+    this.maxAge = maxAge;
+    allocate(Math.min(capacity, 16));
+  }
+
+  private void allocate(int slots) {
+    int[] oldSlotNode = slotNode;
+    long[] oldOrigin = slotOrigin;
+    Object[] oldPayload = slotPayload;
+    int[] oldOrder = order;
+    int oldStart = start;
+    int oldEnd = end;
+    int tableSize = Integer.highestOneBit(Math.max(4, slots * 2 - 1)) << 1;
+    keys = new int[tableSize];
+    keySlot = new int[tableSize];
+    slotNode = new int[slots];
+    slotOrigin = new long[slots];
+    slotPayload = new Object[slots];
+    order = new int[slots * 2];
+    freeSlots = new int[slots];
+    freeCount = 0;
+    start = 0;
+    end = 0;
+    int used = 0;
+    if (oldOrder != null) {
+      for (int i = oldStart; i < oldEnd; i++) {
+        int s = oldOrder[i];
+        slotNode[used] = oldSlotNode[s];
+        slotOrigin[used] = oldOrigin[s];
+        slotPayload[used] = oldPayload[s];
+        mapPut(oldSlotNode[s], used);
+        order[end++] = used;
+        used++;
+      }
+    }
+    for (int s = slots - 1; s >= used; s--) {
+      freeSlots[freeCount++] = s;
+    }
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int maxAge() {
+    return maxAge;
+  }
+
+  /** Entries held. */
+  public int size() {
+    return end - start;
+  }
+
+  /** Steps this table has lived. */
+  public long steps() {
+    return now;
+  }
+
+  /** One step passes: every entry is a step older, and those past the age limit are dropped. */
+  public void tick() {
+    now++;
+    long oldestKept = now - maxAge;
+    while (start < end && slotOrigin[order[start]] < oldestKept) {
+      int s = order[start++];
+      release(s);
+    }
+  }
+
+  /**
+   * Offers what a peer said about a node, {@code age} steps old: taken if fresher than what the
+   * table holds (when full, it replaces the oldest entry if fresher than that). Entries about the
+   * owner itself, and entries older than the age limit, are ignored.
+   *
+   * @return whether it was taken
+   */
+  public boolean offer(int node, int age, P payload) {
+    if (age < 0 || age > maxAge || node == self) {
+      return false;
+    }
+    long origin = now - age;
+    int s = mapGet(node);
+    if (s != EMPTY) {
+      if (slotOrigin[s] >= origin) {
+        return false;
+      }
+      removeFromOrder(s);
+      originSum -= slotOrigin[s];
+    } else {
+      if (size() == capacity) {
+        int oldest = order[start];
+        if (slotOrigin[oldest] >= origin) {
+          return false;
+        }
+        start++;
+        release(oldest);
+      } else if (freeCount == 0) {
+        allocate(Math.min(capacity, slotNode.length * 2));
+      }
+      s = freeSlots[--freeCount];
+      slotNode[s] = node;
+      mapPut(node, s);
+    }
+    slotOrigin[s] = origin;
+    slotPayload[s] = payload;
+    originSum += origin;
+    insertInOrder(s);
+    return true;
+  }
+
+  /** Whether the table holds an entry about the node. */
+  public boolean contains(int node) {
+    return mapGet(node) != EMPTY;
+  }
+
+  /** The age of what the table holds about a node, or -1. */
+  public int ageOf(int node) {
+    int s = mapGet(node);
+    return s == EMPTY ? -1 : (int) (now - slotOrigin[s]);
+  }
+
+  /** What the table holds about a node, or null. */
+  @SuppressWarnings("unchecked")
+  public P payloadOf(int node) {
+    int s = mapGet(node);
+    return s == EMPTY ? null : (P) slotPayload[s];
+  }
+
+  /**
+   * Copies out at most {@code limit} entries, freshest first, from {@code offset} on.
+   *
+   * @return how many were copied
+   */
+  public int freshest(int limit, int[] nodes, int[] ages, Object[] payloads, int offset) {
+    int n = 0;
+    for (int i = end - 1; i >= start && n < limit; i--, n++) {
+      int s = order[i];
+      nodes[offset + n] = slotNode[s];
+      ages[offset + n] = (int) (now - slotOrigin[s]);
+      payloads[offset + n] = slotPayload[s];
+    }
+    return n;
+  }
+
+  /** The node of the entry of rank {@code i} by freshness (0 = freshest). */
+  public int nodeAt(int i) {
+    return slotNode[order[end - 1 - check(i)]];
+  }
+
+  public int ageAt(int i) {
+    return (int) (now - slotOrigin[order[end - 1 - check(i)]]);
+  }
+
+  @SuppressWarnings("unchecked")
+  public P payloadAt(int i) {
+    return (P) slotPayload[order[end - 1 - check(i)]];
+  }
+
+  /** Sum of the ages of all entries. */
+  public long totalAge() {
+    return (long) size() * now - originSum;
+  }
+
+  /** Age of the oldest entry, 0 when empty. */
+  public int oldestAge() {
+    return start == end ? 0 : (int) (now - slotOrigin[order[start]]);
+  }
+
+  private int check(int i) {
+    if (i < 0 || i >= size()) {
+      throw new IndexOutOfBoundsException(i);
+    }
+    return i;
+  }
+
+  private void release(int s) {
+    mapRemove(slotNode[s]);
+    originSum -= slotOrigin[s];
+    slotPayload[s] = null;
+    freeSlots[freeCount++] = s;
+  }
+
+  private void insertInOrder(int s) {
+    if (end == order.length) {
+      System.arraycopy(order, start, order, 0, end - start);
+      end -= start;
+      start = 0;
+    }
+    long origin = slotOrigin[s];
+    int i = end;
+    while (i > start && slotOrigin[order[i - 1]] > origin) {
+      i--;
+    }
+    System.arraycopy(order, i, order, i + 1, end - i);
+    order[i] = s;
+    end++;
+  }
+
+  private void removeFromOrder(int s) {
+    int i = end - 1;
+    while (order[i] != s) {
+      i--;
+    }
+    System.arraycopy(order, i + 1, order, i, end - i - 1);
+    end--;
+  }
+
+  private int mapGet(int node) {
+    int mask = keys.length - 1;
+    int key = node + 1;
+    for (int i = mix(node) & mask; ; i = (i + 1) & mask) {
+      int k = keys[i];
+      if (k == key) {
+        return keySlot[i];
+      }
+      if (k == 0) {
+        return EMPTY;
+      }
+    }
+  }
+
+  private void mapPut(int node, int slot) {
+    int mask = keys.length - 1;
+    int i = mix(node) & mask;
+    while (keys[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    keys[i] = node + 1;
+    keySlot[i] = slot;
+  }
+
+  /** Removal with backward shift, so probing needs no tombstones. */
+  private void mapRemove(int node) {
+    int mask = keys.length - 1;
+    int key = node + 1;
+    int i = mix(node) & mask;
+    while (keys[i] != key) {
+      i = (i + 1) & mask;
+    }
+    int j = i;
+    while (true) {
+      j = (j + 1) & mask;
+      if (keys[j] == 0) {
+        break;
+      }
+      int home = mix(keys[j] - 1) & mask;
+      // Move keys[j] back to i when its home is not cyclically within (i, j].
+      boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (!stays) {
+        keys[i] = keys[j];
+        keySlot[i] = keySlot[j];
+        i = j;
+      }
+    }
+    keys[i] = 0;
+  }
+
+  private static int mix(int x) {
+    int h = x * 0x9E3779B9;
+    return h ^ (h >>> 16);
+  }
+
+  @Override
+  public String toString() {
+    return "AgeTable[size="
+        + size()
+        + ", step="
+        + now
+        + ", order="
+        + Arrays.toString(Arrays.copyOfRange(order, start, end))
+        + "]";
+  }
+}
