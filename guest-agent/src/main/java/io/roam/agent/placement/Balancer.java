@@ -30,6 +30,8 @@ import java.util.random.RandomGenerator;
  *   <li><b>flood prevention</b>: a target's load counts the moves already under way to it and those
  *       planned in this decision, each as {@code assumedLoadPerIncoming}; targets about as good as
  *       the best are drawn at random, so that senders with the same view spread out.
+ *   <li><b>consent</b>: the target re-checks the move with its own current figures ({@link
+ *       #accepts}); a refused job stays where it is.
  * </ol>
  */
 public final class Balancer {
@@ -93,7 +95,15 @@ public final class Balancer {
       double rem = config.expectedRemaining(job.cpuSeconds());
       double here = rem * selfLoad / self.speed();
       double there = completionThere(job, rem, others.get(target), load[target]);
-      moves.add(new Move(job.job(), others.get(target).node(), Move.Reason.MEMORY, here - there));
+      moves.add(
+          new Move(
+              job.job(),
+              others.get(target).node(),
+              Move.Reason.MEMORY,
+              here - there,
+              job.memoryBytes(),
+              rem,
+              here));
       moved[pick] = true;
       selfFree += job.memoryBytes();
       selfLoad = Math.max(selfLoad - 1, 1.0);
@@ -142,15 +152,49 @@ public final class Balancer {
       JobLoad job = jobs.get(bestJob);
       int t = spreadTarget(job, others, free, order, score, score[bestTarget]);
       double rem = config.expectedRemaining(job.cpuSeconds());
-      double gain =
-          rem * selfLoad / self.speed() - completionThere(job, rem, others.get(t), load[t]);
-      moves.add(new Move(job.job(), others.get(t).node(), Move.Reason.LOAD, gain));
+      double here = rem * selfLoad / self.speed();
+      double gain = here - completionThere(job, rem, others.get(t), load[t]);
+      moves.add(
+          new Move(
+              job.job(),
+              others.get(t).node(),
+              Move.Reason.LOAD,
+              gain,
+              job.memoryBytes(),
+              rem,
+              here));
       moved[bestJob] = true;
       selfLoad = Math.max(selfLoad - 1, 1.0);
       load[t] += config.assumedLoadPerIncoming();
       free[t] -= job.memoryBytes();
     }
     return moves.isEmpty() ? Plan.NONE : new Plan(moves);
+  }
+
+  /**
+   * The target's side of a migration: asked to take a job, a node accepts it if it still makes
+   * sense with the node's own, exact, current figures (its gossiped ones may be old, and other
+   * senders may have chosen it too). A job moving for memory is taken if it fits; a job moving for
+   * load if it still gains enough. Blocked nodes and the policy refuse as in {@link #plan}.
+   *
+   * @param self the target's own figures now, counting jobs already on their way to it
+   */
+  public boolean accepts(Move move, NodeState self) {
+    if (self.blocked() || !policy.allows(move.job(), self.node())) {
+      return false;
+    }
+    long keep = (long) (config.memoryLowWater() * self.totalMemoryBytes());
+    if (self.freeMemoryBytes() - move.memoryBytes() < keep) {
+      return false;
+    }
+    if (move.reason() == Move.Reason.MEMORY) {
+      return true;
+    }
+    double there =
+        config.costSeconds(move.memoryBytes())
+            + move.expectedRemaining() * (self.runnable() + 1.0) / self.speed();
+    double gain = move.completionHere() - there;
+    return gain > Math.max(config.minGainSeconds(), config.minGainRatio() * move.completionHere());
   }
 
   private double completionThere(JobLoad job, double rem, NodeState target, double targetLoad) {

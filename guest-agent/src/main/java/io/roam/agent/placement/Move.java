@@ -9,8 +9,19 @@ import java.util.Objects;
  *
  * @param expectedGainSeconds expected completion here minus expected completion there, cost of the
  *     move included
+ * @param memoryBytes what the move transfers
+ * @param expectedRemaining the job's expected remaining CPU (reference seconds)
+ * @param completionHere its expected completion where it is (s): the target compares against it
+ *     when it is asked to take the job (see {@link Balancer#accepts})
  */
-public record Move(JobId job, NodeId target, Reason reason, double expectedGainSeconds) {
+public record Move(
+    JobId job,
+    NodeId target,
+    Reason reason,
+    double expectedGainSeconds,
+    long memoryBytes,
+    double expectedRemaining,
+    double completionHere) {
   /** Why the job moves. */
   public enum Reason {
     /** Its node is short of memory: moved before the node swaps. */

@@ -424,7 +424,30 @@ public final class Simulator {
     return new Snapshot(self, false, loads, others);
   }
 
+  private long refused;
+
+  /** Migrations the targets refused. */
+  public long refused() {
+    return refused;
+  }
+
   private void startMigration(Node source, Move move) {
+    int targetIndex = indexOf.get(move.target());
+    Node candidate = nodes[targetIndex];
+    NodeState targetNow =
+        new NodeState(
+            candidate.id,
+            candidate.speed,
+            candidate.running.size() + candidate.incoming,
+            candidate.freeMemory(),
+            candidate.totalMemory,
+            0,
+            false,
+            0);
+    if (!balancer.accepts(move, targetNow)) {
+      refused++;
+      return;
+    }
     Job job = null;
     for (Job j : source.running) {
       if (j.id != null && j.id.equals(move.job())) {
