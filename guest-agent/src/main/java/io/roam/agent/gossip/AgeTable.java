@@ -235,23 +235,39 @@ public final class AgeTable<P> {
       end -= start;
       start = 0;
     }
-    long origin = slotOrigin[s];
-    int i = end;
-    while (i > start && slotOrigin[order[i - 1]] > origin) {
-      i--;
-    }
+    int i = upperBound(slotOrigin[s]);
     System.arraycopy(order, i, order, i + 1, end - i);
     order[i] = s;
     end++;
   }
 
   private void removeFromOrder(int s) {
-    int i = end - 1;
+    // Slots of equal origin sit together just before the upper bound of that origin.
+    int i = upperBound(slotOrigin[s]) - 1;
     while (order[i] != s) {
       i--;
     }
     System.arraycopy(order, i + 1, order, i, end - i - 1);
     end--;
+  }
+
+  /** The first position in {@code [start, end)} whose origin is greater than {@code origin}. */
+  private int upperBound(long origin) {
+    int lo = start;
+    int hi = end;
+    // Fresh entries land at the end: look there first.
+    if (hi > lo && slotOrigin[order[hi - 1]] <= origin) {
+      return hi;
+    }
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (slotOrigin[order[mid]] <= origin) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private int mapGet(int node) {

@@ -1,6 +1,8 @@
 package io.roam.agent.sim;
 
 import io.roam.agent.placement.PlacementConfig;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +33,8 @@ public final class SimulatorMain {
     System.out.println(
         """
         usage: SimulatorMain balance [--nodes 16,64,256] [--seeds 5] [--jobs 10000] [--util 0.8] [--window 20]
-                                     [--minrem 10] [--remfactor 1] [--residence 5] [--mingain 1] [--ratio 0.2]
-                                     [--spread 0.1] [--agepen 0] [--candidates 0] [--onarrival true]
+                                     [--minrem 10] [--remfactor 1] [--residence 2] [--mingain 1] [--ratio 0.1]
+                                     [--spread 0.1] [--agepen 0.2] [--candidates 0] [--onarrival true]
                SimulatorMain age [--nodes 64,1024,1024] [--windows 20,20,64] [--seeds 3] [--steps 2000]
                SimulatorMain scale [--nodes 10000] [--jobs 100000] [--window 20] [--steps 300]
                                    [--capacity 256] [--candidates 40] [--period 10]""");
@@ -97,10 +99,10 @@ public final class SimulatorMain {
         PlacementConfig.defaults()
             // No job runs less than the workload's minimum: a new job is expected to run that long.
             .withRemaining(a.dbl("minrem", standard.minWork()), a.dbl("remfactor", 1.0))
-            .withMinResidence(Duration.ofMillis((long) (1000 * a.dbl("residence", 5))))
-            .withGain(a.dbl("mingain", 1.0), a.dbl("ratio", 0.2))
+            .withMinResidence(Duration.ofMillis((long) (1000 * a.dbl("residence", 2))))
+            .withGain(a.dbl("mingain", 1.0), a.dbl("ratio", 0.1))
             .withSpread(a.dbl("spread", 0.1))
-            .withLoadPerAgeStep(a.dbl("agepen", 0.0));
+            .withLoadPerAgeStep(a.dbl("agepen", 0.2));
     return SimConfig.defaults()
         .withGossip(SimConfig.defaults().gossip().withWindow(window))
         .withPlacement(p)
@@ -152,14 +154,21 @@ public final class SimulatorMain {
             .withBalancing(period, candidates);
     // The warm-up run is the same simulation, shorter: it lets the JIT compile the hot paths.
     new Simulator(w, Policy.ROAM, config.withMaxSteps(warmup), 1).run();
-    long start = System.nanoTime();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     Simulator sim = new Simulator(w, Policy.ROAM, config.withMaxSteps(steps), 1);
+    long cpuStart = threads.getCurrentThreadCpuTime();
+    long start = System.nanoTime();
     SimResult r = sim.run();
     double seconds = (System.nanoTime() - start) / 1e9;
+    double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
     int[] perNode = sim.jobsPerNode();
     int max = Arrays.stream(perNode).max().orElse(0);
+    System.out.println(
+        "| nodes | processes | W | view capacity | candidates | balance period | steps | wall s |"
+            + " steps/s wall | CPU s (sim thread) | steps/CPU s | migrations | max jobs on a node |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     System.out.printf(
-        "| %d | %d | %d | %d | %d | %d | %d | %.1f | %.0f | %d | %d |%n",
+        "| %d | %d | %d | %d | %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %d | %d |%n",
         n,
         jobCount,
         window,
@@ -169,6 +178,8 @@ public final class SimulatorMain {
         r.steps(),
         seconds,
         r.steps() / seconds,
+        cpu,
+        r.steps() / cpu,
         r.migrations(),
         max);
   }
