@@ -22,18 +22,23 @@ public final class AgeTable<P> {
   private final int capacity;
   private final int maxAge;
 
-  /** Open addressing, linear probing: node number + 1 (0 = empty) -> slot. */
-  private int[] keys;
+  /**
+   * Open addressing, linear probing, pairs side by side (one cache line for both): at {@code 2i}
+   * node number + 1 (0 = empty), at {@code 2i + 1} its slot.
+   */
+  private int[] table;
 
-  private int[] keySlot;
+  private int mask;
   private int[] slotNode;
   private long[] slotOrigin;
   private Object[] slotPayload;
   private int[] freeSlots;
   private int freeCount;
 
-  /** Slots by ascending origin in {@code [start, end)}. */
+  /** Slots by ascending origin in {@code [start, end)}, their origins beside them. */
   private int[] order;
+
+  private long[] orderOrigin;
 
   private int start;
   private int end;
@@ -61,12 +66,13 @@ public final class AgeTable<P> {
     int oldStart = start;
     int oldEnd = end;
     int tableSize = Integer.highestOneBit(Math.max(4, slots * 2 - 1)) << 1;
-    keys = new int[tableSize];
-    keySlot = new int[tableSize];
+    table = new int[2 * tableSize];
+    mask = tableSize - 1;
     slotNode = new int[slots];
     slotOrigin = new long[slots];
     slotPayload = new Object[slots];
     order = new int[slots * 2];
+    orderOrigin = new long[slots * 2];
     freeSlots = new int[slots];
     freeCount = 0;
     start = 0;
@@ -79,6 +85,7 @@ public final class AgeTable<P> {
         slotOrigin[used] = oldOrigin[s];
         slotPayload[used] = oldPayload[s];
         mapPut(oldSlotNode[s], used);
+        orderOrigin[end] = oldOrigin[s];
         order[end++] = used;
         used++;
       }
@@ -110,7 +117,7 @@ public final class AgeTable<P> {
   public void tick() {
     now++;
     long oldestKept = now - maxAge;
-    while (start < end && slotOrigin[order[start]] < oldestKept) {
+    while (start < end && orderOrigin[start] < oldestKept) {
       int s = order[start++];
       release(s);
     }
@@ -138,7 +145,7 @@ public final class AgeTable<P> {
     } else {
       if (size() == capacity) {
         int oldest = order[start];
-        if (slotOrigin[oldest] >= origin) {
+        if (orderOrigin[start] >= origin) {
           return false;
         }
         start++;
@@ -212,7 +219,7 @@ public final class AgeTable<P> {
 
   /** Age of the oldest entry, 0 when empty. */
   public int oldestAge() {
-    return start == end ? 0 : (int) (now - slotOrigin[order[start]]);
+    return start == end ? 0 : (int) (now - orderOrigin[start]);
   }
 
   private int check(int i) {
@@ -232,12 +239,15 @@ public final class AgeTable<P> {
   private void insertInOrder(int s) {
     if (end == order.length) {
       System.arraycopy(order, start, order, 0, end - start);
+      System.arraycopy(orderOrigin, start, orderOrigin, 0, end - start);
       end -= start;
       start = 0;
     }
     int i = upperBound(slotOrigin[s]);
     System.arraycopy(order, i, order, i + 1, end - i);
+    System.arraycopy(orderOrigin, i, orderOrigin, i + 1, end - i);
     order[i] = s;
+    orderOrigin[i] = slotOrigin[s];
     end++;
   }
 
@@ -248,6 +258,7 @@ public final class AgeTable<P> {
       i--;
     }
     System.arraycopy(order, i + 1, order, i, end - i - 1);
+    System.arraycopy(orderOrigin, i + 1, orderOrigin, i, end - i - 1);
     end--;
   }
 
@@ -256,12 +267,12 @@ public final class AgeTable<P> {
     int lo = start;
     int hi = end;
     // Fresh entries land at the end: look there first.
-    if (hi > lo && slotOrigin[order[hi - 1]] <= origin) {
+    if (hi > lo && orderOrigin[hi - 1] <= origin) {
       return hi;
     }
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (slotOrigin[order[mid]] <= origin) {
+      if (orderOrigin[mid] <= origin) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -271,12 +282,11 @@ public final class AgeTable<P> {
   }
 
   private int mapGet(int node) {
-    int mask = keys.length - 1;
     int key = node + 1;
     for (int i = mix(node) & mask; ; i = (i + 1) & mask) {
-      int k = keys[i];
+      int k = table[2 * i];
       if (k == key) {
-        return keySlot[i];
+        return table[2 * i + 1];
       }
       if (k == 0) {
         return EMPTY;
@@ -285,39 +295,38 @@ public final class AgeTable<P> {
   }
 
   private void mapPut(int node, int slot) {
-    int mask = keys.length - 1;
     int i = mix(node) & mask;
-    while (keys[i] != 0) {
+    while (table[2 * i] != 0) {
       i = (i + 1) & mask;
     }
-    keys[i] = node + 1;
-    keySlot[i] = slot;
+    table[2 * i] = node + 1;
+    table[2 * i + 1] = slot;
   }
 
   /** Removal with backward shift, so probing needs no tombstones. */
   private void mapRemove(int node) {
-    int mask = keys.length - 1;
     int key = node + 1;
     int i = mix(node) & mask;
-    while (keys[i] != key) {
+    while (table[2 * i] != key) {
       i = (i + 1) & mask;
     }
     int j = i;
     while (true) {
       j = (j + 1) & mask;
-      if (keys[j] == 0) {
+      int k = table[2 * j];
+      if (k == 0) {
         break;
       }
-      int home = mix(keys[j] - 1) & mask;
-      // Move keys[j] back to i when its home is not cyclically within (i, j].
+      int home = mix(k - 1) & mask;
+      // Move the pair at j back to i unless its home is cyclically within (i, j].
       boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
       if (!stays) {
-        keys[i] = keys[j];
-        keySlot[i] = keySlot[j];
+        table[2 * i] = k;
+        table[2 * i + 1] = table[2 * j + 1];
         i = j;
       }
     }
-    keys[i] = 0;
+    table[2 * i] = 0;
   }
 
   private static int mix(int x) {

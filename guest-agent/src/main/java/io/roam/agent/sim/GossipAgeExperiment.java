@@ -51,6 +51,30 @@ public final class GossipAgeExperiment {
     return new Result(n, w, sum / measureSteps, maxAge, fill);
   }
 
+  /**
+   * The law of this protocol (see docs/performance.md): an entry is refreshed about W/(N-1) times a
+   * step, so the time since its last refresh averages (N-1)/W steps, to which adds the age the
+   * refreshing entry already had: the mean age a(W) of a window on receipt. A window is the own
+   * entry (age 0) and the sender's W-1 freshest, and the number of views that hold a measurement
+   * doubles each step (push epidemic), so a view holds about 2^(k-1) entries of age k-1 that arrive
+   * with age k: a(W) = (sum of k 2^(k-1) over the first W-1 of them) / W.
+   */
+  public static double windowLaw(int n, int w) {
+    return (double) (n - 1) / w + windowAge(w);
+  }
+
+  /** The mean age, on receipt, of the entries of a window of W. */
+  public static double windowAge(int w) {
+    int left = w - 1;
+    double sum = 0;
+    for (int k = 1; left > 0; k++) {
+      int count = Math.min(left, 1 << (k - 1));
+      sum += (double) k * count;
+      left -= count;
+    }
+    return sum / w;
+  }
+
   /** The rough law of PERFORMANCE.md: N/W + 2 steps. */
   public static double roughLaw(int n, int w) {
     return (double) n / w + 2;

@@ -35,6 +35,7 @@ public final class SimulatorMain {
         usage: SimulatorMain balance [--nodes 16,64,256] [--seeds 5] [--jobs 10000] [--util 0.8] [--window 20]
                                      [--minrem 10] [--remfactor 1] [--residence 2] [--mingain 1] [--ratio 0.1]
                                      [--spread 0.1] [--agepen 0.2] [--candidates 0] [--onarrival true]
+                                     [--rate 100 (MiB/s)] [--fixed 0.5 (s per migration)]
                SimulatorMain age [--nodes 64,1024,1024] [--windows 20,20,64] [--seeds 3] [--steps 2000]
                SimulatorMain scale [--nodes 10000] [--jobs 100000] [--window 20] [--steps 300]
                                    [--capacity 256] [--candidates 40] [--period 10]""");
@@ -102,7 +103,8 @@ public final class SimulatorMain {
             .withMinResidence(Duration.ofMillis((long) (1000 * a.dbl("residence", 2))))
             .withGain(a.dbl("mingain", 1.0), a.dbl("ratio", 0.1))
             .withSpread(a.dbl("spread", 0.1))
-            .withLoadPerAgeStep(a.dbl("agepen", 0.2));
+            .withLoadPerAgeStep(a.dbl("agepen", 0.2))
+            .withTransfer(a.dbl("rate", 100) * 1024 * 1024, a.dbl("fixed", 0.5));
     return SimConfig.defaults()
         .withGossip(SimConfig.defaults().gossip().withWindow(window))
         .withPlacement(p)
@@ -115,22 +117,30 @@ public final class SimulatorMain {
     int[] windows = a.ints("windows", "20,20,64");
     int seeds = a.integer("seeds", 3);
     int steps = a.integer("steps", 2000);
-    System.out.println("| N | W | measured mean age (median of seeds) | N/W + 2 | max age seen |");
-    System.out.println("|---|---|---|---|---|");
+    System.out.println(
+        "| N | W | measured mean age (median of seeds) | N/W + 2 | measured / (N/W + 2) |"
+            + " (N-1)/W + a(W) | measured / ((N-1)/W + a(W)) | max age seen | steps until all"
+            + " know all |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     for (int i = 0; i < sizes.length; i++) {
       int n = sizes[i];
       int w = windows[i];
       double[] ages = new double[seeds];
       int maxAge = 0;
+      long fill = 0;
       for (int s = 0; s < seeds; s++) {
         int warmup = 10 * n / w + 100;
         GossipAgeExperiment.Result r = GossipAgeExperiment.run(n, w, warmup, steps, s + 1);
         ages[s] = r.measured();
         maxAge = Math.max(maxAge, r.maxAge());
+        fill = Math.max(fill, r.fillSteps());
       }
+      double rough = GossipAgeExperiment.roughLaw(n, w);
+      double law = GossipAgeExperiment.windowLaw(n, w);
+      double m = median(ages);
       System.out.printf(
-          "| %d | %d | %.2f | %.1f | %d |%n",
-          n, w, median(ages), GossipAgeExperiment.roughLaw(n, w), maxAge);
+          "| %d | %d | %.2f | %.1f | %.3f | %.2f | %.3f | %d | %d |%n",
+          n, w, m, rough, m / rough, law, m / law, maxAge, fill);
       System.out.flush();
     }
   }
