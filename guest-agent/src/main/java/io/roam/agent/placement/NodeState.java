@@ -1,5 +1,6 @@
 package io.roam.agent.placement;
 
+import io.roam.agent.gossip.LoadEntry;
 import io.roam.common.id.NodeId;
 import java.util.Objects;
 
@@ -36,6 +37,24 @@ public record NodeState(
     if (age < 0 || incoming < 0) {
       throw new IllegalArgumentException("age and incoming must be >= 0");
     }
+  }
+
+  /**
+   * A node as gossip describes it.
+   *
+   * @param blocked whether its owner closed it to guests
+   * @param incoming migrations the deciding node has under way to it
+   */
+  public static NodeState from(LoadEntry entry, boolean blocked, int incoming) {
+    return new NodeState(
+        entry.node(),
+        entry.speed(),
+        entry.runnable(),
+        entry.freeMemoryBytes(),
+        entry.totalMemoryBytes(),
+        entry.age(),
+        blocked,
+        incoming);
   }
 
   /** A node with fresh figures, open to guests, with nothing on the way to it. */

@@ -292,4 +292,21 @@ class BalancerTest {
     Plan second = balancer(config, MigrationPolicy.ALLOW_ALL).plan(s);
     assertThat(first).isEqualTo(second);
   }
+
+  @Test
+  void decidesFromAGossipView() {
+    io.roam.agent.gossip.GossipView view =
+        new io.roam.agent.gossip.GossipView(
+            new io.roam.agent.gossip.LoadEntry(NodeId.of("a"), 4, 4, 1, 3 * GIB, 4 * GIB, 0),
+            io.roam.agent.gossip.GossipConfig.defaults());
+    view.merge(
+        List.of(
+            new io.roam.agent.gossip.LoadEntry(NodeId.of("b"), 0, 0, 4, 3 * GIB, 4 * GIB, 1),
+            new io.roam.agent.gossip.LoadEntry(NodeId.of("c"), 5, 5, 4, 3 * GIB, 4 * GIB, 0)));
+    List<NodeState> others = view.others().stream().map(e -> NodeState.from(e, false, 0)).toList();
+    NodeState self = NodeState.from(view.own(), false, 0);
+    Plan plan = balancer().plan(new Snapshot(self, false, jobs(4, 100), others));
+    assertThat(plan.moves()).extracting(Move::target).containsExactly(NodeId.of("b"));
+    assertThat(others.get(1).age()).isEqualTo(1);
+  }
 }
