@@ -13,10 +13,15 @@ import java.util.Arrays;
  * end, entries of dead nodes fall off its start, and an incoming entry, being fresh, lands near the
  * end, so a merge moves few elements. Allocation-free in the steady state. Not thread-safe.
  *
+ * <p>A small table (capacity up to {@value #SMALL}) is packed instead into one array of 8-byte
+ * entries (origin, node) and one of payloads, searched linearly: a few cache lines that the first
+ * entry of a message brings in for the others. Same behaviour, tie-breaks included.
+ *
  * @param <P> what is known about a node (its load figures)
  */
 public final class AgeTable<P> {
   private static final int EMPTY = -1;
+  static final int SMALL = 128;
 
   private final int self;
   private final int capacity;
@@ -45,6 +50,12 @@ public final class AgeTable<P> {
   private long originSum;
   private long now;
 
+  /** Small tables: (origin << 32 | node) by ascending origin, payloads beside them. */
+  private long[] packed;
+
+  private Object[] packedPayload;
+  private int n;
+
   /**
    * @param self the owner's own node number: entries about it are ignored
    */
@@ -55,7 +66,12 @@ public final class AgeTable<P> {
     this.self = self;
     this.capacity = capacity;
     this.maxAge = maxAge;
-    allocate(Math.min(capacity, 16));
+    if (capacity <= SMALL) {
+      packed = new long[capacity];
+      packedPayload = new Object[capacity];
+    } else {
+      allocate(Math.min(capacity, 16));
+    }
   }
 
   private void allocate(int slots) {
@@ -105,7 +121,7 @@ public final class AgeTable<P> {
 
   /** Entries held. */
   public int size() {
-    return end - start;
+    return packed != null ? n : end - start;
   }
 
   /** Steps this table has lived. */
@@ -117,6 +133,20 @@ public final class AgeTable<P> {
   public void tick() {
     now++;
     long oldestKept = now - maxAge;
+    if (packed != null) {
+      int k = 0;
+      while (k < n && originOf(packed[k]) < oldestKept) {
+        originSum -= originOf(packed[k]);
+        k++;
+      }
+      if (k > 0) {
+        System.arraycopy(packed, k, packed, 0, n - k);
+        System.arraycopy(packedPayload, k, packedPayload, 0, n - k);
+        Arrays.fill(packedPayload, n - k, n, null);
+        n -= k;
+      }
+      return;
+    }
     while (start < end && orderOrigin[start] < oldestKept) {
       int s = order[start++];
       release(s);
@@ -135,6 +165,9 @@ public final class AgeTable<P> {
       return false;
     }
     long origin = now - age;
+    if (packed != null) {
+      return offerPacked(node, origin, payload);
+    }
     int s = mapGet(node);
     if (s != EMPTY) {
       if (slotOrigin[s] >= origin) {
@@ -164,13 +197,63 @@ public final class AgeTable<P> {
     return true;
   }
 
+  private boolean offerPacked(int node, long origin, P payload) {
+    int i = findPacked(node);
+    if (i >= 0) {
+      if (originOf(packed[i]) >= origin) {
+        return false;
+      }
+      removePacked(i);
+    } else if (n == capacity) {
+      if (originOf(packed[0]) >= origin) {
+        return false;
+      }
+      removePacked(0);
+    }
+    int j = n;
+    while (j > 0 && originOf(packed[j - 1]) > origin) {
+      j--;
+    }
+    System.arraycopy(packed, j, packed, j + 1, n - j);
+    System.arraycopy(packedPayload, j, packedPayload, j + 1, n - j);
+    packed[j] = (origin << 32) | (node & 0xffffffffL);
+    packedPayload[j] = payload;
+    n++;
+    originSum += origin;
+    return true;
+  }
+
+  private int findPacked(int node) {
+    for (int i = n - 1; i >= 0; i--) {
+      if ((int) packed[i] == node) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void removePacked(int i) {
+    originSum -= originOf(packed[i]);
+    System.arraycopy(packed, i + 1, packed, i, n - i - 1);
+    System.arraycopy(packedPayload, i + 1, packedPayload, i, n - i - 1);
+    packedPayload[--n] = null;
+  }
+
+  private static long originOf(long entry) {
+    return entry >> 32;
+  }
+
   /** Whether the table holds an entry about the node. */
   public boolean contains(int node) {
-    return mapGet(node) != EMPTY;
+    return packed != null ? findPacked(node) >= 0 : mapGet(node) != EMPTY;
   }
 
   /** The age of what the table holds about a node, or -1. */
   public int ageOf(int node) {
+    if (packed != null) {
+      int i = findPacked(node);
+      return i < 0 ? -1 : (int) (now - originOf(packed[i]));
+    }
     int s = mapGet(node);
     return s == EMPTY ? -1 : (int) (now - slotOrigin[s]);
   }
@@ -178,6 +261,10 @@ public final class AgeTable<P> {
   /** What the table holds about a node, or null. */
   @SuppressWarnings("unchecked")
   public P payloadOf(int node) {
+    if (packed != null) {
+      int i = findPacked(node);
+      return i < 0 ? null : (P) packedPayload[i];
+    }
     int s = mapGet(node);
     return s == EMPTY ? null : (P) slotPayload[s];
   }
@@ -188,27 +275,44 @@ public final class AgeTable<P> {
    * @return how many were copied
    */
   public int freshest(int limit, int[] nodes, int[] ages, Object[] payloads, int offset) {
-    int n = 0;
-    for (int i = end - 1; i >= start && n < limit; i--, n++) {
-      int s = order[i];
-      nodes[offset + n] = slotNode[s];
-      ages[offset + n] = (int) (now - slotOrigin[s]);
-      payloads[offset + n] = slotPayload[s];
+    int c = 0;
+    if (packed != null) {
+      for (int i = n - 1; i >= 0 && c < limit; i--, c++) {
+        nodes[offset + c] = (int) packed[i];
+        ages[offset + c] = (int) (now - originOf(packed[i]));
+        payloads[offset + c] = packedPayload[i];
+      }
+      return c;
     }
-    return n;
+    for (int i = end - 1; i >= start && c < limit; i--, c++) {
+      int s = order[i];
+      nodes[offset + c] = slotNode[s];
+      ages[offset + c] = (int) (now - slotOrigin[s]);
+      payloads[offset + c] = slotPayload[s];
+    }
+    return c;
   }
 
   /** The node of the entry of rank {@code i} by freshness (0 = freshest). */
   public int nodeAt(int i) {
+    if (packed != null) {
+      return (int) packed[n - 1 - check(i)];
+    }
     return slotNode[order[end - 1 - check(i)]];
   }
 
   public int ageAt(int i) {
+    if (packed != null) {
+      return (int) (now - originOf(packed[n - 1 - check(i)]));
+    }
     return (int) (now - slotOrigin[order[end - 1 - check(i)]]);
   }
 
   @SuppressWarnings("unchecked")
   public P payloadAt(int i) {
+    if (packed != null) {
+      return (P) packedPayload[n - 1 - check(i)];
+    }
     return (P) slotPayload[order[end - 1 - check(i)]];
   }
 
@@ -219,6 +323,9 @@ public final class AgeTable<P> {
 
   /** Age of the oldest entry, 0 when empty. */
   public int oldestAge() {
+    if (packed != null) {
+      return n == 0 ? 0 : (int) (now - originOf(packed[0]));
+    }
     return start == end ? 0 : (int) (now - orderOrigin[start]);
   }
 
@@ -336,12 +443,6 @@ public final class AgeTable<P> {
 
   @Override
   public String toString() {
-    return "AgeTable[size="
-        + size()
-        + ", step="
-        + now
-        + ", order="
-        + Arrays.toString(Arrays.copyOfRange(order, start, end))
-        + "]";
+    return "AgeTable[size=" + size() + ", step=" + now + "]";
   }
 }

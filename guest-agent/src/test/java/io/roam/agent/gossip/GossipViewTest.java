@@ -110,21 +110,30 @@ class GossipViewTest {
   }
 
   @Test
-  void aManyNodeGossipMatchesAMapBasedModel() {
-    // The table against a plain model: random offers, ticks and a small capacity.
+  void aSmallTableMatchesAMapBasedModel() {
+    matchesAMapBasedModel(8, 30);
+  }
+
+  @Test
+  void aLargeTableMatchesAMapBasedModel() {
+    matchesAMapBasedModel(AgeTable.SMALL + 22, 400);
+  }
+
+  private static void matchesAMapBasedModel(int capacity, int nodes) {
+    // The table against a plain model: random offers, ticks, and more nodes than it holds.
     SplittableRandom random = new SplittableRandom(11);
-    AgeTable<Integer> table = new AgeTable<>(0, 8, 20);
+    AgeTable<Integer> table = new AgeTable<>(0, capacity, 20);
     java.util.Map<Integer, long[]> model = new java.util.HashMap<>();
     long now = 0;
     for (int round = 0; round < 20_000; round++) {
-      if (random.nextInt(4) == 0) {
+      if (random.nextInt(capacity / 2) == 0) {
         table.tick();
         now++;
         final long t = now;
         model.values().removeIf(o -> o[0] < t - 20);
         continue;
       }
-      int node = random.nextInt(30);
+      int node = random.nextInt(nodes);
       int age = random.nextInt(25);
       int oldestInTable = table.size() == 0 ? -1 : table.nodeAt(table.size() - 1);
       boolean taken = table.offer(node, age, round);
@@ -134,7 +143,7 @@ class GossipViewTest {
         expected = false;
       } else if (model.containsKey(node)) {
         expected = model.get(node)[0] < origin;
-      } else if (model.size() < 8) {
+      } else if (model.size() < capacity) {
         expected = true;
       } else {
         long oldest = model.values().stream().mapToLong(o -> o[0]).min().orElseThrow();
