@@ -1,0 +1,448 @@
+package io.roam.agent.gossip;
+
+import java.util.Arrays;
+
+/**
+ * The gossip protocol's state for one node, over small integer node numbers: for each other node
+ * the freshest payload heard of and the step it was measured at. It is the whole protocol (freshest
+ * wins, aging, the age limit, the capacity bound, the window of the freshest); {@link GossipView}
+ * puts node ids and load entries on top of it, and the simulator drives it directly.
+ *
+ * <p>Ages are kept as origins on the table's own step counter, so {@link #tick()} ages every entry
+ * at once. Entries are kept in an array ordered from oldest to freshest: a window is read from its
+ * end, entries of dead nodes fall off its start, and an incoming entry, being fresh, lands near the
+ * end, so a merge moves few elements. Allocation-free in the steady state. Not thread-safe.
+ *
+ * <p>A small table (capacity up to {@value #SMALL}) is packed instead into one array of 8-byte
+ * entries (origin, node) and one of payloads, searched linearly: a few cache lines that the first
+ * entry of a message brings in for the others. Same behaviour, tie-breaks included.
+ *
+ * @param <P> what is known about a node (its load figures)
+ */
+public final class AgeTable<P> {
+  private static final int EMPTY = -1;
+  static final int SMALL = 128;
+
+  private final int self;
+  private final int capacity;
+  private final int maxAge;
+
+  /**
+   * Open addressing, linear probing, pairs side by side (one cache line for both): at {@code 2i}
+   * node number + 1 (0 = empty), at {@code 2i + 1} its slot.
+   */
+  private int[] table;
+
+  private int mask;
+  private int[] slotNode;
+  private long[] slotOrigin;
+  private Object[] slotPayload;
+  private int[] freeSlots;
+  private int freeCount;
+
+  /** Slots by ascending origin in {@code [start, end)}, their origins beside them. */
+  private int[] order;
+
+  private long[] orderOrigin;
+
+  private int start;
+  private int end;
+  private long originSum;
+  private long now;
+
+  /** Small tables: (origin << 32 | node) by ascending origin, payloads beside them. */
+  private long[] packed;
+
+  private Object[] packedPayload;
+  private int n;
+
+  /**
+   * @param self the owner's own node number: entries about it are ignored
+   */
+  public AgeTable(int self, int capacity, int maxAge) {
+    if (capacity < 1 || maxAge < 1) {
+      throw new IllegalArgumentException("capacity and maxAge must be >= 1");
+    }
+    this.self = self;
+    this.capacity = capacity;
+    this.maxAge = maxAge;
+    if (capacity <= SMALL) {
+      packed = new long[capacity];
+      packedPayload = new Object[capacity];
+    } else {
+      allocate(Math.min(capacity, 16));
+    }
+  }
+
+  private void allocate(int slots) {
+    int[] oldSlotNode = slotNode;
+    long[] oldOrigin = slotOrigin;
+    Object[] oldPayload = slotPayload;
+    int[] oldOrder = order;
+    int oldStart = start;
+    int oldEnd = end;
+    int tableSize = Integer.highestOneBit(Math.max(4, slots * 2 - 1)) << 1;
+    table = new int[2 * tableSize];
+    mask = tableSize - 1;
+    slotNode = new int[slots];
+    slotOrigin = new long[slots];
+    slotPayload = new Object[slots];
+    order = new int[slots * 2];
+    orderOrigin = new long[slots * 2];
+    freeSlots = new int[slots];
+    freeCount = 0;
+    start = 0;
+    end = 0;
+    int used = 0;
+    if (oldOrder != null) {
+      for (int i = oldStart; i < oldEnd; i++) {
+        int s = oldOrder[i];
+        slotNode[used] = oldSlotNode[s];
+        slotOrigin[used] = oldOrigin[s];
+        slotPayload[used] = oldPayload[s];
+        mapPut(oldSlotNode[s], used);
+        orderOrigin[end] = oldOrigin[s];
+        order[end++] = used;
+        used++;
+      }
+    }
+    for (int s = slots - 1; s >= used; s--) {
+      freeSlots[freeCount++] = s;
+    }
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int maxAge() {
+    return maxAge;
+  }
+
+  /** Entries held. */
+  public int size() {
+    return packed != null ? n : end - start;
+  }
+
+  /** Steps this table has lived. */
+  public long steps() {
+    return now;
+  }
+
+  /** One step passes: every entry is a step older, and those past the age limit are dropped. */
+  public void tick() {
+    now++;
+    long oldestKept = now - maxAge;
+    if (packed != null) {
+      int k = 0;
+      while (k < n && originOf(packed[k]) < oldestKept) {
+        originSum -= originOf(packed[k]);
+        k++;
+      }
+      if (k > 0) {
+        System.arraycopy(packed, k, packed, 0, n - k);
+        System.arraycopy(packedPayload, k, packedPayload, 0, n - k);
+        Arrays.fill(packedPayload, n - k, n, null);
+        n -= k;
+      }
+      return;
+    }
+    while (start < end && orderOrigin[start] < oldestKept) {
+      int s = order[start++];
+      release(s);
+    }
+  }
+
+  /**
+   * Offers what a peer said about a node, {@code age} steps old: taken if fresher than what the
+   * table holds (when full, it replaces the oldest entry if fresher than that). Entries about the
+   * owner itself, and entries older than the age limit, are ignored.
+   *
+   * @return whether it was taken
+   */
+  public boolean offer(int node, int age, P payload) {
+    if (age < 0 || age > maxAge || node == self) {
+      return false;
+    }
+    long origin = now - age;
+    if (packed != null) {
+      return offerPacked(node, origin, payload);
+    }
+    int s = mapGet(node);
+    if (s != EMPTY) {
+      if (slotOrigin[s] >= origin) {
+        return false;
+      }
+      removeFromOrder(s);
+      originSum -= slotOrigin[s];
+    } else {
+      if (size() == capacity) {
+        int oldest = order[start];
+        if (orderOrigin[start] >= origin) {
+          return false;
+        }
+        start++;
+        release(oldest);
+      } else if (freeCount == 0) {
+        allocate(Math.min(capacity, slotNode.length * 2));
+      }
+      s = freeSlots[--freeCount];
+      slotNode[s] = node;
+      mapPut(node, s);
+    }
+    slotOrigin[s] = origin;
+    slotPayload[s] = payload;
+    originSum += origin;
+    insertInOrder(s);
+    return true;
+  }
+
+  private boolean offerPacked(int node, long origin, P payload) {
+    int i = findPacked(node);
+    if (i >= 0) {
+      if (originOf(packed[i]) >= origin) {
+        return false;
+      }
+      removePacked(i);
+    } else if (n == capacity) {
+      if (originOf(packed[0]) >= origin) {
+        return false;
+      }
+      removePacked(0);
+    }
+    int j = n;
+    while (j > 0 && originOf(packed[j - 1]) > origin) {
+      j--;
+    }
+    System.arraycopy(packed, j, packed, j + 1, n - j);
+    System.arraycopy(packedPayload, j, packedPayload, j + 1, n - j);
+    packed[j] = (origin << 32) | (node & 0xffffffffL);
+    packedPayload[j] = payload;
+    n++;
+    originSum += origin;
+    return true;
+  }
+
+  private int findPacked(int node) {
+    for (int i = n - 1; i >= 0; i--) {
+      if ((int) packed[i] == node) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void removePacked(int i) {
+    originSum -= originOf(packed[i]);
+    System.arraycopy(packed, i + 1, packed, i, n - i - 1);
+    System.arraycopy(packedPayload, i + 1, packedPayload, i, n - i - 1);
+    packedPayload[--n] = null;
+  }
+
+  private static long originOf(long entry) {
+    return entry >> 32;
+  }
+
+  /** Whether the table holds an entry about the node. */
+  public boolean contains(int node) {
+    return packed != null ? findPacked(node) >= 0 : mapGet(node) != EMPTY;
+  }
+
+  /** The age of what the table holds about a node, or -1. */
+  public int ageOf(int node) {
+    if (packed != null) {
+      int i = findPacked(node);
+      return i < 0 ? -1 : (int) (now - originOf(packed[i]));
+    }
+    int s = mapGet(node);
+    return s == EMPTY ? -1 : (int) (now - slotOrigin[s]);
+  }
+
+  /** What the table holds about a node, or null. */
+  @SuppressWarnings("unchecked")
+  public P payloadOf(int node) {
+    if (packed != null) {
+      int i = findPacked(node);
+      return i < 0 ? null : (P) packedPayload[i];
+    }
+    int s = mapGet(node);
+    return s == EMPTY ? null : (P) slotPayload[s];
+  }
+
+  /**
+   * Copies out at most {@code limit} entries, freshest first, from {@code offset} on.
+   *
+   * @return how many were copied
+   */
+  public int freshest(int limit, int[] nodes, int[] ages, Object[] payloads, int offset) {
+    int c = 0;
+    if (packed != null) {
+      for (int i = n - 1; i >= 0 && c < limit; i--, c++) {
+        nodes[offset + c] = (int) packed[i];
+        ages[offset + c] = (int) (now - originOf(packed[i]));
+        payloads[offset + c] = packedPayload[i];
+      }
+      return c;
+    }
+    for (int i = end - 1; i >= start && c < limit; i--, c++) {
+      int s = order[i];
+      nodes[offset + c] = slotNode[s];
+      ages[offset + c] = (int) (now - slotOrigin[s]);
+      payloads[offset + c] = slotPayload[s];
+    }
+    return c;
+  }
+
+  /** The node of the entry of rank {@code i} by freshness (0 = freshest). */
+  public int nodeAt(int i) {
+    if (packed != null) {
+      return (int) packed[n - 1 - check(i)];
+    }
+    return slotNode[order[end - 1 - check(i)]];
+  }
+
+  public int ageAt(int i) {
+    if (packed != null) {
+      return (int) (now - originOf(packed[n - 1 - check(i)]));
+    }
+    return (int) (now - slotOrigin[order[end - 1 - check(i)]]);
+  }
+
+  @SuppressWarnings("unchecked")
+  public P payloadAt(int i) {
+    if (packed != null) {
+      return (P) packedPayload[n - 1 - check(i)];
+    }
+    return (P) slotPayload[order[end - 1 - check(i)]];
+  }
+
+  /** Sum of the ages of all entries. */
+  public long totalAge() {
+    return (long) size() * now - originSum;
+  }
+
+  /** Age of the oldest entry, 0 when empty. */
+  public int oldestAge() {
+    if (packed != null) {
+      return n == 0 ? 0 : (int) (now - originOf(packed[0]));
+    }
+    return start == end ? 0 : (int) (now - orderOrigin[start]);
+  }
+
+  private int check(int i) {
+    if (i < 0 || i >= size()) {
+      throw new IndexOutOfBoundsException(i);
+    }
+    return i;
+  }
+
+  private void release(int s) {
+    mapRemove(slotNode[s]);
+    originSum -= slotOrigin[s];
+    slotPayload[s] = null;
+    freeSlots[freeCount++] = s;
+  }
+
+  private void insertInOrder(int s) {
+    if (end == order.length) {
+      System.arraycopy(order, start, order, 0, end - start);
+      System.arraycopy(orderOrigin, start, orderOrigin, 0, end - start);
+      end -= start;
+      start = 0;
+    }
+    int i = upperBound(slotOrigin[s]);
+    System.arraycopy(order, i, order, i + 1, end - i);
+    System.arraycopy(orderOrigin, i, orderOrigin, i + 1, end - i);
+    order[i] = s;
+    orderOrigin[i] = slotOrigin[s];
+    end++;
+  }
+
+  private void removeFromOrder(int s) {
+    // Slots of equal origin sit together just before the upper bound of that origin.
+    int i = upperBound(slotOrigin[s]) - 1;
+    while (order[i] != s) {
+      i--;
+    }
+    System.arraycopy(order, i + 1, order, i, end - i - 1);
+    System.arraycopy(orderOrigin, i + 1, orderOrigin, i, end - i - 1);
+    end--;
+  }
+
+  /** The first position in {@code [start, end)} whose origin is greater than {@code origin}. */
+  private int upperBound(long origin) {
+    int lo = start;
+    int hi = end;
+    // Fresh entries land at the end: look there first.
+    if (hi > lo && orderOrigin[hi - 1] <= origin) {
+      return hi;
+    }
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (orderOrigin[mid] <= origin) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private int mapGet(int node) {
+    int key = node + 1;
+    for (int i = mix(node) & mask; ; i = (i + 1) & mask) {
+      int k = table[2 * i];
+      if (k == key) {
+        return table[2 * i + 1];
+      }
+      if (k == 0) {
+        return EMPTY;
+      }
+    }
+  }
+
+  private void mapPut(int node, int slot) {
+    int i = mix(node) & mask;
+    while (table[2 * i] != 0) {
+      i = (i + 1) & mask;
+    }
+    table[2 * i] = node + 1;
+    table[2 * i + 1] = slot;
+  }
+
+  /** Removal with backward shift, so probing needs no tombstones. */
+  private void mapRemove(int node) {
+    int key = node + 1;
+    int i = mix(node) & mask;
+    while (table[2 * i] != key) {
+      i = (i + 1) & mask;
+    }
+    int j = i;
+    while (true) {
+      j = (j + 1) & mask;
+      int k = table[2 * j];
+      if (k == 0) {
+        break;
+      }
+      int home = mix(k - 1) & mask;
+      // Move the pair at j back to i unless its home is cyclically within (i, j].
+      boolean stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (!stays) {
+        table[2 * i] = k;
+        table[2 * i + 1] = table[2 * j + 1];
+        i = j;
+      }
+    }
+    table[2 * i] = 0;
+  }
+
+  private static int mix(int x) {
+    int h = x * 0x9E3779B9;
+    return h ^ (h >>> 16);
+  }
+
+  @Override
+  public String toString() {
+    return "AgeTable[size=" + size() + ", step=" + now + "]";
+  }
+}

@@ -1,0 +1,537 @@
+package io.roam.agent.sim;
+
+import io.roam.agent.gossip.AgeTable;
+import io.roam.agent.gossip.GossipConfig;
+import io.roam.agent.gossip.GossipView;
+import io.roam.agent.gossip.LoadEntry;
+import io.roam.agent.placement.Balancer;
+import io.roam.agent.placement.JobLoad;
+import io.roam.agent.placement.MigrationPolicy;
+import io.roam.agent.placement.Move;
+import io.roam.agent.placement.NodeState;
+import io.roam.agent.placement.Plan;
+import io.roam.agent.placement.Snapshot;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * A discrete-event simulation of a grid on a virtual clock. Each node shares its CPU equally among
+ * its jobs (processor sharing, exact: completions are events, not time slices). Under {@link
+ * Policy#ROAM}, every node runs the real {@link GossipView} (one window to one random peer per
+ * step) and the real {@link Balancer} on its aged view; a migration takes the job off its node for
+ * {@code cost(memory)} virtual seconds, during which it does not run.
+ *
+ * <p>Single-threaded and deterministic: equal workloads, configs and seeds give equal results.
+ */
+public final class Simulator {
+  private static final int ARRIVAL = 0;
+  private static final int COMPLETION = 1;
+  private static final int STEP = 2;
+  private static final int LANDING = 3;
+
+  private final Workload workload;
+  private final Policy policy;
+  private final SimConfig config;
+  private final RandomGenerator random;
+  private final Node[] nodes;
+  private final Job[] jobs;
+  private final Map<NodeId, Integer> indexOf = new HashMap<>();
+  private final PriorityQueue<Event> events = new PriorityQueue<>();
+  private final Balancer balancer;
+  private final double maxSpeed;
+  private final double[] cumulativeSpeed;
+  private Gossip gossip;
+  private Object[] ownEntries;
+
+  private double now;
+  private long seq;
+  private long steps;
+  private int unfinished;
+  private int completed;
+  private double slowdownSum;
+  private double lastCompletion;
+  private long migrations;
+  private double ageSum;
+  private long ageSamples;
+
+  private static final class Event implements Comparable<Event> {
+    final double time;
+    final long seq;
+    final int type;
+    final int node;
+    final int job;
+    final long version;
+
+    Event(double time, long seq, int type, int node, int job, long version) {
+      this.time = time;
+      this.seq = seq;
+      this.type = type;
+      this.node = node;
+      this.job = job;
+      this.version = version;
+    }
+
+    @Override
+    public int compareTo(Event o) {
+      int c = Double.compare(time, o.time);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+  }
+
+  private static final class Job {
+    final SimJob spec;
+    JobId id;
+    int node = -1;
+    int source = -1;
+    double finishV;
+    double remaining;
+    double arrivedAtNode;
+
+    Job(SimJob spec) {
+      this.spec = spec;
+      this.remaining = spec.work();
+    }
+  }
+
+  private static final class Node {
+    final int index;
+    final NodeId id;
+    final double speed;
+    final long totalMemory;
+    final PriorityQueue<Job> running =
+        new PriorityQueue<>((a, b) -> Double.compare(a.finishV, b.finishV));
+    long usedMemory;
+    long reservedMemory;
+    double v;
+    double last;
+    long version;
+    int incoming;
+    Map<Integer, Integer> outgoing;
+    LoadEntry ownEntry;
+
+    Node(int index, double speed, long totalMemory) {
+      this.index = index;
+      this.id = NodeId.of("n" + index);
+      this.speed = speed;
+      this.totalMemory = totalMemory;
+    }
+
+    long freeMemory() {
+      return Math.max(0, totalMemory - usedMemory - reservedMemory);
+    }
+  }
+
+  public Simulator(Workload workload, Policy policy, SimConfig config, long seed) {
+    this.workload = workload;
+    this.policy = policy;
+    this.config = config;
+    this.random = new SplittableRandom(seed);
+    int n = workload.speeds().length;
+    this.nodes = new Node[n];
+    this.cumulativeSpeed = new double[n];
+    double max = 0;
+    double cum = 0;
+    for (int i = 0; i < n; i++) {
+      nodes[i] = new Node(i, workload.speeds()[i], workload.memories()[i]);
+      indexOf.put(nodes[i].id, i);
+      max = Math.max(max, nodes[i].speed);
+      cum += nodes[i].speed;
+      cumulativeSpeed[i] = cum;
+    }
+    this.maxSpeed = max;
+    this.jobs = new Job[workload.jobs().size()];
+    for (int j = 0; j < jobs.length; j++) {
+      jobs[j] = new Job(workload.jobs().get(j));
+    }
+    InstantSource clock = () -> Instant.ofEpochSecond(0, (long) (now * 1e9));
+    this.balancer =
+        new Balancer(
+            config.placement(), MigrationPolicy.ALLOW_ALL, clock, new SplittableRandom(seed + 1));
+    if (policy == Policy.ROAM) {
+      GossipConfig g = config.gossip();
+      this.gossip = new Gossip(n, g.window(), g.capacity(), g.maxAge());
+      this.ownEntries = new Object[n];
+      for (Node node : nodes) {
+        node.ownEntry = ownEntry(node);
+      }
+    }
+  }
+
+  /** Runs to the end (or to {@code maxSteps}) and reports. */
+  public SimResult run() {
+    for (Job job : jobs) {
+      schedule(job.spec.arrival(), ARRIVAL, job.spec.origin(), job.spec.id(), 0);
+    }
+    unfinished = jobs.length;
+    if (policy == Policy.ROAM || policy == Policy.OMNISCIENT) {
+      schedule(config.stepSeconds(), STEP, -1, -1, 0);
+    }
+    while (!events.isEmpty() && unfinished > 0) {
+      Event e = events.poll();
+      now = e.time;
+      switch (e.type) {
+        case ARRIVAL -> arrive(jobs[e.job]);
+        case COMPLETION -> complete(nodes[e.node], e.version);
+        case STEP -> {
+          if (step() && (config.maxSteps() == 0 || steps < config.maxSteps())) {
+            schedule(now + config.stepSeconds(), STEP, -1, -1, 0);
+          } else if (config.maxSteps() > 0 && steps >= config.maxSteps()) {
+            events.clear();
+          }
+        }
+        case LANDING -> land(jobs[e.job], e.node);
+        default -> throw new IllegalStateException("event " + e.type);
+      }
+    }
+    double first = jobs.length == 0 ? 0 : jobs[0].spec.arrival();
+    return new SimResult(
+        policy,
+        completed,
+        completed == 0 ? 0 : slowdownSum / completed,
+        lastCompletion - first,
+        migrations,
+        steps,
+        ageSamples == 0 ? 0 : ageSum / ageSamples);
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  /** Jobs on each node now (not counting those in transit). */
+  public int[] jobsPerNode() {
+    int[] out = new int[nodes.length];
+    for (int i = 0; i < nodes.length; i++) {
+      out[i] = nodes[i].running.size();
+    }
+    return out;
+  }
+
+  private void schedule(double time, int type, int node, int job, long version) {
+    events.add(new Event(time, seq++, type, node, job, version));
+  }
+
+  private void arrive(Job job) {
+    int target =
+        switch (policy) {
+          case NONE, ROAM -> job.spec.origin();
+          case RANDOM -> random.nextInt(nodes.length);
+          case RANDOM_BY_SPEED -> bySpeed(random.nextDouble() * cumulativeSpeed[nodes.length - 1]);
+          case OMNISCIENT -> fastestFor();
+        };
+    join(job, nodes[target]);
+    if (policy == Policy.OMNISCIENT) {
+      rebalanceExactly();
+    } else if (policy == Policy.ROAM && config.balanceOnArrival() && steps > 0) {
+      balanceNode(nodes[target]);
+    }
+  }
+
+  private int bySpeed(double x) {
+    int lo = 0;
+    int hi = nodes.length - 1;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (cumulativeSpeed[mid] < x) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private void advance(Node node) {
+    int k = node.running.size();
+    if (k > 0) {
+      node.v += (now - node.last) * node.speed / k;
+    }
+    node.last = now;
+  }
+
+  private void reschedule(Node node) {
+    node.version++;
+    Job next = node.running.peek();
+    if (next != null) {
+      double at = now + Math.max(0, next.finishV - node.v) * node.running.size() / node.speed;
+      schedule(at, COMPLETION, node.index, -1, node.version);
+    }
+  }
+
+  private void join(Job job, Node node) {
+    advance(node);
+    job.node = node.index;
+    job.finishV = node.v + job.remaining;
+    job.arrivedAtNode = now;
+    node.running.add(job);
+    node.usedMemory += job.spec.memoryBytes();
+    reschedule(node);
+  }
+
+  private void leave(Job job, Node node) {
+    advance(node);
+    node.running.remove(job);
+    job.remaining = Math.max(0, job.finishV - node.v);
+    job.node = -1;
+    node.usedMemory -= job.spec.memoryBytes();
+    reschedule(node);
+  }
+
+  private void complete(Node node, long version) {
+    if (version != node.version) {
+      return;
+    }
+    advance(node);
+    boolean any = false;
+    while (!node.running.isEmpty() && node.running.peek().finishV <= node.v + 1e-9) {
+      Job job = node.running.poll();
+      node.usedMemory -= job.spec.memoryBytes();
+      job.node = -1;
+      job.remaining = 0;
+      double response = now - job.spec.arrival();
+      slowdownSum += response / (job.spec.work() / maxSpeed);
+      completed++;
+      unfinished--;
+      lastCompletion = now;
+      any = true;
+    }
+    reschedule(node);
+    if (any && policy == Policy.OMNISCIENT) {
+      rebalanceExactly();
+    }
+  }
+
+  /** One gossip (and balancing) step; false when nothing is left to do. */
+  private boolean step() {
+    steps++;
+    if (policy == Policy.OMNISCIENT) {
+      rebalanceExactly();
+    } else if (policy == Policy.ROAM) {
+      gossip();
+      balance();
+    }
+    return unfinished > 0;
+  }
+
+  private LoadEntry ownEntry(Node node) {
+    return new LoadEntry(
+        node.id,
+        node.running.size() + node.incoming,
+        node.running.size(),
+        node.speed,
+        node.freeMemory(),
+        node.totalMemory,
+        0);
+  }
+
+  private void gossip() {
+    long ageTotal = 0;
+    long entries = 0;
+    for (Node node : nodes) {
+      LoadEntry own = node.ownEntry;
+      if (own.runnable() != node.running.size() + node.incoming
+          || own.freeMemoryBytes() != node.freeMemory()) {
+        own = ownEntry(node);
+        node.ownEntry = own;
+      }
+      ownEntries[node.index] = own;
+    }
+    gossip.step(ownEntries, random);
+    for (int i = 0; i < nodes.length; i++) {
+      AgeTable<Object> t = gossip.table(i);
+      ageTotal += t.totalAge();
+      entries += t.size();
+    }
+    if (entries > 0) {
+      ageSum += (double) ageTotal / entries;
+      ageSamples++;
+    }
+  }
+
+  private void balance() {
+    int period = config.balancePeriod();
+    for (Node node : nodes) {
+      if (node.running.isEmpty() || (steps + node.index) % period != 0) {
+        continue;
+      }
+      balanceNode(node);
+    }
+  }
+
+  private void balanceNode(Node node) {
+    Plan plan = balancer.plan(snapshot(node));
+    for (Move move : plan.moves()) {
+      startMigration(node, move);
+    }
+  }
+
+  private Snapshot snapshot(Node node) {
+    advance(node);
+    List<JobLoad> loads = new ArrayList<>(node.running.size());
+    for (Job job : node.running) {
+      if (job.id == null) {
+        job.id = JobId.ofNumber(job.spec.id() + 1L);
+      }
+      double used = Math.max(0, job.spec.work() - Math.max(0, job.finishV - node.v));
+      loads.add(
+          new JobLoad(
+              job.id,
+              job.spec.memoryBytes(),
+              used,
+              Instant.ofEpochSecond(0, (long) (job.arrivedAtNode * 1e9)),
+              false));
+    }
+    AgeTable<Object> table = gossip.table(node.index);
+    int count =
+        config.candidates() == 0 ? table.size() : Math.min(table.size(), config.candidates());
+    List<NodeState> others = new ArrayList<>(count);
+    for (int k = 0; k < count; k++) {
+      LoadEntry e = (LoadEntry) table.payloadAt(k);
+      int incoming = 0;
+      if (node.outgoing != null) {
+        incoming = node.outgoing.getOrDefault(table.nodeAt(k), 0);
+      }
+      others.add(
+          new NodeState(
+              e.node(),
+              e.speed(),
+              e.runnable(),
+              e.freeMemoryBytes(),
+              e.totalMemoryBytes(),
+              table.ageAt(k),
+              false,
+              incoming));
+    }
+    NodeState self =
+        new NodeState(
+            node.id,
+            node.speed,
+            node.running.size() + node.incoming,
+            node.freeMemory(),
+            node.totalMemory,
+            0,
+            false,
+            0);
+    return new Snapshot(self, false, loads, others);
+  }
+
+  private long refused;
+
+  /** Migrations the targets refused. */
+  public long refused() {
+    return refused;
+  }
+
+  private void startMigration(Node source, Move move) {
+    int targetIndex = indexOf.get(move.target());
+    Node candidate = nodes[targetIndex];
+    NodeState targetNow =
+        new NodeState(
+            candidate.id,
+            candidate.speed,
+            candidate.running.size() + candidate.incoming,
+            candidate.freeMemory(),
+            candidate.totalMemory,
+            0,
+            false,
+            0);
+    if (!balancer.accepts(move, targetNow)) {
+      refused++;
+      return;
+    }
+    Job job = null;
+    for (Job j : source.running) {
+      if (j.id != null && j.id.equals(move.job())) {
+        job = j;
+        break;
+      }
+    }
+    if (job == null) {
+      throw new IllegalStateException("planned move of a job not on " + source.id + ": " + move);
+    }
+    int target = indexOf.get(move.target());
+    leave(job, source);
+    job.source = source.index;
+    Node t = nodes[target];
+    t.incoming++;
+    t.reservedMemory += job.spec.memoryBytes();
+    if (source.outgoing == null) {
+      source.outgoing = new HashMap<>();
+    }
+    source.outgoing.merge(target, 1, Integer::sum);
+    double cost = config.placement().costSeconds(job.spec.memoryBytes());
+    schedule(now + cost, LANDING, target, job.spec.id(), 0);
+  }
+
+  private void land(Job job, int target) {
+    Node t = nodes[target];
+    t.incoming--;
+    t.reservedMemory -= job.spec.memoryBytes();
+    Node source = nodes[job.source];
+    source.outgoing.merge(target, -1, Integer::sum);
+    if (source.outgoing.get(target) == 0) {
+      source.outgoing.remove(target);
+    }
+    job.source = -1;
+    migrations++;
+    join(job, t);
+  }
+
+  /** The node that would give one more job the most CPU (first of equals). */
+  private int fastestFor() {
+    int best = 0;
+    double bestRate = -1;
+    for (Node node : nodes) {
+      double rate = node.speed / (node.running.size() + 1);
+      if (rate > bestRate) {
+        bestRate = rate;
+        best = node.index;
+      }
+    }
+    return best;
+  }
+
+  /** The omniscient greedy: move jobs, for free, while one gets more CPU by moving. */
+  private void rebalanceExactly() {
+    for (int guard = 0; guard < 4 * jobs.length + nodes.length; guard++) {
+      Node slowest = null;
+      double slowestRate = Double.POSITIVE_INFINITY;
+      for (Node node : nodes) {
+        int k = node.running.size();
+        if (k > 0 && node.speed / k < slowestRate) {
+          slowestRate = node.speed / k;
+          slowest = node;
+        }
+      }
+      if (slowest == null) {
+        return;
+      }
+      Node best = nodes[fastestFor()];
+      double bestRate = best.speed / (best.running.size() + 1);
+      if (best == slowest || bestRate <= slowestRate * (1 + 1e-9)) {
+        return;
+      }
+      advance(slowest);
+      Job mostServed = null;
+      for (Job j : slowest.running) {
+        if (mostServed == null
+            || j.spec.work() - (j.finishV - slowest.v)
+                > mostServed.spec.work() - (mostServed.finishV - slowest.v)) {
+          mostServed = j;
+        }
+      }
+      leave(mostServed, slowest);
+      migrations++;
+      join(mostServed, best);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.roam.agent.gossip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class AgeTableTest {
+  @Test
+  void growsAndShrinksAgainstAMapModel() {
+    // Many nodes, a large capacity (the table grows several times) and a short age limit (entries
+    // age out in bulk), checked against a plain map after every operation.
+    SplittableRandom random = new SplittableRandom(7);
+    AgeTable<Integer> table = new AgeTable<>(3, 1000, 40);
+    Map<Integer, Long> origins = new HashMap<>();
+    Map<Integer, Integer> payloads = new HashMap<>();
+    long now = 0;
+    for (int round = 0; round < 60_000; round++) {
+      if (random.nextInt(50) == 0) {
+        table.tick();
+        now++;
+        long oldestKept = now - 40;
+        origins.entrySet().removeIf(e -> e.getValue() < oldestKept);
+        payloads.keySet().retainAll(origins.keySet());
+      } else {
+        int node = random.nextInt(700);
+        int age = random.nextInt(45);
+        long origin = now - age;
+        boolean expected =
+            node != 3 && age <= 40 && (!origins.containsKey(node) || origins.get(node) < origin);
+        assertThat(table.offer(node, age, round)).isEqualTo(expected);
+        if (expected) {
+          origins.put(node, origin);
+          payloads.put(node, round);
+        }
+      }
+      if (round % 97 == 0) {
+        assertThat(table.size()).isEqualTo(origins.size());
+        long total = 0;
+        for (var e : origins.entrySet()) {
+          assertThat(table.ageOf(e.getKey())).isEqualTo((int) (now - e.getValue()));
+          assertThat(table.payloadOf(e.getKey())).isEqualTo(payloads.get(e.getKey()));
+          total += now - e.getValue();
+        }
+        assertThat(table.totalAge()).isEqualTo(total);
+        // Ranks run from the freshest to the oldest.
+        for (int i = 1; i < table.size(); i++) {
+          assertThat(table.ageAt(i)).isGreaterThanOrEqualTo(table.ageAt(i - 1));
+        }
+      }
+    }
+    assertThat(table.contains(3)).isFalse();
+  }
+
+  @Test
+  void copiesOutTheFreshestFirst() {
+    AgeTable<String> table = new AgeTable<>(0, 10, 100);
+    table.offer(1, 5, "b");
+    table.offer(2, 1, "c");
+    table.offer(3, 3, "d");
+    int[] nodes = new int[4];
+    int[] ages = new int[4];
+    Object[] payloads = new Object[4];
+    int n = table.freshest(2, nodes, ages, payloads, 1);
+    assertThat(n).isEqualTo(2);
+    assertThat(nodes).containsExactly(0, 2, 3, 0);
+    assertThat(ages).containsExactly(0, 1, 3, 0);
+    assertThat(payloads).containsExactly(null, "c", "d", null);
+  }
+}
