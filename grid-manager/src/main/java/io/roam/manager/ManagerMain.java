@@ -175,6 +175,9 @@ public final class ManagerMain {
         description = "Grid name (default: ${DEFAULT-VALUE}).")
     String grid;
 
+    @Option(names = "--balance", description = "Nodes move jobs to where they finish sooner.")
+    boolean balance;
+
     @Override
     public Integer call() throws Exception {
       Path state = stateDir.toAbsolutePath();
@@ -192,7 +195,8 @@ public final class ManagerMain {
               grid,
               secretFile,
               root,
-              nodeRoot);
+              nodeRoot,
+              balance);
       requireFreePort(httpPort);
       Files.createDirectories(state);
       String agentSecret = Secrets.newToken();

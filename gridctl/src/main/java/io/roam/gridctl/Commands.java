@@ -131,6 +131,11 @@ final class Commands {
     @Option(names = "--foreground", description = "Stay attached; Ctrl-C stops the grid.")
     boolean foreground;
 
+    @Option(
+        names = "--balance",
+        description = "Nodes move jobs by themselves to where they finish sooner (load balancing).")
+    boolean balance;
+
     @Option(names = "--json", description = "Print the grid's details as JSON.")
     boolean json;
 
@@ -144,7 +149,7 @@ final class Commands {
       }
       LocalGridControl local = grid.local();
       LocalGridInfo info =
-          local.up(clusters, nodesPerCluster, port, Duration.ofSeconds(timeoutSeconds));
+          local.up(clusters, nodesPerCluster, port, balance, Duration.ofSeconds(timeoutSeconds));
       if (json) {
         json(info);
       } else {

@@ -1,11 +1,16 @@
 package io.roam.agent;
 
 import io.roam.agent.api.AgentApi;
+import io.roam.agent.balance.BalancingService;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobLauncher;
+import io.roam.agent.load.LoadSampler;
 import io.roam.agent.migration.CheckpointPort;
 import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
+import io.roam.agent.placement.Balancer;
+import io.roam.agent.placement.MigrationPolicy;
+import io.roam.agent.placement.PlacementConfig;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.store.AlreadyRegisteredException;
@@ -17,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -33,6 +39,8 @@ public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
   private static final int MIGRATIONS_AT_ONCE = 4;
   private static final Duration MIGRATION_IO_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration GOSSIP_STEP = Duration.ofSeconds(1);
+  private static final int BALANCE_EVERY_STEPS = 2;
 
   private final AgentConfig config;
   private final JobLauncher launcher;
@@ -44,6 +52,7 @@ public final class Agent implements AutoCloseable {
   private JobSupervisor jobs;
   private NodeRegistration registration;
   private MigrationServer migrations;
+  private BalancingService balancing;
   private ExecutorService outgoing;
 
   public Agent(AgentConfig config, JobLauncher launcher, CheckpointPort checkpoint, Clock clock) {
@@ -85,11 +94,30 @@ public final class Agent implements AutoCloseable {
               });
       Migrator migrator =
           new Migrator(jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT);
+      balancing =
+          new BalancingService(
+              config.node(),
+              config.speed(),
+              config.grid(),
+              jobs,
+              migrator,
+              store,
+              LoadSampler.system(),
+              new Balancer(
+                  PlacementConfig.defaults(), MigrationPolicy.ALLOW_ALL, clock, new SecureRandom()),
+              clock,
+              new SecureRandom(),
+              GOSSIP_STEP,
+              BALANCE_EVERY_STEPS,
+              config.balance());
+      // Gossip is UDP on the migration port's number.
+      balancing.start(config.bind(), migrationPort);
       vertx = Vertx.vertx();
       server =
           HttpServers.listen(
               vertx,
-              new AgentApi(config.node(), jobs, store, migrator, outgoing, config.secret())
+              new AgentApi(
+                      config.node(), jobs, store, migrator, outgoing, config.secret(), balancing)
                   .router(vertx),
               config.bind(),
               config.port());
@@ -150,6 +178,10 @@ public final class Agent implements AutoCloseable {
     if (server != null) {
       server.close();
       server = null;
+    }
+    if (balancing != null) {
+      balancing.close();
+      balancing = null;
     }
     if (migrations != null) {
       migrations.close();

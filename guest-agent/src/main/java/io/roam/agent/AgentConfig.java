@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param secret the grid's agent secret, shared with the managers
  * @param migrationPort port for incoming migrations; 0 picks a free one
  * @param maxMigrationBytes largest job (files and process image) this node accepts
+ * @param balance whether this node moves its jobs by itself when another node would finish them
+ *     sooner (it always gossips its load)
  */
 public record AgentConfig(
     NodeId node,
@@ -34,7 +36,8 @@ public record AgentConfig(
     boolean sandboxed,
     Duration sessionTimeout,
     int migrationPort,
-    long maxMigrationBytes) {
+    long maxMigrationBytes,
+    boolean balance) {
 
   public AgentConfig {
     List<String> errors = new ArrayList<>();

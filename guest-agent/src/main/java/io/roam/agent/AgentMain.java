@@ -105,6 +105,12 @@ public final class AgentMain implements Callable<Integer> {
   long maxMigrationMb;
 
   @Option(
+      names = "--balance",
+      description =
+          "Move this node's jobs to nodes where they would finish sooner (off by default).")
+  boolean balance;
+
+  @Option(
       names = "--exit-on-stdin-eof",
       description = "Stop when standard input closes (the local grid's supervisor holds it).")
   boolean exitOnStdinEof;
@@ -139,7 +145,8 @@ public final class AgentMain implements Callable<Integer> {
             sandboxed,
             Duration.ofMillis(sessionTimeoutMs),
             migrationPort,
-            maxMigrationMb << 20);
+            maxMigrationMb << 20,
+            balance);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
     Agent agent =
         new Agent(

@@ -51,6 +51,9 @@ public final class ApiPaths {
   public static final String AGENT_HEALTH = AGENT + "/health";
   public static final String AGENT_JOBS = AGENT + "/jobs";
 
+  /** GET: the node's view of the grid's load (its gossip view), its own entry first. */
+  public static final String AGENT_LOAD = AGENT + "/load";
+
   public static String agentJobLogs(String job) {
     return AGENT_JOBS + "/" + job + "/logs";
   }

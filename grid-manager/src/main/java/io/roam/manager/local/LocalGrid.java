@@ -49,7 +49,8 @@ public final class LocalGrid implements AutoCloseable {
       String grid,
       Path agentSecretFile,
       boolean sandbox,
-      Path nodeRoot) {
+      Path nodeRoot,
+      boolean balance) {
     public Settings {
       List<String> errors = new ArrayList<>();
       if (clusters < 1 || clusters > MAX_CLUSTERS) {
@@ -186,6 +187,9 @@ public final class LocalGrid implements AutoCloseable {
             "--exit-on-stdin-eof"));
     if (settings.sandbox()) {
       argv.add("--sandboxed");
+    }
+    if (settings.balance()) {
+      argv.add("--balance");
     }
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.redirectErrorStream(true);

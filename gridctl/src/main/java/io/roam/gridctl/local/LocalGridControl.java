@@ -75,7 +75,8 @@ public final class LocalGridControl {
   }
 
   /** Starts the grid and returns once it is ready. */
-  public LocalGridInfo up(int clusters, int nodesPerCluster, int port, Duration timeout)
+  public LocalGridInfo up(
+      int clusters, int nodesPerCluster, int port, boolean balance, Duration timeout)
       throws IOException {
     Optional<LocalGridInfo> existing = running();
     if (existing.isPresent()) {
@@ -133,6 +134,9 @@ public final class LocalGridControl {
             Integer.toString(port),
             "--agent-jar",
             agentJar.toString()));
+    if (balance) {
+      argv.add("--balance");
+    }
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -1,5 +1,6 @@
 package io.roam.agent.api;
 
+import io.roam.agent.balance.BalancingService;
 import io.roam.agent.jobs.JobConflictException;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
@@ -40,6 +41,7 @@ public final class AgentApi {
   private final Migrator migrator;
   private final Executor migrations;
   private final BearerAuth auth;
+  private final BalancingService balancing;
 
   public AgentApi(
       NodeId node,
@@ -47,7 +49,9 @@ public final class AgentApi {
       GridStore store,
       Migrator migrator,
       Executor migrations,
-      String agentSecret) {
+      String agentSecret,
+      BalancingService balancing) {
+    this.balancing = balancing;
     this.node = node;
     this.jobs = jobs;
     this.store = store;
@@ -61,6 +65,7 @@ public final class AgentApi {
     router.route(ApiPaths.AGENT + "/*").handler(auth);
     router.route().handler(BodyHandler.create().setBodyLimit(1 << 20));
     router.get(ApiPaths.AGENT_HEALTH).handler(this::health);
+    router.get(ApiPaths.AGENT_LOAD).handler(ctx -> Bodies.json(ctx, 200, balancing.view()));
     router.post(ApiPaths.AGENT_JOBS).blockingHandler(this::start, false);
     router.get(ApiPaths.AGENT_JOBS + "/:job/logs").blockingHandler(this::logs, false);
     router.post(ApiPaths.AGENT_JOBS + "/:job/kill").blockingHandler(this::kill, false);

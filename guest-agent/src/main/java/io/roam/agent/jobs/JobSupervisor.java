@@ -167,6 +167,22 @@ public final class JobSupervisor implements AutoCloseable {
     }
   }
 
+  /** Root PIDs of the jobs running here and not migrating. */
+  public java.util.Map<JobId, Long> runningRoots() {
+    java.util.Map<JobId, Long> out = new java.util.HashMap<>();
+    running.forEach(
+        (id, entry) -> {
+          if (!entry.migrating.get()) {
+            try {
+              out.put(id, entry.handle.rootPid());
+            } catch (IllegalStateException e) {
+              // ending right now
+            }
+          }
+        });
+    return out;
+  }
+
   /** Host PID of a running job's first process (the root of its tree). */
   public Optional<Long> rootPid(JobId id) {
     Running entry = running.get(id);

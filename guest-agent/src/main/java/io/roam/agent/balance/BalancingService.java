@@ -1,0 +1,280 @@
+package io.roam.agent.balance;
+
+import io.roam.agent.gossip.GossipCodec;
+import io.roam.agent.gossip.GossipConfig;
+import io.roam.agent.gossip.GossipMessage;
+import io.roam.agent.gossip.GossipView;
+import io.roam.agent.gossip.LoadEntry;
+import io.roam.agent.gossip.Peers;
+import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.load.LoadSampler;
+import io.roam.agent.migration.Migrator;
+import io.roam.agent.placement.Balancer;
+import io.roam.agent.placement.JobLoad;
+import io.roam.agent.placement.Move;
+import io.roam.agent.placement.NodeState;
+import io.roam.agent.placement.Plan;
+import io.roam.agent.placement.Snapshot;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.NodeRecord;
+import io.roam.store.GridStore;
+import io.roam.store.StoreException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's part in load balancing: every step it samples its own jobs, sends a window of the
+ * freshest load entries it knows to one random peer over UDP (no broadcasts, nothing written to
+ * ZooKeeper), merges what peers send, and, when balancing is on, asks the pure {@link Balancer}
+ * whether moving one of its jobs would finish it sooner than staying, and migrates it if so.
+ * Membership (who the peers are and where) comes from ZooKeeper; load never goes there.
+ */
+public final class BalancingService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BalancingService.class);
+  private static final int MEMBERSHIP_EVERY = 5;
+
+  private final NodeId self;
+  private final double speed;
+  private final JobSupervisor jobs;
+  private final Migrator migrator;
+  private final GridStore store;
+  private final GossipCodec codec;
+  private final LoadSampler sampler;
+  private final Balancer balancer;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final Duration step;
+  private final int balanceEvery;
+  private final boolean balance;
+  private final GossipView view;
+  private final Map<JobId, Instant> arrived = new HashMap<>();
+  private final AtomicBoolean moving = new AtomicBoolean();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(daemon("gossip-step"));
+  private final ExecutorService mover = Executors.newSingleThreadExecutor(daemon("balance-move"));
+  private volatile List<NodeRecord> members = List.of();
+  private DatagramChannel channel;
+  private double runnable;
+  private long steps;
+
+  public BalancingService(
+      NodeId self,
+      double speed,
+      String grid,
+      JobSupervisor jobs,
+      Migrator migrator,
+      GridStore store,
+      LoadSampler sampler,
+      Balancer balancer,
+      Clock clock,
+      RandomGenerator random,
+      Duration step,
+      int balanceEvery,
+      boolean balance) {
+    this.self = self;
+    this.speed = speed;
+    this.jobs = jobs;
+    this.migrator = migrator;
+    this.store = store;
+    this.codec = new GossipCodec(grid);
+    this.sampler = sampler;
+    this.balancer = balancer;
+    this.clock = clock;
+    this.random = random;
+    this.step = step;
+    this.balanceEvery = balanceEvery;
+    this.balance = balance;
+    long[] mem = sampler.memory();
+    this.view =
+        new GossipView(
+            new LoadEntry(self, 0, 0, speed, mem[0], Math.max(mem[1], mem[0]), 0),
+            new GossipConfig(
+                GossipConfig.DEFAULT_WINDOW,
+                GossipConfig.DEFAULT_MAX_AGE,
+                GossipConfig.DEFAULT_CAPACITY));
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Listens for gossip on {@code host:port} (UDP) and starts stepping. */
+  public synchronized void start(String host, int port) throws IOException {
+    channel = DatagramChannel.open();
+    channel.bind(new InetSocketAddress(host, port));
+    Thread receiver = new Thread(this::receive, "gossip-receive");
+    receiver.setDaemon(true);
+    receiver.start();
+    timer.scheduleWithFixedDelay(
+        this::safeStep, step.toMillis(), step.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void receive() {
+    ByteBuffer buffer = ByteBuffer.allocate(codec.maxBytes() + 1);
+    while (channel.isOpen()) {
+      try {
+        buffer.clear();
+        channel.receive(buffer);
+        buffer.flip();
+        Optional<GossipMessage> message = codec.decode(buffer.array(), 0, buffer.limit());
+        message.ifPresent(
+            m -> {
+              synchronized (view) {
+                view.merge(m.entries());
+              }
+            });
+      } catch (IOException e) {
+        if (channel.isOpen()) {
+          LOG.debug("gossip receive: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  private void safeStep() {
+    try {
+      step();
+    } catch (RuntimeException e) {
+      LOG.warn("gossip step failed: {}", e.toString());
+    }
+  }
+
+  /** One step: sample, age, send one message, and now and then balance. */
+  void step() {
+    steps++;
+    if (steps % MEMBERSHIP_EVERY == 1) {
+      try {
+        members = store.nodes();
+      } catch (StoreException e) {
+        LOG.debug("membership not refreshed: {}", e.getMessage());
+      }
+    }
+    Map<JobId, Long> roots = jobs.runningRoots();
+    Map<JobId, LoadSampler.JobSample> samples = sampler.jobs(roots);
+    Instant now = clock.instant();
+    arrived.keySet().retainAll(roots.keySet());
+    roots.keySet().forEach(j -> arrived.putIfAbsent(j, now));
+    int runnableNow = samples.values().stream().mapToInt(LoadSampler.JobSample::runnable).sum();
+    // Smoothed like a load average, so a process that just slept is not counted as gone.
+    runnable = runnable == 0 ? runnableNow : 0.7 * runnable + 0.3 * runnableNow;
+    long[] mem = sampler.memory();
+    LoadEntry own =
+        new LoadEntry(self, runnable, roots.size(), speed, mem[0], Math.max(mem[1], mem[0]), 0);
+    List<LoadEntry> window;
+    synchronized (view) {
+      view.updateSelf(own);
+      view.tick();
+      window = view.window();
+    }
+    List<NodeId> ids = members.stream().map(NodeRecord::id).toList();
+    Peers.pick(ids, self, random)
+        .flatMap(id -> members.stream().filter(n -> n.id().equals(id)).findFirst())
+        .filter(n -> n.migrationPort() > 0)
+        .ifPresent(peer -> send(peer, codec.encode(self, window)));
+    if (balance && steps % balanceEvery == 0 && !moving.get()) {
+      balance(samples, own);
+    }
+  }
+
+  private void send(NodeRecord peer, byte[] message) {
+    try {
+      channel.send(
+          ByteBuffer.wrap(message), new InetSocketAddress(peer.address(), peer.migrationPort()));
+    } catch (IOException e) {
+      LOG.debug("gossip to {}: {}", peer.id(), e.toString());
+    }
+  }
+
+  private void balance(Map<JobId, LoadSampler.JobSample> samples, LoadEntry own) {
+    List<JobLoad> loads = new ArrayList<>();
+    samples.forEach(
+        (job, s) ->
+            loads.add(
+                new JobLoad(job, s.residentBytes(), s.cpuSeconds(), arrived.get(job), false)));
+    List<NodeState> others;
+    synchronized (view) {
+      others = view.others().stream().map(e -> NodeState.from(e, false, 0)).toList();
+    }
+    Plan plan =
+        balancer.plan(
+            new Snapshot(
+                NodeState.of(
+                    self, speed, own.runnable(), own.freeMemoryBytes(), own.totalMemoryBytes()),
+                false,
+                loads,
+                others));
+    if (plan.moves().isEmpty()) {
+      return;
+    }
+    Move move = plan.moves().get(0);
+    Optional<NodeRecord> target =
+        members.stream().filter(n -> n.id().equals(move.target())).findFirst();
+    if (target.isEmpty()) {
+      return;
+    }
+    moving.set(true);
+    String attempt = "b" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+    LOG.info(
+        "moving job {} to {} ({}): expected gain {} s",
+        move.job(),
+        move.target(),
+        move.reason(),
+        String.format("%.1f", move.expectedGainSeconds()));
+    mover.execute(
+        () -> {
+          try {
+            migrator.migrate(move.job(), target.get(), attempt);
+          } catch (RuntimeException e) {
+            LOG.info("balancing move of {} not done: {}", move.job(), e.getMessage());
+          } finally {
+            moving.set(false);
+          }
+        });
+  }
+
+  /** This node's current view of the grid's load (its own entry first). */
+  public List<LoadEntry> view() {
+    synchronized (view) {
+      List<LoadEntry> out = new ArrayList<>();
+      out.add(view.own());
+      out.addAll(view.others());
+      return out;
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    timer.shutdownNow();
+    mover.shutdownNow();
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+  }
+}
