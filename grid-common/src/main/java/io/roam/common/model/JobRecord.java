@@ -1,5 +1,6 @@
 package io.roam.common.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param node the node where it runs now
  * @param exitCode set once the job has ended by itself (state EXITED)
  * @param reason why the job failed, was killed or was lost; null otherwise
+ * @param owner the principal whose token started it; null for jobs started before owners were
+ *     recorded (only an admin may kill those)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -30,8 +33,40 @@ public record JobRecord(
     Instant createdAt,
     Instant startedAt,
     Instant endedAt,
-    int migrations) {
+    int migrations,
+    String owner) {
 
+  /** The record without an owner, as jobs were before owners were recorded. */
+  public JobRecord(
+      JobId id,
+      List<String> command,
+      NodeId home,
+      ClusterId homeCluster,
+      NodeId node,
+      JobState state,
+      Integer exitCode,
+      String reason,
+      Instant createdAt,
+      Instant startedAt,
+      Instant endedAt,
+      int migrations) {
+    this(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        null);
+  }
+
+  @JsonCreator
   public JobRecord {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(home, "home");
@@ -51,6 +86,45 @@ public record JobRecord(
         id, command, home, homeCluster, home, JobState.PENDING, null, null, now, null, null, 0);
   }
 
+  /** The same job, started by {@code principal}. */
+  public JobRecord ownedBy(String principal) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        principal);
+  }
+
+  /** The same job with its command line hidden, for someone who may see only that it is there. */
+  public JobRecord redacted() {
+    return new JobRecord(
+        id,
+        List.of(HIDDEN_COMMAND),
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        null,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        null);
+  }
+
+  /** What a redacted job shows in place of its command line. */
+  public static final String HIDDEN_COMMAND = "(hidden)";
+
   public JobRecord started(Instant at) {
     return new JobRecord(
         id,
@@ -64,7 +138,8 @@ public record JobRecord(
         createdAt,
         at,
         null,
-        migrations);
+        migrations,
+        owner);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -80,7 +155,8 @@ public record JobRecord(
         createdAt,
         startedAt,
         at,
-        migrations);
+        migrations,
+        owner);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -100,6 +176,7 @@ public record JobRecord(
         createdAt,
         startedAt,
         at,
-        migrations);
+        migrations,
+        owner);
   }
 }

@@ -53,6 +53,11 @@ public final class JobService {
   }
 
   public JobRecord run(RunJobRequest request) {
+    return run(request, null);
+  }
+
+  /** Starts a job on behalf of {@code owner} (the caller's principal), recorded on the job. */
+  public JobRecord run(RunJobRequest request, String owner) {
     List<NodeRecord> nodes = store.nodes();
     NodeRecord target;
     if (request.node() != null) {
@@ -74,7 +79,8 @@ public final class JobService {
     }
     JobId id = store.nextJobId();
     JobRecord job =
-        JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant());
+        JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant())
+            .ownedBy(owner);
     store.createJob(job);
     try {
       return agents.launch(target, new AgentLaunchRequest(id, request.command()));
@@ -93,6 +99,11 @@ public final class JobService {
     store.updateJob(
         id,
         j -> j.state() == JobState.PENDING ? j.ended(JobState.FAILED, why, clock.instant()) : j);
+  }
+
+  /** The job as stored now, with its version (read from the store, not a cache). */
+  public Optional<io.roam.store.Versioned<JobRecord>> stored(JobId id) {
+    return store.job(id);
   }
 
   public JobRecord job(JobId id) {

@@ -1,0 +1,87 @@
+package io.roam.manager.view;
+
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.NodeRecord;
+import io.roam.store.GridStore;
+import io.roam.store.NodeRegistration;
+import io.roam.store.Versioned;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A {@link GridStore} whose listings come from the read model (no ZooKeeper round trip per record)
+ * and whose writes, and single-job reads (which guard compare-and-set), go to the real store.
+ */
+public final class ViewBackedStore implements GridStore {
+  private final GridStore store;
+  private final GridView view;
+
+  public ViewBackedStore(GridStore store, GridView view) {
+    this.store = store;
+    this.view = view;
+  }
+
+  @Override
+  public ClusterRecord ensureCluster(ClusterRecord cluster) {
+    return store.ensureCluster(cluster);
+  }
+
+  @Override
+  public Optional<ClusterRecord> cluster(ClusterId id) {
+    return view.cluster(id);
+  }
+
+  @Override
+  public List<ClusterRecord> clusters() {
+    return view.clusters();
+  }
+
+  @Override
+  public NodeRegistration registerNode(NodeRecord node) {
+    return store.registerNode(node);
+  }
+
+  @Override
+  public Optional<NodeRecord> node(NodeId id) {
+    return view.node(id);
+  }
+
+  @Override
+  public List<NodeRecord> nodes() {
+    return view.nodes();
+  }
+
+  @Override
+  public JobId nextJobId() {
+    return store.nextJobId();
+  }
+
+  @Override
+  public void createJob(JobRecord job) {
+    store.createJob(job);
+  }
+
+  @Override
+  public Optional<Versioned<JobRecord>> job(JobId id) {
+    return store.job(id);
+  }
+
+  @Override
+  public List<JobRecord> jobs() {
+    return view.jobs().stream().map(GridView.JobEntry::job).toList();
+  }
+
+  @Override
+  public boolean compareAndSet(JobRecord job, int expectedVersion) {
+    return store.compareAndSet(job, expectedVersion);
+  }
+
+  @Override
+  public void close() {
+    // the underlying store belongs to the manager
+  }
+}
