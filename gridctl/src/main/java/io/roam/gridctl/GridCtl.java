@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
       Commands.Logs.class,
       Commands.Kill.class,
       Commands.Wait.class,
+      ClusterCommands.class,
+      TokenCommands.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

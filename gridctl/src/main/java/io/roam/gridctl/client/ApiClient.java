@@ -68,6 +68,18 @@ public final class ApiClient {
     return decode(send(builder).body(), type);
   }
 
+  public <T> T put(String path, Object body, Class<T> type) {
+    HttpRequest.Builder builder =
+        request(path)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.encode(body)));
+    return decode(send(builder).body(), type);
+  }
+
+  public void delete(String path) {
+    send(request(path).DELETE());
+  }
+
   public static String query(Map<String, ?> params) {
     String q =
         params.entrySet().stream()
