@@ -62,6 +62,7 @@ public final class Manager implements AutoCloseable {
   private EmbeddedZooKeeper embedded;
   private CuratorGridStore store;
   private GridView view;
+  private Router router;
   private Vertx vertx;
   private HttpServer server;
   private String zookeeper;
@@ -108,7 +109,7 @@ public final class Manager implements AutoCloseable {
               settings.grid(),
               zookeeper);
       vertx = Vertx.vertx();
-      Router router = api.router(vertx);
+      router = api.router(vertx);
       Console.mount(router);
       server = HttpServers.listen(vertx, router, settings.httpHost(), settings.httpPort());
       LOG.info("REST API listening at {}", url());
@@ -127,6 +128,11 @@ public final class Manager implements AutoCloseable {
 
   public String zookeeper() {
     return zookeeper;
+  }
+
+  /** The HTTP routes this manager serves (for tests that walk them). */
+  public Router router() {
+    return router;
   }
 
   public GridView view() {

@@ -245,8 +245,39 @@ public final class RestApi {
                     VISIBLE_WITHIN));
   }
 
+  /**
+   * Listings answered at the view's current generation, by caller and query: an unchanged grid is
+   * listed once, however often it is asked. Dropped whenever the generation moves on.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Buffer> listings =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private volatile long listingsGeneration = -1;
+
+  private static final int MAX_CACHED_LISTINGS = 64;
+
   private void listJobs(RoutingContext ctx) {
     TokenRecord caller = Access.caller(ctx);
+    long generation = view.generation();
+    if (generation != listingsGeneration) {
+      listings.clear();
+      listingsGeneration = generation;
+    }
+    String key = generation + ":" + caller.name() + "?" + ctx.request().query();
+    Buffer cached = listings.get(key);
+    if (cached != null) {
+      ctx.response().putHeader("Content-Type", "application/json").end(cached);
+      return;
+    }
+    Buffer answer = listJobs(ctx, caller);
+    if (listings.size() < MAX_CACHED_LISTINGS) {
+      // Vert.x writes a slice of a buffer and never frees a heap buffer: it can be sent again.
+      listings.put(key, answer);
+    }
+    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(answer);
+  }
+
+  private Buffer listJobs(RoutingContext ctx, TokenRecord caller) {
     Optional<JobState> state =
         Optional.ofNullable(ctx.request().getParam("state"))
             .map(s -> param(ctx, "state", v -> JobState.valueOf(v.toUpperCase(Locale.ROOT))));
@@ -285,7 +316,7 @@ public final class RestApi {
     }
     out.appendString(
         "],\"total\":" + total + ",\"offset\":" + offset + ",\"limit\":" + limit + "}");
-    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(out);
+    return out;
   }
 
   /** The job of the path, as the caller may see it; 404 if unknown, 403 if not theirs to see. */

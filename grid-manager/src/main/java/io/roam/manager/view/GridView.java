@@ -57,6 +57,7 @@ public final class GridView implements Closeable {
   private final List<Consumer<GridEvent>> listeners = new CopyOnWriteArrayList<>();
   private final List<CuratorCache> caches = new ArrayList<>();
   private final AtomicLong seq = new AtomicLong();
+  private final AtomicLong generation = new AtomicLong();
   private final Object changed = new Object();
   private volatile boolean initialised;
 
@@ -123,9 +124,18 @@ public final class GridView implements Closeable {
     } catch (RuntimeException e) {
       LOG.warn("skipping {}: {}", path, e.getMessage());
     }
+    generation.incrementAndGet();
     synchronized (changed) {
       changed.notifyAll();
     }
+  }
+
+  /**
+   * A number that grows with every change the view applies: an answer computed from the view at one
+   * generation is still right while the generation is the same.
+   */
+  public long generation() {
+    return generation.get();
   }
 
   private void onJob(JobId id, byte[] data, int version) {

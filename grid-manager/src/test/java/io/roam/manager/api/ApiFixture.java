@@ -92,6 +92,13 @@ final class ApiFixture implements AutoCloseable {
                           Instant.now()));
               ctx.response().setStatusCode(202).end();
             });
+    router
+        .get(ApiPaths.AGENT_JOBS + "/:job/logs")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "6")
+                    .end(Buffer.buffer("hello\n")));
     agent = HttpServers.listen(vertx, router, "127.0.0.1", 0);
   }
 
