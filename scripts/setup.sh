@@ -17,6 +17,9 @@ PACKAGES=(openjdk-17-jdk-headless maven debootstrap util-linux iproute2 procps p
 # vm-node: libvirt client library (libvirt-java loads it through JNA), qemu-img for disk overlays,
 # genisoimage (and its isoinfo) for seed disks, QEMU for the KVM probe and TCG guests.
 PACKAGES+=(libvirt0 qemu-utils genisoimage qemu-system-x86)
+# REST API: wrk for the read benchmark (grid-manager/bench/rest-bench.sh); Chromium and its
+# WebDriver for the web console's browser tests (run headless).
+PACKAGES+=(wrk chromium chromium-driver)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -14,7 +14,6 @@ public final class Console {
 
   public static void mount(Router router) {
     router.get("/").handler(ctx -> ctx.redirect(PATH + "/"));
-    router.get(PATH).handler(ctx -> ctx.redirect(PATH + "/"));
     router
         .route(PATH + "/*")
         .handler(
