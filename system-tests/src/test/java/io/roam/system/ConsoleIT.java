@@ -179,4 +179,55 @@ class ConsoleIT {
     assertThat(browser.findElement(By.id("detach")).isDisplayed()).isFalse();
     screenshot("cluster");
   }
+
+  @Test
+  void anOwnerTokenFromGridctlManagesItsClusterAndNoOther() {
+    Gridctl.Result created =
+        gridctl.run(
+            "token",
+            "create",
+            "lab-a",
+            "--role",
+            "owner",
+            "--principal",
+            "local",
+            "--cluster",
+            "c1");
+    assertThat(created.exitCode()).as(created.toString()).isZero();
+    String owner = created.out().trim();
+    assertThat(gridctl.ok("token", "list")).contains("lab-a", "owner", "local", "c1");
+    assertThat(gridctl.ok("token", "list")).doesNotContain(owner);
+
+    Gridctl.Result mine =
+        gridctl.run(
+            "cluster",
+            "policy",
+            "c1",
+            "--accept-guests",
+            "--max-guests",
+            "3",
+            "--priority",
+            "c2=70",
+            "--token",
+            owner);
+    assertThat(mine.exitCode()).as(mine.toString()).isZero();
+    assertThat(gridctl.ok("cluster", "show", "c1"))
+        .contains("\"maxGuests\" : 3", "\"priority\" : 70");
+
+    Gridctl.Result other =
+        gridctl.run("cluster", "policy", "c2", "--no-accept-guests", "--token", owner);
+    assertThat(other.exitCode()).isEqualTo(1);
+    assertThat(other.err()).contains("limited to clusters [c1]");
+    assertThat(gridctl.run("token", "list", "--token", owner).err()).contains("only a grid admin");
+    Gridctl.Result bad =
+        gridctl.run("cluster", "policy", "c1", "--no-accept-guests", "--max-guests", "5");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).contains("maxGuests must be 0 when acceptGuests is false");
+    assertThat(gridctl.ok("cluster", "list")).contains("up to 3");
+
+    assertThat(gridctl.run("token", "revoke", "lab-a").exitCode()).isZero();
+    Gridctl.Result revoked = gridctl.run("cluster", "list", "--token", owner);
+    assertThat(revoked.exitCode()).isEqualTo(1);
+    assertThat(revoked.err()).contains("unknown or revoked token");
+  }
 }

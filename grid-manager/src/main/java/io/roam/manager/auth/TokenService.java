@@ -114,6 +114,10 @@ public final class TokenService {
 
   public void revoke(TokenRecord caller, String name) {
     Access.requireAdmin(caller, "revoke tokens");
+    if (caller.name().equals(name)) {
+      throw new HttpProblem(
+          409, "token '" + name + "' is the one making this request: revoke it with another");
+    }
     if (!TokenRecord.NAME.matcher(name).matches() || !store.delete(name)) {
       throw new HttpProblem(404, "no token named '" + name + "' (see gridctl token list)");
     }

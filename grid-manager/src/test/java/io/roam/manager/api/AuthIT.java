@@ -94,6 +94,9 @@ class AuthIT {
     assertProblem(grid.call("GET", ApiPaths.STATUS, null, bob), 401, "unknown or revoked token");
     assertProblem(grid.call("DELETE", RestApi.TOKENS + "/bob", null, ADMIN), 404, "no token");
     assertProblem(
+        grid.call("DELETE", RestApi.TOKENS + "/admin", null, ADMIN), 409, "making this request");
+    assertThat(grid.call("GET", ApiPaths.STATUS, null, ADMIN).statusCode()).isEqualTo(200);
+    assertProblem(
         grid.call("POST", RestApi.TOKENS, "{\"name\":\"alice\",\"role\":\"owner\"}", ADMIN),
         409,
         "exists already");
