@@ -18,7 +18,7 @@ import java.util.function.BiFunction;
  * id: SEQ}, {@code event: TYPE} (job.created, job.changed, node.joined, node.left, cluster.created,
  * policy.changed, ...) and {@code data: {"type","id","cluster","value"}}. Job events are filtered
  * and redacted as the caller may see them. A comment line every 15 s keeps proxies from closing an
- * idle stream.
+ * idle stream. A client that stops reading is disconnected once its write queue is full.
  */
 final class EventStream {
   static final long HEARTBEAT_MS = 15_000;
@@ -52,9 +52,16 @@ final class EventStream {
                   f ->
                       context.runOnContext(
                           v -> {
-                            if (!response.ended() && !response.closed()) {
-                              response.write(f);
+                            if (response.ended() || response.closed()) {
+                              return;
                             }
+                            if (response.writeQueueFull()) {
+                              // A client that does not read is dropped rather than buffered
+                              // without bound; it reconnects and reloads (see retry).
+                              ctx.request().connection().close();
+                              return;
+                            }
+                            response.write(f);
                           }));
             });
     long timer =

@@ -58,13 +58,11 @@ public final class JobService {
 
   /** Starts a job on behalf of {@code owner} (the caller's principal), recorded on the job. */
   public JobRecord run(RunJobRequest request, String owner) {
-    List<NodeRecord> nodes = store.nodes();
     NodeRecord target;
     if (request.node() != null) {
       target =
-          nodes.stream()
-              .filter(n -> n.id().equals(request.node()))
-              .findFirst()
+          store
+              .node(request.node())
               .orElseThrow(
                   () ->
                       new HttpProblem(
@@ -74,7 +72,7 @@ public final class JobService {
                               + "': no such node is up (see gridctl node list)"));
     } else {
       target =
-          InitialPlacement.choose(nodes, store.jobs(), random)
+          InitialPlacement.choose(store.nodes(), store.jobs(), random)
               .orElseThrow(() -> new HttpProblem(503, "no node is up in the grid"));
     }
     JobId id = store.nextJobId();

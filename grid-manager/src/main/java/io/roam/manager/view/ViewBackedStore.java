@@ -14,7 +14,9 @@ import java.util.Optional;
 
 /**
  * A {@link GridStore} whose listings come from the read model (no ZooKeeper round trip per record)
- * and whose writes, and single-job reads (which guard compare-and-set), go to the real store.
+ * and whose writes, and single-job reads (which guard compare-and-set), go to the real store. Where
+ * the view may not yet show what a client just did elsewhere (a node that registered a moment ago),
+ * a miss is checked against the store before it becomes an answer.
  */
 public final class ViewBackedStore implements GridStore {
   private final GridStore store;
@@ -47,12 +49,13 @@ public final class ViewBackedStore implements GridStore {
 
   @Override
   public Optional<NodeRecord> node(NodeId id) {
-    return view.node(id);
+    return view.node(id).or(() -> store.node(id));
   }
 
   @Override
   public List<NodeRecord> nodes() {
-    return view.nodes();
+    List<NodeRecord> nodes = view.nodes();
+    return nodes.isEmpty() ? store.nodes() : nodes;
   }
 
   @Override
