@@ -6,7 +6,7 @@
 const API = "/api/v1";
 const MAX_JOBS = 500;
 const state = { token: sessionStorage.getItem("roam.token"), jobs: new Map(), clusters: [], nodes: [],
-  stream: null, refreshTimer: null, routes: null };
+  stream: null, refreshTimer: null, routes: null, session: 0 };
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
@@ -32,6 +32,15 @@ function logout(message) {
   sessionStorage.removeItem("roam.token");
   state.token = null;
   if (state.stream) state.stream.abort();
+  // Answers still on their way for the previous token are dropped when they arrive.
+  state.session++;
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = null;
+  // Nothing the previous token could see stays in the page.
+  state.jobs = new Map();
+  state.clusters = [];
+  state.nodes = [];
+  for (const t of ["clusters", "nodes", "jobs"]) $(t).tBodies[0].replaceChildren();
   $("who").textContent = "";
   $("logout").hidden = true;
   $("login-error").textContent = message || "";
@@ -39,6 +48,7 @@ function logout(message) {
 }
 
 async function login(token) {
+  state.session++;
   state.token = token;
   try {
     const status = await api("/status");
@@ -54,7 +64,9 @@ async function login(token) {
 }
 
 async function refresh() {
+  const session = state.session;
   const [clusters, nodes] = await Promise.all([api("/clusters"), api("/nodes")]);
+  if (session !== state.session) return;
   state.clusters = clusters;
   state.nodes = nodes;
   renderOverview();
@@ -127,9 +139,11 @@ async function renderCluster() {
 }
 
 async function loadJobs() {
+  const session = state.session;
   const first = await api("/jobs?limit=1");
   const offset = Math.max(0, first.total - MAX_JOBS);
   const page = await api("/jobs?limit=" + MAX_JOBS + "&offset=" + offset);
+  if (session !== state.session) return;
   state.jobs = new Map(page.items.map((j) => [j.id, j]));
   renderJobs();
 }
@@ -151,6 +165,7 @@ function renderJobs() {
 
 async function follow() {
   if (state.stream) state.stream.abort();
+  const session = state.session;
   const controller = new AbortController();
   state.stream = controller;
   while (!controller.signal.aborted && state.token) {
@@ -170,7 +185,7 @@ async function follow() {
           const frame = buffer.substring(0, cut);
           buffer = buffer.substring(cut + 2);
           const data = frame.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.substring(6)).join("\n");
-          if (data) onEvent(JSON.parse(data));
+          if (data && session === state.session) onEvent(JSON.parse(data));
         }
       }
     } catch (e) {

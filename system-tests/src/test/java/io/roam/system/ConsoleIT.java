@@ -178,6 +178,35 @@ class ConsoleIT {
     // The detach route belongs to cluster operations; until the API documents it, no button.
     assertThat(browser.findElement(By.id("detach")).isDisplayed()).isFalse();
     screenshot("cluster");
+
+    // An owner of c1 logs in: the admin's job on c1 shows, but without its command line.
+    Gridctl.Result created =
+        gridctl.run(
+            "token",
+            "create",
+            "lab-c1",
+            "--role",
+            "owner",
+            "--principal",
+            "local",
+            "--cluster",
+            "c1");
+    assertThat(created.exitCode()).as(created.toString()).isZero();
+    browser.findElement(By.id("logout")).click();
+    waiting(10).until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
+    assertThat(browser.findElements(row)).isEmpty();
+    browser.findElement(By.id("token")).clear();
+    browser.findElement(By.id("token")).sendKeys(created.out().trim());
+    browser.findElement(By.id("login-button")).click();
+    try {
+      waiting(10).until(ExpectedConditions.visibilityOfElementLocated(row));
+    } catch (RuntimeException e) {
+      screenshot("owner-failed");
+      throw new AssertionError(
+          "login-error: " + text(By.id("login-error")) + "; page: " + text(By.tagName("main")), e);
+    }
+    assertThat(text(row)).contains("EXITED", "(hidden)").doesNotContain("console test", "admin");
+    screenshot("owner");
   }
 
   @Test
