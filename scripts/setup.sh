@@ -18,6 +18,9 @@ PACKAGES=(openjdk-17-jdk-headless maven debootstrap util-linux iproute2 procps p
 # genisoimage (and its isoinfo) for seed disks, QEMU for the KVM probe and TCG guests, and
 # libvirt's QEMU driver (run embedded, without libvirtd, by the opt-in LibvirtQemuTcgIT).
 PACKAGES+=(libvirt0 qemu-utils genisoimage qemu-system-x86 libvirt-daemon-driver-qemu)
+# REST API: wrk for the read benchmark (grid-manager/bench/rest-bench.sh); Chromium and its
+# WebDriver for the web console's browser tests (run headless).
+PACKAGES+=(wrk chromium chromium-driver)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

@@ -2,26 +2,32 @@ package io.roam.manager;
 
 import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
+import io.roam.manager.api.ClusterService;
 import io.roam.manager.api.HostsApi;
 import io.roam.manager.api.OperationsApi;
 import io.roam.manager.api.RestApi;
+import io.roam.manager.auth.TokenService;
+import io.roam.manager.console.Console;
 import io.roam.manager.hosts.HostService;
 import io.roam.manager.jobs.JobService;
 import io.roam.manager.nodes.NodeLossMonitor;
 import io.roam.manager.operations.OperationService;
+import io.roam.manager.view.GridView;
+import io.roam.manager.view.ViewBackedStore;
 import io.roam.manager.zk.EmbeddedZooKeeper;
+import io.roam.store.CuratorClusterStore;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.CuratorHostStore;
-import io.roam.web.BearerAuth;
+import io.roam.store.CuratorTokenStore;
 import io.roam.web.HttpServers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -39,7 +45,8 @@ public final class Manager implements AutoCloseable {
 
   /**
    * @param zookeeper connect string of an ensemble; null runs an embedded server under stateDir
-   * @param adminTokenHashes SHA-256 (hex) of the tokens that may use the API
+   * @param adminTokenHashes SHA-256 (hex) of the bootstrap admin tokens, seeded into the store at
+   *     start (replacing those of an earlier start); more tokens are made through the API
    */
   public record Settings(
       String grid,
@@ -63,6 +70,8 @@ public final class Manager implements AutoCloseable {
   private final Settings settings;
   private EmbeddedZooKeeper embedded;
   private CuratorGridStore store;
+  private GridView view;
+  private Router router;
   private Vertx vertx;
   private HttpServer server;
   private String zookeeper;
@@ -89,46 +98,50 @@ public final class Manager implements AutoCloseable {
               new ZkLayout(settings.grid()),
               settings.sessionTimeout(),
               Duration.ofSeconds(30));
+      Clock clock = Clock.systemUTC();
+      ZkLayout layout = new ZkLayout(settings.grid());
+      CuratorTokenStore tokenStore = new CuratorTokenStore(store.client(), layout);
+      TokenService.seedAdmins(tokenStore, settings.adminTokenHashes(), clock);
+      view = new GridView(store.client(), layout).start(Duration.ofSeconds(60));
       AgentClient agents = new AgentClient(settings.agentSecret());
       operations =
           new OperationService(
                   store,
                   agents::migrate,
-                  Clock.systemUTC(),
+                  clock,
                   "manager-"
                       + ProcessHandle.current().pid()
                       + "-"
                       + Long.toString(System.nanoTime(), 36),
                   MIGRATIONS_AT_ONCE)
               .start(Duration.ofMillis(500));
-      JobService jobs =
-          new JobService(
-              store, agents, Clock.systemUTC(), new SecureRandom(), settings.grid(), zookeeper);
-      BearerAuth auth =
-          new BearerAuth(
-              hash ->
-                  settings.adminTokenHashes().contains(hash)
-                      ? Optional.of("admin")
-                      : Optional.empty());
-      vertx = Vertx.vertx();
-      server =
-          HttpServers.listen(
-              vertx,
-              new RestApi(
-                      jobs,
-                      store,
-                      auth,
-                      new OperationsApi(operations),
-                      new HostsApi(
-                          new HostService(
-                              new CuratorHostStore(store.client(), store.layout()), store)))
-                  .router(vertx),
-              settings.httpHost(),
-              settings.httpPort());
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
       nodeLoss =
-          new NodeLossMonitor(store, Clock.systemUTC(), settings.sessionTimeout().multipliedBy(3))
+          new NodeLossMonitor(store, clock, settings.sessionTimeout().multipliedBy(3))
               .start(Duration.ofSeconds(2));
+      JobService jobs =
+          new JobService(
+              new ViewBackedStore(store, view),
+              agents,
+              clock,
+              new SecureRandom(),
+              settings.grid(),
+              zookeeper);
+      RestApi api =
+          new RestApi(
+              jobs,
+              view,
+              new ClusterService(new CuratorClusterStore(store.client(), layout), view, clock),
+              new TokenService(tokenStore, view, clock),
+              new OperationsApi(operations, store),
+              new HostsApi(
+                  new HostService(new CuratorHostStore(store.client(), layout), store), store),
+              settings.grid(),
+              zookeeper);
+      vertx = Vertx.vertx();
+      router = api.router(vertx);
+      Console.mount(router);
+      server = HttpServers.listen(vertx, router, settings.httpHost(), settings.httpPort());
       LOG.info("REST API listening at {}", url());
       return this;
     } catch (Exception e) {
@@ -145,6 +158,15 @@ public final class Manager implements AutoCloseable {
 
   public String zookeeper() {
     return zookeeper;
+  }
+
+  /** The HTTP routes this manager serves (for tests that walk them). */
+  public Router router() {
+    return router;
+  }
+
+  public GridView view() {
+    return view;
   }
 
   public CuratorGridStore store() {
@@ -172,6 +194,10 @@ public final class Manager implements AutoCloseable {
         LOG.debug("closing vert.x: {}", e.toString());
       }
       vertx = null;
+    }
+    if (view != null) {
+      view.close();
+      view = null;
     }
     if (store != null) {
       store.close();

@@ -119,6 +119,7 @@ class CuratorGridStoreIT {
                                 j.startedAt(),
                                 null,
                                 j.migrations() + 1,
+                                null,
                                 null))));
       }
       for (Future<JobRecord> f : all) {

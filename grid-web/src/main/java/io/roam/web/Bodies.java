@@ -26,6 +26,15 @@ public final class Bodies {
     }
   }
 
+  /**
+   * Decodes the request body and checks its constraints.
+   *
+   * @throws HttpProblem 400 naming what is wrong, with every constraint violation in errors
+   */
+  public static <T> T readValid(RoutingContext ctx, Class<T> type) {
+    return Validation.require(read(ctx, type));
+  }
+
   public static void json(RoutingContext ctx, int status, Object value) {
     ctx.response()
         .setStatusCode(status)

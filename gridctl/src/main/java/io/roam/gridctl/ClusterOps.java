@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.DetachRequest;
 import io.roam.common.json.Json;
-import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.OperationRecord;
 import io.roam.common.model.OperationRecord.ItemState;
 import io.roam.gridctl.client.ApiClient;
@@ -21,42 +20,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Cluster membership: list, detach, attach; and the operations that carry them out. */
+/** Cluster membership: detach and attach (under `gridctl cluster`), and the operations. */
 final class ClusterOps {
   private ClusterOps() {}
 
   private static final PrintStream OUT = System.out;
   private static final PrintStream ERR = System.err;
-
-  @Command(
-      name = "cluster",
-      mixinStandardHelpOptions = true,
-      description =
-          "Clusters of the grid: list them, detach one (its work goes home), attach it again.",
-      subcommands = {ClusterList.class, Detach.class, Attach.class})
-  static final class ClusterCmd {}
-
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the clusters.")
-  static final class ClusterList implements Callable<Integer> {
-    @Mixin GridOptions grid;
-
-    @Option(names = "--json", description = "Print JSON.")
-    boolean json;
-
-    @Override
-    public Integer call() {
-      List<ClusterRecord> clusters =
-          grid.client().get(ApiPaths.CLUSTERS, new TypeReference<List<ClusterRecord>>() {});
-      if (json) {
-        OUT.println(Json.encodePretty(clusters));
-        return 0;
-      }
-      Table t = new Table("CLUSTER", "OWNER", "STATE");
-      clusters.forEach(c -> t.row(c.id(), c.owner(), c.state()));
-      t.print(OUT);
-      return 0;
-    }
-  }
 
   @Command(
       name = "detach",

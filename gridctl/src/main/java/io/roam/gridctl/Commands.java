@@ -2,6 +2,7 @@ package io.roam.gridctl;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.roam.common.api.ApiPaths;
+import io.roam.common.api.ClusterView;
 import io.roam.common.api.GridStatus;
 import io.roam.common.api.LocalGridInfo;
 import io.roam.common.api.MigrateRequest;
@@ -12,7 +13,6 @@ import io.roam.common.api.RunJobRequest;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
-import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.MigrationOutcome;
@@ -251,7 +251,7 @@ final class Commands {
       List<NodeSummary> nodes = api.get(ApiPaths.NODES, new TypeReference<List<NodeSummary>>() {});
       if (cluster != null) {
         List<String> known =
-            api.get(ApiPaths.CLUSTERS, new TypeReference<List<ClusterRecord>>() {}).stream()
+            api.get(ApiPaths.CLUSTERS, new TypeReference<List<ClusterView>>() {}).stream()
                 .map(c -> c.id().value())
                 .toList();
         if (!known.contains(cluster)) {

@@ -26,11 +26,12 @@ import picocli.CommandLine.Command;
       Commands.Logs.class,
       Commands.Migrate.class,
       Commands.Kill.class,
-      ClusterOps.ClusterCmd.class,
       ClusterOps.OperationCmd.class,
       HostCommands.HostCmd.class,
       HostCommands.VmCmd.class,
       Commands.Wait.class,
+      ClusterCommands.class,
+      TokenCommands.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

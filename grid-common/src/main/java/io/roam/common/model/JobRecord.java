@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param reason why the job failed, was killed or was lost; null otherwise
  * @param migrations how many times it moved
  * @param lastMigration how its latest migration attempt ended; null if it never tried
+ * @param owner the principal whose token started it; null for jobs started before owners were
+ *     recorded (only an admin may kill those)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -33,7 +35,11 @@ public record JobRecord(
     Instant startedAt,
     Instant endedAt,
     int migrations,
-    MigrationOutcome lastMigration) {
+    MigrationOutcome lastMigration,
+    String owner) {
+
+  /** What the command line shows to those who may only know that a job is there. */
+  public static final String HIDDEN_COMMAND = "(hidden)";
 
   public JobRecord {
     Objects.requireNonNull(id, "id");
@@ -63,6 +69,44 @@ public record JobRecord(
         null,
         null,
         0,
+        null,
+        null);
+  }
+
+  public JobRecord ownedBy(String principal) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        principal);
+  }
+
+  /** The same job with its command line hidden, for someone who may see only that it is there. */
+  public JobRecord redacted() {
+    return new JobRecord(
+        id,
+        List.of(HIDDEN_COMMAND),
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        null,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        null,
         null);
   }
 
@@ -80,7 +124,8 @@ public record JobRecord(
         at,
         null,
         migrations,
-        lastMigration);
+        lastMigration,
+        owner);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -97,7 +142,8 @@ public record JobRecord(
         startedAt,
         at,
         migrations,
-        lastMigration);
+        lastMigration,
+        owner);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -118,7 +164,8 @@ public record JobRecord(
         startedAt,
         at,
         migrations,
-        lastMigration);
+        lastMigration,
+        owner);
   }
 
   /** The job now runs on {@code target}: one more migration, and how it went. */
@@ -136,7 +183,8 @@ public record JobRecord(
         startedAt,
         endedAt,
         migrations + 1,
-        outcome);
+        outcome,
+        owner);
   }
 
   /** Records how the latest migration attempt went; the job stays where the record says. */
@@ -154,6 +202,7 @@ public record JobRecord(
         startedAt,
         endedAt,
         migrations,
-        outcome);
+        outcome,
+        owner);
   }
 }

@@ -18,6 +18,8 @@ import io.roam.common.id.NodeId;
  * /roam/{grid}/managers/leader        leader election of grid managers
  * /roam/{grid}/hosts/{host}           HostRecord (ephemeral: the host's vm-node session)
  * /roam/{grid}/desired/{host}         HostDesiredState (persistent: written by the manager)
+ * /roam/{grid}/policies/{cluster}     ClusterPolicy (persistent; absent: the default policy)
+ * /roam/{grid}/tokens/{name}          TokenRecord (persistent; holds only the token's SHA-256)
  * </pre>
  */
 public final class ZkLayout {
@@ -104,5 +106,26 @@ public final class ZkLayout {
 
   public String desiredState(HostId id) {
     return desiredStates() + "/" + id.value();
+  }
+
+  /** Parent of the cluster policies, one per cluster that has set one. */
+  public String policies() {
+    return root + "/policies";
+  }
+
+  public String policy(ClusterId id) {
+    return policies() + "/" + id.value();
+  }
+
+  /** Parent of the API tokens, one znode per token name. */
+  public String tokens() {
+    return root + "/tokens";
+  }
+
+  public String token(String name) {
+    if (name == null || !name.matches("[a-z][a-z0-9-]{0,39}")) {
+      throw new IllegalArgumentException("token name '" + name + "' is not valid");
+    }
+    return tokens() + "/" + name;
   }
 }

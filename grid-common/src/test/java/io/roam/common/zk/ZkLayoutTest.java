@@ -17,6 +17,10 @@ class ZkLayoutTest {
     assertThat(layout.node(NodeId.of("c1-n2"))).isEqualTo("/roam/test/nodes/c1-n2");
     assertThat(layout.host(HostId.of("h1"))).isEqualTo("/roam/test/hosts/h1");
     assertThat(layout.desiredState(HostId.of("h1"))).isEqualTo("/roam/test/desired/h1");
+    assertThat(layout.policy(io.roam.common.id.ClusterId.of("c1")))
+        .isEqualTo("/roam/test/policies/c1");
+    assertThat(layout.token("alice")).isEqualTo("/roam/test/tokens/alice");
+    assertThatThrownBy(() -> layout.token("../x")).hasMessageContaining("token name");
   }
 
   @Test

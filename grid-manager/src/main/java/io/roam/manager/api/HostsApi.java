@@ -2,9 +2,13 @@ package io.roam.manager.api;
 
 import io.roam.common.api.AddVmsRequest;
 import io.roam.common.api.ApiPaths;
+import io.roam.common.id.ClusterId;
 import io.roam.common.id.HostId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.manager.auth.Access;
 import io.roam.manager.hosts.HostService;
+import io.roam.store.GridStore;
 import io.roam.web.Bodies;
 import io.roam.web.HttpProblem;
 import io.vertx.ext.web.Router;
@@ -14,9 +18,18 @@ import java.util.function.Function;
 /** Routes of hosts and their VMs. */
 public final class HostsApi {
   private final HostService hosts;
+  private final GridStore store;
 
-  public HostsApi(HostService hosts) {
+  public HostsApi(HostService hosts, GridStore store) {
     this.hosts = hosts;
+    this.store = store;
+  }
+
+  /** An owner asks for and gives back nodes of their own clusters only (admins: any). */
+  private void requireOwner(RoutingContext ctx, ClusterId id, String what) {
+    ClusterRecord cluster =
+        store.cluster(id).orElseThrow(() -> new HttpProblem(404, "unknown cluster '" + id + "'"));
+    Access.requireOwner(Access.caller(ctx), cluster, what);
   }
 
   public void mount(Router router) {
@@ -36,7 +49,13 @@ public final class HostsApi {
         .delete(ApiPaths.HOSTS + "/:host/vms/:node")
         .blockingHandler(
             ctx -> {
-              hosts.remove(param(ctx, "host", HostId::of), param(ctx, "node", NodeId::of));
+              HostId host = param(ctx, "host", HostId::of);
+              NodeId node = param(ctx, "node", NodeId::of);
+              hosts
+                  .clusterOf(host, node)
+                  .ifPresent(
+                      c -> requireOwner(ctx, c, "give back node " + node + " of cluster " + c));
+              hosts.remove(host, node);
               ctx.response().setStatusCode(204).end();
             },
             false);

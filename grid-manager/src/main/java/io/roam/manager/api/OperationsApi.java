@@ -3,7 +3,10 @@ package io.roam.manager.api;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.DetachRequest;
 import io.roam.common.id.ClusterId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.manager.auth.Access;
 import io.roam.manager.operations.OperationService;
+import io.roam.store.GridStore;
 import io.roam.web.Bodies;
 import io.roam.web.HttpProblem;
 import io.vertx.ext.web.Router;
@@ -12,31 +15,44 @@ import io.vertx.ext.web.RoutingContext;
 /** Routes of cluster operations: detach, attach, and their progress. */
 public final class OperationsApi {
   private final OperationService operations;
+  private final GridStore store;
 
-  public OperationsApi(OperationService operations) {
+  public OperationsApi(OperationService operations, GridStore store) {
     this.operations = operations;
+    this.store = store;
+  }
+
+  /** Owners act on their own clusters only (admins on any). */
+  private ClusterId owned(RoutingContext ctx, String what) {
+    ClusterId id = cluster(ctx);
+    ClusterRecord cluster =
+        store.cluster(id).orElseThrow(() -> new HttpProblem(404, "unknown cluster '" + id + "'"));
+    Access.requireOwner(Access.caller(ctx), cluster, what + " cluster " + id);
+    return id;
   }
 
   public void mount(Router router) {
     router.post(ApiPaths.CLUSTERS + "/:cluster/detach").blockingHandler(this::detach, false);
     router
         .post(ApiPaths.CLUSTERS + "/:cluster/attach")
-        .blockingHandler(ctx -> Bodies.json(ctx, 202, operations.attach(cluster(ctx))), false);
+        .blockingHandler(
+            ctx -> Bodies.json(ctx, 202, operations.attach(owned(ctx, "attach"))), false);
     router
         .get(ApiPaths.OPERATIONS)
         .blockingHandler(ctx -> Bodies.json(ctx, 200, operations.operations()), false);
     router
-        .get(ApiPaths.OPERATIONS + "/:op")
+        .get(ApiPaths.OPERATIONS + "/:operation")
         .blockingHandler(
-            ctx -> Bodies.json(ctx, 200, operations.operation(ctx.pathParam("op"))), false);
+            ctx -> Bodies.json(ctx, 200, operations.operation(ctx.pathParam("operation"))), false);
   }
 
   private void detach(RoutingContext ctx) {
+    owned(ctx, "detach");
     DetachRequest request =
-        ctx.body().length() == 0
+        ctx.body().buffer() == null || ctx.body().buffer().length() == 0
             ? new DetachRequest(null, null)
             : Bodies.read(ctx, DetachRequest.class);
-    Bodies.json(ctx, 202, operations.detach(cluster(ctx), request));
+    Bodies.json(ctx, 202, operations.detach(owned(ctx, "detach"), request));
   }
 
   private static ClusterId cluster(RoutingContext ctx) {

@@ -1,13 +1,28 @@
 package io.roam.manager.api;
 
 import io.roam.common.api.ApiPaths;
+import io.roam.common.api.CreateClusterRequest;
+import io.roam.common.api.CreateTokenRequest;
+import io.roam.common.api.GridStatus;
 import io.roam.common.api.MigrateRequest;
+import io.roam.common.api.NodeSummary;
 import io.roam.common.api.RunJobRequest;
+import io.roam.common.auth.TokenRecord;
+import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.json.Json;
+import io.roam.common.model.ClusterPolicy;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
+import io.roam.common.model.NodeRecord;
+import io.roam.manager.auth.Access;
+import io.roam.manager.auth.TokenService;
 import io.roam.manager.jobs.JobService;
-import io.roam.store.GridStore;
+import io.roam.manager.view.GridView;
+import io.roam.store.ConflictException;
+import io.roam.store.NotFoundException;
 import io.roam.store.StoreException;
 import io.roam.web.BearerAuth;
 import io.roam.web.Bodies;
@@ -18,61 +33,145 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** The manager's REST API under {@code /api/v1}. Handlers block (ZooKeeper), on worker threads. */
+/**
+ * The manager's REST API under {@code /api/v1}. Reads are answered from the read model on the event
+ * loop; writes go to ZooKeeper on worker threads and return once the read model shows them, so a
+ * client reads its own writes.
+ */
 public final class RestApi {
-  private static final int MAX_BODY = 1 << 20;
+  /** Largest request body. */
+  public static final int MAX_BODY = 64 * 1024;
+
+  public static final String OPENAPI = ApiPaths.API + "/openapi.yaml";
+  public static final String TOKENS = ApiPaths.API + "/tokens";
+  public static final String EVENTS = ApiPaths.API + "/events";
+
+  private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(10);
 
   private final JobService jobs;
-  private final GridStore store;
-  private final BearerAuth auth;
+  private final GridView view;
+  private final ClusterService clusters;
+  private final TokenService tokens;
   private final OperationsApi operations;
   private final HostsApi hosts;
+  private final String grid;
+  private final String zookeeper;
+  private final byte[] openapi;
 
   public RestApi(
-      JobService jobs, GridStore store, BearerAuth auth, OperationsApi operations, HostsApi hosts) {
-    this.jobs = jobs;
-    this.store = store;
-    this.auth = auth;
+      JobService jobs,
+      GridView view,
+      ClusterService clusters,
+      TokenService tokens,
+      OperationsApi operations,
+      HostsApi hosts,
+      String grid,
+      String zookeeper) {
     this.operations = operations;
     this.hosts = hosts;
+    this.jobs = jobs;
+    this.view = view;
+    this.clusters = clusters;
+    this.tokens = tokens;
+    this.grid = grid;
+    this.zookeeper = zookeeper;
+    this.openapi = loadOpenApi();
+  }
+
+  private static byte[] loadOpenApi() {
+    try (InputStream in = RestApi.class.getResourceAsStream("/openapi.yaml")) {
+      return in == null ? new byte[0] : in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the bundled openapi.yaml", e);
+    }
   }
 
   public Router router(Vertx vertx) {
     Router router = Router.router(vertx);
-    router.route(ApiPaths.API + "/*").handler(auth);
+    router
+        .get(OPENAPI)
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader("Content-Type", "application/yaml")
+                    .end(Buffer.buffer(openapi)));
+    router.route(ApiPaths.API + "/*").handler(new BearerAuth(tokens::byHash));
     router.route(ApiPaths.API + "/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY));
-    router.get(ApiPaths.STATUS).blockingHandler(ctx -> Bodies.json(ctx, 200, jobs.status()), false);
+
+    router.get(ApiPaths.STATUS).handler(ctx -> Bodies.json(ctx, 200, status()));
+
+    router.get(ApiPaths.CLUSTERS).handler(ctx -> Bodies.json(ctx, 200, clusters.list()));
     router
-        .get(ApiPaths.CLUSTERS)
-        .blockingHandler(ctx -> Bodies.json(ctx, 200, store.clusters()), false);
-    router.get(ApiPaths.NODES).blockingHandler(ctx -> Bodies.json(ctx, 200, jobs.nodes()), false);
-    router
-        .get(ApiPaths.NODES + "/:node")
-        .blockingHandler(
-            ctx -> Bodies.json(ctx, 200, jobs.node(param(ctx, "node", NodeId::of))), false);
-    router.post(ApiPaths.JOBS).blockingHandler(this::run, false);
-    router.get(ApiPaths.JOBS).blockingHandler(this::listJobs, false);
-    router
-        .get(ApiPaths.JOBS + "/:job")
-        .blockingHandler(ctx -> Bodies.json(ctx, 200, jobs.job(jobId(ctx))), false);
-    router
-        .post(ApiPaths.JOBS + "/:job/kill")
-        .blockingHandler(ctx -> Bodies.json(ctx, 202, jobs.kill(jobId(ctx))), false);
-    router.get(ApiPaths.JOBS + "/:job/logs").blockingHandler(this::logs, false);
-    router
-        .post(ApiPaths.JOBS + "/:job/migrate")
+        .post(ApiPaths.CLUSTERS)
         .blockingHandler(
             ctx ->
                 Bodies.json(
-                    ctx, 202, jobs.migrate(jobId(ctx), Bodies.read(ctx, MigrateRequest.class))),
+                    ctx,
+                    201,
+                    clusters.create(
+                        Access.caller(ctx), Bodies.readValid(ctx, CreateClusterRequest.class))),
             false);
+    router
+        .get(ApiPaths.CLUSTERS + "/:cluster")
+        .handler(ctx -> Bodies.json(ctx, 200, clusters.get(clusterId(ctx))));
+    router
+        .put(ApiPaths.CLUSTERS + "/:cluster/policy")
+        .blockingHandler(
+            ctx -> {
+              ClusterId id = clusterId(ctx);
+              ClusterPolicy policy = Bodies.readValid(ctx, ClusterPolicy.class);
+              Bodies.json(ctx, 200, clusters.setPolicy(Access.caller(ctx), id, policy));
+            },
+            false);
+
+    router.get(ApiPaths.NODES).handler(ctx -> Bodies.json(ctx, 200, nodes()));
+    router
+        .get(ApiPaths.NODES + "/:node")
+        .handler(ctx -> Bodies.json(ctx, 200, node(param(ctx, "node", NodeId::of))));
+
+    router.post(ApiPaths.JOBS).blockingHandler(this::run, false);
+    router.get(ApiPaths.JOBS).handler(this::listJobs);
+    router.get(ApiPaths.JOBS + "/:job").handler(ctx -> Bodies.json(ctx, 200, visibleJob(ctx)));
+    router.post(ApiPaths.JOBS + "/:job/kill").blockingHandler(this::kill, false);
+    router.get(ApiPaths.JOBS + "/:job/logs").blockingHandler(this::logs, false);
+    router.post(ApiPaths.JOBS + "/:job/migrate").blockingHandler(this::migrate, false);
     operations.mount(router);
     hosts.mount(router);
+
+    router.get(TOKENS).handler(ctx -> Bodies.json(ctx, 200, tokens.list(Access.caller(ctx))));
+    router
+        .post(TOKENS)
+        .blockingHandler(
+            ctx ->
+                Bodies.json(
+                    ctx,
+                    201,
+                    tokens.create(
+                        Access.caller(ctx), Bodies.readValid(ctx, CreateTokenRequest.class))),
+            false);
+    router
+        .delete(TOKENS + "/:name")
+        .blockingHandler(
+            ctx -> {
+              tokens.revoke(Access.caller(ctx), ctx.pathParam("name"));
+              ctx.response().setStatusCode(204).end();
+            },
+            false);
+
+    router.get(EVENTS).handler(ctx -> EventStream.open(vertx, ctx, view, this::visible));
+
     router
         .route(ApiPaths.API + "/*")
         .last()
@@ -86,12 +185,119 @@ public final class RestApi {
     return router;
   }
 
-  private void run(RoutingContext ctx) {
-    RunJobRequest request = Bodies.read(ctx, RunJobRequest.class);
-    Bodies.json(ctx, 201, jobs.run(request));
+  private GridStatus status() {
+    Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
+    for (JobState s : JobState.values()) {
+      counts.put(s, 0);
+    }
+    view.jobs().forEach(e -> counts.merge(e.job().state(), 1, Integer::sum));
+    return new GridStatus(grid, zookeeper, view.clusters().size(), view.nodes().size(), counts);
   }
 
+  private List<NodeSummary> nodes() {
+    Map<NodeId, Integer> running = new HashMap<>();
+    for (GridView.JobEntry e : view.jobs()) {
+      if (e.job().state() == JobState.RUNNING) {
+        running.merge(e.job().node(), 1, Integer::sum);
+      }
+    }
+    return view.nodes().stream()
+        .map(n -> NodeSummary.of(n, running.getOrDefault(n.id(), 0)))
+        .toList();
+  }
+
+  private NodeSummary node(NodeId id) {
+    NodeRecord n =
+        view.node(id)
+            .orElseThrow(
+                () -> new HttpProblem(404, "unknown node '" + id + "' (see gridctl node list)"));
+    int running =
+        (int)
+            view.jobs().stream()
+                .filter(e -> e.job().state() == JobState.RUNNING && e.job().node().equals(id))
+                .count();
+    return NodeSummary.of(n, running);
+  }
+
+  private void run(RoutingContext ctx) {
+    TokenRecord caller = Access.caller(ctx);
+    RunJobRequest request = Bodies.readValid(ctx, RunJobRequest.class);
+    JobRecord job = jobs.run(request, caller.principal());
+    awaitStored(job.id());
+    Bodies.json(ctx, 201, job);
+  }
+
+  private void migrate(RoutingContext ctx) {
+    TokenRecord caller = Access.caller(ctx);
+    JobRecord job = jobs.job(param(ctx, "job", JobId::of));
+    if (!Access.ownsJob(caller, job)) {
+      throw new HttpProblem(
+          403, "job " + job.id() + " is not yours: only its owner or a grid admin may move it");
+    }
+    Bodies.json(ctx, 202, jobs.migrate(job.id(), Bodies.read(ctx, MigrateRequest.class)));
+  }
+
+  private void kill(RoutingContext ctx) {
+    TokenRecord caller = Access.caller(ctx);
+    JobRecord job = visibleJob(ctx);
+    if (!Access.ownsJob(caller, job)) {
+      throw new HttpProblem(
+          403,
+          "job "
+              + job.id()
+              + " is not yours: only its owner or a grid admin may kill it"
+              + " (you are '"
+              + caller.principal()
+              + "')");
+    }
+    JobRecord after = jobs.kill(job.id());
+    awaitStored(job.id());
+    Bodies.json(ctx, 202, after);
+  }
+
+  /** Waits until the read model holds the stored version of a job this request changed. */
+  private void awaitStored(JobId id) {
+    jobs.stored(id)
+        .ifPresent(
+            v ->
+                view.await(
+                    () -> view.job(id).map(e -> e.version() >= v.version()).orElse(false),
+                    VISIBLE_WITHIN));
+  }
+
+  /**
+   * Listings answered at the view's current generation, by caller and query: an unchanged grid is
+   * listed once, however often it is asked. Dropped whenever the generation moves on.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, Buffer> listings =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private volatile long listingsGeneration = -1;
+
+  private static final int MAX_CACHED_LISTINGS = 64;
+
   private void listJobs(RoutingContext ctx) {
+    TokenRecord caller = Access.caller(ctx);
+    long generation = view.generation();
+    if (generation != listingsGeneration) {
+      listings.clear();
+      listingsGeneration = generation;
+    }
+    String key = generation + ":" + caller.name() + "?" + ctx.request().query();
+    Buffer cached = listings.get(key);
+    if (cached != null) {
+      ctx.response().putHeader("Content-Type", "application/json").end(cached);
+      return;
+    }
+    Buffer answer = listJobs(ctx, caller);
+    if (listings.size() < MAX_CACHED_LISTINGS) {
+      // Vert.x writes a slice of a buffer and never frees a heap buffer: it can be sent again.
+      listings.put(key, answer);
+    }
+    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(answer);
+  }
+
+  private Buffer listJobs(RoutingContext ctx, TokenRecord caller) {
     Optional<JobState> state =
         Optional.ofNullable(ctx.request().getParam("state"))
             .map(s -> param(ctx, "state", v -> JobState.valueOf(v.toUpperCase(Locale.ROOT))));
@@ -100,13 +306,76 @@ public final class RestApi {
             .map(s -> param(ctx, "node", NodeId::of));
     int offset = (int) Bodies.queryLong(ctx, "offset", 0, 0, Integer.MAX_VALUE);
     int limit = (int) Bodies.queryLong(ctx, "limit", 1000, 1, JobService.MAX_PAGE);
-    Bodies.json(ctx, 200, jobs.jobs(state, node, offset, limit));
+    Buffer out = Buffer.buffer(64 * 1024).appendString("{\"items\":[");
+    int total = 0;
+    int written = 0;
+    for (GridView.JobEntry e : view.jobs()) {
+      JobRecord j = e.job();
+      if ((state.isPresent() && j.state() != state.get())
+          || (node.isPresent() && !j.node().equals(node.get()))) {
+        continue;
+      }
+      byte[] json;
+      if (Access.ownsJob(caller, j)) {
+        json = e.json();
+      } else {
+        Optional<JobRecord> seen = visible(caller, j);
+        if (seen.isEmpty()) {
+          continue;
+        }
+        json = total >= offset && written < limit ? Json.encode(seen.get()) : null;
+      }
+      if (total >= offset && written < limit) {
+        if (written > 0) {
+          out.appendByte((byte) ',');
+        }
+        out.appendBytes(json);
+        written++;
+      }
+      total++;
+    }
+    out.appendString(
+        "],\"total\":" + total + ",\"offset\":" + offset + ",\"limit\":" + limit + "}");
+    return out;
+  }
+
+  /** The job of the path, as the caller may see it; 404 if unknown, 403 if not theirs to see. */
+  private JobRecord visibleJob(RoutingContext ctx) {
+    JobId id = param(ctx, "job", JobId::of);
+    JobRecord job =
+        view.job(id)
+            .map(GridView.JobEntry::job)
+            .orElseThrow(() -> new HttpProblem(404, "unknown job '" + id + "' (see gridctl ps)"));
+    TokenRecord caller = Access.caller(ctx);
+    return visible(caller, job)
+        .orElseThrow(
+            () ->
+                new HttpProblem(
+                    403,
+                    "job "
+                        + id
+                        + " belongs to another owner and neither runs on nor comes from a"
+                        + " cluster of yours"));
+  }
+
+  private Optional<JobRecord> visible(TokenRecord caller, JobRecord job) {
+    return Access.visible(
+        caller,
+        job,
+        n -> view.node(n).map(NodeRecord::cluster),
+        c -> view.cluster(c).map(Function.<ClusterRecord>identity()));
   }
 
   private void logs(RoutingContext ctx) {
+    TokenRecord caller = Access.caller(ctx);
+    JobRecord job = visibleJob(ctx);
+    if (!Access.ownsJob(caller, job)) {
+      throw new HttpProblem(
+          403, "the output of job " + job.id() + " is its owner's: only they or an admin read it");
+    }
     String stream = ctx.request().getParam("stream", "stdout");
     long offset = Bodies.queryLong(ctx, "offset", 0, 0, Long.MAX_VALUE);
-    JobService.Logs logs = jobs.logs(jobId(ctx), stream, offset);
+    JobService.Logs logs = jobs.logs(job.id(), stream, offset);
     ctx.response()
         .putHeader("Content-Type", "application/octet-stream")
         .putHeader(ApiPaths.NEXT_OFFSET_HEADER, Long.toString(logs.chunk().nextOffset()))
@@ -114,8 +383,8 @@ public final class RestApi {
         .end(Buffer.buffer(logs.chunk().bytes()));
   }
 
-  private static JobId jobId(RoutingContext ctx) {
-    return param(ctx, "job", JobId::of);
+  private static ClusterId clusterId(RoutingContext ctx) {
+    return param(ctx, "cluster", ClusterId::of);
   }
 
   /** A path or query parameter parsed by {@code parse}; a 400 naming it if it does not parse. */
@@ -133,7 +402,12 @@ public final class RestApi {
   }
 
   private static void failure(RoutingContext ctx) {
-    if (ctx.failure() instanceof StoreException e) {
+    Throwable f = ctx.failure();
+    if (f instanceof ConflictException e) {
+      Problems.send(ctx, 409, e.getMessage());
+    } else if (f instanceof NotFoundException e) {
+      Problems.send(ctx, 404, e.getMessage());
+    } else if (f instanceof StoreException e) {
       Problems.send(ctx, 503, "the grid's store is not available: " + e.getMessage());
     } else {
       Problems.onFailure(ctx);

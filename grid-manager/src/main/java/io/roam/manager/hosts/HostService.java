@@ -160,6 +160,15 @@ public final class HostService {
     return vms(id).stream().filter(v -> added.contains(v.node())).toList();
   }
 
+  /** The cluster of a node wanted on a host, if it is. */
+  public Optional<io.roam.common.id.ClusterId> clusterOf(HostId id, NodeId node) {
+    return hosts.desiredState(id).stream()
+        .flatMap(v -> v.value().domains().stream())
+        .filter(d -> d.node().equals(node))
+        .map(DesiredDomain::cluster)
+        .findFirst();
+  }
+
   /** Gives a node back; refused while jobs run on it (move them first). */
   public synchronized void remove(HostId id, NodeId node) {
     List<DesiredDomain> domains =

@@ -56,13 +56,16 @@ public final class JobService {
   }
 
   public JobRecord run(RunJobRequest request) {
-    List<NodeRecord> nodes = store.nodes();
+    return run(request, null);
+  }
+
+  /** Starts a job on behalf of {@code owner} (the caller's principal), recorded on the job. */
+  public JobRecord run(RunJobRequest request, String owner) {
     NodeRecord target;
     if (request.node() != null) {
       target =
-          nodes.stream()
-              .filter(n -> n.id().equals(request.node()))
-              .findFirst()
+          store
+              .node(request.node())
               .orElseThrow(
                   () ->
                       new HttpProblem(
@@ -71,22 +74,23 @@ public final class JobService {
                               + request.node()
                               + "': no such node is up (see gridctl node list)"));
     } else {
-      // Nodes of clusters leaving the grid take no new work from it.
-      java.util.Set<io.roam.common.id.ClusterId> attached =
+      // Nodes of clusters leaving (or out of) the grid take no new work from it.
+      java.util.Set<io.roam.common.id.ClusterId> away =
           store.clusters().stream()
-              .filter(c -> c.state() == io.roam.common.model.ClusterState.ATTACHED)
+              .filter(c -> c.state() != io.roam.common.model.ClusterState.ATTACHED)
               .map(io.roam.common.model.ClusterRecord::id)
               .collect(java.util.stream.Collectors.toSet());
       target =
           InitialPlacement.choose(
-                  nodes.stream().filter(n -> attached.contains(n.cluster())).toList(),
+                  store.nodes().stream().filter(n -> !away.contains(n.cluster())).toList(),
                   store.jobs(),
                   random)
-              .orElseThrow(() -> new HttpProblem(503, "no node of an attached cluster is up"));
+              .orElseThrow(() -> new HttpProblem(503, "no node is up in an attached cluster"));
     }
     JobId id = store.nextJobId();
     JobRecord job =
-        JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant());
+        JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant())
+            .ownedBy(owner);
     store.createJob(job);
     try {
       return agents.launch(target, new AgentLaunchRequest(id, request.command()));
@@ -105,6 +109,11 @@ public final class JobService {
     store.updateJob(
         id,
         j -> j.state() == JobState.PENDING ? j.ended(JobState.FAILED, why, clock.instant()) : j);
+  }
+
+  /** The job as stored now, with its version (read from the store, not a cache). */
+  public Optional<io.roam.store.Versioned<JobRecord>> stored(JobId id) {
+    return store.job(id);
   }
 
   public JobRecord job(JobId id) {

@@ -81,6 +81,14 @@ public final class ApiClient {
     }
   }
 
+  public <T> T put(String path, Object body, Class<T> type) {
+    HttpRequest.Builder builder =
+        request(path)
+            .header("Content-Type", "application/json")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.encode(body)));
+    return decode(send(builder).body(), type);
+  }
+
   public void delete(String path) {
     send(request(path).DELETE());
   }

@@ -1,0 +1,152 @@
+package io.roam.manager.api;
+
+import io.roam.common.api.AgentLaunchRequest;
+import io.roam.common.api.ApiPaths;
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.NodeId;
+import io.roam.common.json.Json;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.ClusterState;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.NodeRecord;
+import io.roam.common.zk.ZkLayout;
+import io.roam.manager.Manager;
+import io.roam.store.CuratorGridStore;
+import io.roam.web.BearerAuth;
+import io.roam.web.HttpServers;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * A manager on a real port over a real ZooKeeper, with an agent stand-in that starts every job it
+ * is sent (records it RUNNING) and kills on request (records it KILLED). Nodes are registered in
+ * the store as the real agent would.
+ */
+final class ApiFixture implements AutoCloseable {
+  static final String ADMIN = "test-admin-token-0123456789";
+  static final String SECRET = "test-agent-secret-0123456789";
+
+  final TestingServer zk;
+  final Manager manager;
+  final CuratorGridStore store;
+  final Vertx vertx;
+  final HttpServer agent;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  ApiFixture(Path state) throws Exception {
+    zk = new TestingServer();
+    manager =
+        new Manager(
+                new Manager.Settings(
+                    "t",
+                    zk.getConnectString(),
+                    0,
+                    state,
+                    "127.0.0.1",
+                    0,
+                    Set.of(BearerAuth.sha256(ADMIN)),
+                    SECRET,
+                    Duration.ofSeconds(5)))
+            .start();
+    store =
+        CuratorGridStore.connect(
+            zk.getConnectString(),
+            new ZkLayout("t"),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(10));
+    vertx = Vertx.vertx();
+    Router router = Router.router(vertx);
+    router.route().handler(BearerAuth.single(SECRET, "manager"));
+    router.route().handler(BodyHandler.create());
+    router
+        .post(ApiPaths.AGENT_JOBS)
+        .blockingHandler(
+            ctx -> {
+              AgentLaunchRequest req =
+                  Json.decode(ctx.body().buffer().getBytes(), AgentLaunchRequest.class);
+              JobRecord started = store.updateJob(req.job(), j -> j.started(Instant.now()));
+              ctx.response().setStatusCode(201).end(Buffer.buffer(Json.encode(started)));
+            });
+    router
+        .post(ApiPaths.AGENT_JOBS + "/:job/kill")
+        .blockingHandler(
+            ctx -> {
+              store.updateJob(
+                  io.roam.common.id.JobId.of(ctx.pathParam("job")),
+                  j ->
+                      j.ended(
+                          io.roam.common.model.JobState.KILLED,
+                          "killed on request",
+                          Instant.now()));
+              ctx.response().setStatusCode(202).end();
+            });
+    router
+        .post(ApiPaths.AGENT_JOBS + "/:job/migrate")
+        .handler(ctx -> ctx.response().setStatusCode(202).end("{}"));
+    router
+        .get(ApiPaths.AGENT_JOBS + "/:job/logs")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "6")
+                    .end(Buffer.buffer("hello\n")));
+    agent = HttpServers.listen(vertx, router, "127.0.0.1", 0);
+  }
+
+  /** A cluster owned by {@code owner} with one live node {@code <cluster>-n1}. */
+  NodeId clusterWithNode(String cluster, String owner) {
+    store.ensureCluster(
+        new ClusterRecord(ClusterId.of(cluster), owner, ClusterState.ATTACHED, Instant.now()));
+    NodeId node = NodeId.of(cluster + "-n1");
+    store.registerNode(
+        new NodeRecord(
+            node,
+            ClusterId.of(cluster),
+            "127.0.0.1",
+            agent.actualPort(),
+            2,
+            1L << 30,
+            1.0,
+            false,
+            "t",
+            Instant.now(),
+            0));
+    return node;
+  }
+
+  HttpResponse<String> call(String method, String path, String body, String token)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(manager.url() + path))
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+    store.close();
+    manager.close();
+    zk.close();
+  }
+}
