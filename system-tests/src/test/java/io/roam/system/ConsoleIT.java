@@ -183,9 +183,21 @@ class ConsoleIT {
         .until(
             ExpectedConditions.textToBePresentInElementLocated(
                 By.id("cluster-policy"), "Accepts guests"));
-    // The detach route belongs to cluster operations; until the API documents it, no button.
-    assertThat(browser.findElement(By.id("detach")).isDisplayed()).isFalse();
     screenshot("cluster");
+    // Detach c1 from its page and watch it finish; then attach it again.
+    waiting(10).until(ExpectedConditions.elementToBeClickable(By.id("detach"))).click();
+    waiting(60)
+        .until(
+            ExpectedConditions.textToBePresentInElementLocated(By.id("cluster-facts"), "DETACHED"));
+    screenshot("detached");
+    assertThat(gridctl.ok("cluster", "list")).containsPattern("c1\\s.*DETACHED");
+    waiting(10).until(ExpectedConditions.elementToBeClickable(By.id("attach"))).click();
+    waiting(60)
+        .until(
+            d ->
+                d.findElement(By.id("cluster-facts")).getText().contains("ATTACHED")
+                    && !d.findElement(By.id("cluster-facts")).getText().contains("DETACH"));
+    assertThat(browser.findElement(By.id("detach")).isDisplayed()).isTrue();
 
     // An owner of c1 logs in: the admin's job on c1 shows, but without its command line.
     Gridctl.Result created =

@@ -111,6 +111,8 @@ public final class MigrationServer implements AutoCloseable {
   private void serve(Socket socket) {
     try (socket) {
       socket.setSoTimeout((int) ioTimeout.toMillis());
+      // Replies are small and each one gates the next step: send them at once.
+      socket.setTcpNoDelay(true);
       DataInputStream raw =
           new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
       Wire.Header header = Wire.Header.read(raw);
