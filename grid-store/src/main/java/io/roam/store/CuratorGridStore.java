@@ -4,7 +4,6 @@ import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
-import io.roam.common.json.JsonException;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
@@ -98,7 +97,7 @@ public final class CuratorGridStore implements GridStore {
     } catch (KeeperException.NodeExistsException e) {
       return cluster(cluster.id()).orElseThrow(() -> new StoreException(path + " vanished"));
     } catch (Exception e) {
-      throw failure("create cluster " + cluster.id(), e);
+      throw Stores.failure("create cluster " + cluster.id(), e);
     }
   }
 
@@ -137,7 +136,7 @@ public final class CuratorGridStore implements GridStore {
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
-      throw failure("register node " + node.id(), e);
+      throw Stores.failure("register node " + node.id(), e);
     }
   }
 
@@ -164,7 +163,7 @@ public final class CuratorGridStore implements GridStore {
       client.delete().quietly().forPath(created);
       return JobId.ofNumber(layout.jobNumber(created));
     } catch (Exception e) {
-      throw failure("hand out a job id", e);
+      throw Stores.failure("hand out a job id", e);
     }
   }
 
@@ -175,7 +174,7 @@ public final class CuratorGridStore implements GridStore {
     } catch (KeeperException.NodeExistsException e) {
       throw new StoreException("job " + job.id() + " exists already");
     } catch (Exception e) {
-      throw failure("create job " + job.id(), e);
+      throw Stores.failure("create job " + job.id(), e);
     }
   }
 
@@ -219,7 +218,7 @@ public final class CuratorGridStore implements GridStore {
     } catch (KeeperException.NodeExistsException e) {
       throw new StoreException("operation " + operation.id() + " exists already");
     } catch (Exception e) {
-      throw failure("create operation " + operation.id(), e);
+      throw Stores.failure("create operation " + operation.id(), e);
     }
   }
 
@@ -255,7 +254,7 @@ public final class CuratorGridStore implements GridStore {
     } catch (KeeperException.NoNodeException e) {
       throw new NotFoundException("no " + what);
     } catch (Exception e) {
-      throw failure("update " + what, e);
+      throw Stores.failure("update " + what, e);
     }
   }
 
@@ -267,20 +266,7 @@ public final class CuratorGridStore implements GridStore {
   }
 
   private <T> Optional<Versioned<T>> read(String path, Class<T> type) {
-    Stat stat = new Stat();
-    byte[] data;
-    try {
-      data = client.getData().storingStatIn(stat).forPath(path);
-    } catch (KeeperException.NoNodeException e) {
-      return Optional.empty();
-    } catch (Exception e) {
-      throw failure("read " + path, e);
-    }
-    try {
-      return Optional.of(new Versioned<>(Json.decode(data, type), stat.getVersion()));
-    } catch (JsonException e) {
-      throw new StoreException("corrupt record at " + path + ": " + e.getMessage(), e);
-    }
+    return Stores.read(client, path, type);
   }
 
   /** Reads every child; children that vanish meanwhile or cannot be read are left out. */
@@ -295,7 +281,7 @@ public final class CuratorGridStore implements GridStore {
     } catch (KeeperException.NoNodeException e) {
       return List.of();
     } catch (Exception e) {
-      throw failure("list " + parent, e);
+      throw Stores.failure("list " + parent, e);
     }
     List<T> result = new ArrayList<>(names.size());
     for (String name : names) {
@@ -307,13 +293,6 @@ public final class CuratorGridStore implements GridStore {
     }
     result.sort(order);
     return result;
-  }
-
-  private static StoreException failure(String what, Exception e) {
-    if (e instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
-    }
-    return new StoreException("could not " + what + ": " + e, e);
   }
 
   private static final class ZkNodeRegistration implements NodeRegistration {
@@ -339,7 +318,7 @@ public final class CuratorGridStore implements GridStore {
         znode.setData(Json.encode(next));
         node = next;
       } catch (Exception e) {
-        throw failure("update node " + next.id(), e);
+        throw Stores.failure("update node " + next.id(), e);
       }
     }
 

@@ -66,7 +66,7 @@ public final class CuratorHostStore implements HostStore {
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
-      throw failure("register host " + host.id(), e);
+      throw Stores.failure("register host " + host.id(), e);
     }
   }
 
@@ -83,7 +83,7 @@ public final class CuratorHostStore implements HostStore {
     } catch (KeeperException.NoNodeException e) {
       return List.of();
     } catch (Exception e) {
-      throw failure("list hosts", e);
+      throw Stores.failure("list hosts", e);
     }
     List<HostRecord> result = new ArrayList<>();
     for (String name : names) {
@@ -109,7 +109,7 @@ public final class CuratorHostStore implements HostStore {
     try {
       client.create().orSetData().creatingParentsIfNeeded().forPath(path, data);
     } catch (Exception e) {
-      throw failure("write the desired state of host " + id, e);
+      throw Stores.failure("write the desired state of host " + id, e);
     }
   }
 
@@ -118,7 +118,7 @@ public final class CuratorHostStore implements HostStore {
     try {
       client.delete().quietly().forPath(layout.desiredState(id));
     } catch (Exception e) {
-      throw failure("delete the desired state of host " + id, e);
+      throw Stores.failure("delete the desired state of host " + id, e);
     }
   }
 
@@ -173,27 +173,7 @@ public final class CuratorHostStore implements HostStore {
   }
 
   private <T> Optional<Versioned<T>> read(String path, Class<T> type) {
-    Stat stat = new Stat();
-    byte[] data;
-    try {
-      data = client.getData().storingStatIn(stat).forPath(path);
-    } catch (KeeperException.NoNodeException e) {
-      return Optional.empty();
-    } catch (Exception e) {
-      throw failure("read " + path, e);
-    }
-    try {
-      return Optional.of(new Versioned<>(Json.decode(data, type), stat.getVersion()));
-    } catch (JsonException e) {
-      throw new StoreException("corrupt record at " + path + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static StoreException failure(String what, Exception e) {
-    if (e instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
-    }
-    return new StoreException("could not " + what + ": " + e, e);
+    return Stores.read(client, path, type);
   }
 
   private static final class ZkHostRegistration implements HostRegistration {
@@ -219,7 +199,7 @@ public final class CuratorHostStore implements HostStore {
         znode.setData(Json.encode(next));
         host = next;
       } catch (Exception e) {
-        throw failure("update host " + next.id(), e);
+        throw Stores.failure("update host " + next.id(), e);
       }
     }
 
