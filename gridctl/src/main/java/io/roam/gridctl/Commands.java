@@ -232,7 +232,7 @@ final class Commands {
       name = "node",
       mixinStandardHelpOptions = true,
       description = "Look at the grid's nodes.",
-      subcommands = NodeList.class)
+      subcommands = {NodeList.class, MonCommands.NodeLoad.class})
   static final class NodeCmd {}
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live nodes.")

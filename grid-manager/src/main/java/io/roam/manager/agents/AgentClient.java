@@ -56,6 +56,11 @@ public final class AgentClient {
             .POST(HttpRequest.BodyPublishers.noBody()));
   }
 
+  /** The node's gossip view of the grid's load (its own entry first), as the agent encodes it. */
+  public byte[] load(NodeRecord node) {
+    return send(node, request(node, ApiPaths.AGENT_LOAD).GET()).body();
+  }
+
   public LogChunk logs(NodeRecord node, JobId job, String stream, long offset) {
     HttpResponse<byte[]> response =
         send(

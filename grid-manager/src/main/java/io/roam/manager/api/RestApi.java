@@ -140,6 +140,14 @@ public final class RestApi {
     router
         .get(ApiPaths.NODES + "/:node")
         .handler(ctx -> Bodies.json(ctx, 200, node(param(ctx, "node", NodeId::of))));
+    router
+        .get(ApiPaths.NODES + "/:node/load")
+        .blockingHandler(
+            ctx ->
+                ctx.response()
+                    .putHeader("Content-Type", "application/json")
+                    .end(Buffer.buffer(jobs.load(param(ctx, "node", NodeId::of)))),
+            false);
 
     router.post(ApiPaths.JOBS).blockingHandler(this::run, false);
     router.get(ApiPaths.JOBS).handler(this::listJobs);

@@ -204,6 +204,20 @@ public final class JobService {
     }
   }
 
+  /** A node's view of the grid's load, learnt by gossip: its own entry first, others with ages. */
+  public byte[] load(NodeId id) {
+    NodeRecord node =
+        store
+            .node(id)
+            .orElseThrow(
+                () -> new HttpProblem(404, "unknown node '" + id + "' (see gridctl node list)"));
+    try {
+      return agents.load(node);
+    } catch (AgentRefusedException | AgentUnreachableException e) {
+      throw new HttpProblem(502, e.getMessage());
+    }
+  }
+
   private NodeRecord liveNode(JobRecord job) {
     return store
         .node(job.node())

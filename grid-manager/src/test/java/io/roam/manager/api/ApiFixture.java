@@ -93,6 +93,14 @@ final class ApiFixture implements AutoCloseable {
               ctx.response().setStatusCode(202).end();
             });
     router
+        .get(ApiPaths.AGENT_LOAD)
+        .handler(
+            ctx ->
+                ctx.response()
+                    .end(
+                        "[{\"node\":\"ca-n1\",\"runnable\":0.0,\"jobs\":0,\"speed\":1.0,"
+                            + "\"freeMemoryBytes\":1,\"totalMemoryBytes\":2,\"age\":0}]"));
+    router
         .post(ApiPaths.AGENT_JOBS + "/:job/migrate")
         .handler(ctx -> ctx.response().setStatusCode(202).end("{}"));
     router

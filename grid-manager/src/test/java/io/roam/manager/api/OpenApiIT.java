@@ -142,6 +142,9 @@ class OpenApiIT {
     happy.put("GET /api/v1/nodes", () -> new Call("GET", "/api/v1/nodes", null, 200));
     happy.put("GET /api/v1/nodes/{node}", () -> new Call("GET", "/api/v1/nodes/ca-n1", null, 200));
     happy.put(
+        "GET /api/v1/nodes/{node}/load",
+        () -> new Call("GET", "/api/v1/nodes/ca-n1/load", null, 200));
+    happy.put(
         "POST /api/v1/jobs",
         () -> new Call("POST", "/api/v1/jobs", "{\"command\":[\"sleep\",\"60\"]}", 201));
     happy.put("GET /api/v1/jobs", () -> new Call("GET", "/api/v1/jobs", null, 200));
