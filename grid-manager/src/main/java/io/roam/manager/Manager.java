@@ -1,5 +1,6 @@
 package io.roam.manager;
 
+import io.roam.common.lifecycle.Closer;
 import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
 import io.roam.manager.api.ClusterService;
@@ -68,15 +69,12 @@ public final class Manager implements AutoCloseable {
   }
 
   private final Settings settings;
-  private EmbeddedZooKeeper embedded;
   private CuratorGridStore store;
   private GridView view;
   private Router router;
-  private Vertx vertx;
   private HttpServer server;
   private String zookeeper;
-  private NodeLossMonitor nodeLoss;
-  private OperationService operations;
+  private final Closer closer = new Closer();
 
   public Manager(Settings settings) {
     this.settings = settings;
@@ -86,39 +84,43 @@ public final class Manager implements AutoCloseable {
     try {
       zookeeper = settings.zookeeper();
       if (zookeeper == null) {
-        embedded =
-            EmbeddedZooKeeper.start(
-                settings.stateDir().resolve("zookeeper"), settings.embeddedZkPort());
+        EmbeddedZooKeeper embedded =
+            closer.register(
+                EmbeddedZooKeeper.start(
+                    settings.stateDir().resolve("zookeeper"), settings.embeddedZkPort()));
         zookeeper = embedded.connectString();
         LOG.info("embedded ZooKeeper listening at {}", zookeeper);
       }
       store =
-          CuratorGridStore.connect(
-              zookeeper,
-              new ZkLayout(settings.grid()),
-              settings.sessionTimeout(),
-              Duration.ofSeconds(30));
+          closer.register(
+              CuratorGridStore.connect(
+                  zookeeper,
+                  new ZkLayout(settings.grid()),
+                  settings.sessionTimeout(),
+                  Duration.ofSeconds(30)));
       Clock clock = Clock.systemUTC();
       ZkLayout layout = new ZkLayout(settings.grid());
       CuratorTokenStore tokenStore = new CuratorTokenStore(store.client(), layout);
       TokenService.seedAdmins(tokenStore, settings.adminTokenHashes(), clock);
-      view = new GridView(store.client(), layout).start(Duration.ofSeconds(60));
+      view = closer.register(new GridView(store.client(), layout)).start(Duration.ofSeconds(60));
       AgentClient agents = new AgentClient(settings.agentSecret());
-      operations =
-          new OperationService(
-                  store,
-                  agents::migrate,
-                  clock,
-                  "manager-"
-                      + ProcessHandle.current().pid()
-                      + "-"
-                      + Long.toString(System.nanoTime(), 36),
-                  MIGRATIONS_AT_ONCE)
+      OperationService operations =
+          closer
+              .register(
+                  new OperationService(
+                      store,
+                      agents::migrate,
+                      clock,
+                      "manager-"
+                          + ProcessHandle.current().pid()
+                          + "-"
+                          + Long.toString(System.nanoTime(), 36),
+                      MIGRATIONS_AT_ONCE))
               .start(Duration.ofMillis(500));
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
-      nodeLoss =
-          new NodeLossMonitor(store, clock, settings.sessionTimeout().multipliedBy(3))
-              .start(Duration.ofSeconds(2));
+      closer
+          .register(new NodeLossMonitor(store, clock, settings.sessionTimeout().multipliedBy(3)))
+          .start(Duration.ofSeconds(2));
       JobService jobs =
           new JobService(
               new ViewBackedStore(store, view),
@@ -138,10 +140,13 @@ public final class Manager implements AutoCloseable {
                   new HostService(new CuratorHostStore(store.client(), layout), store), store),
               settings.grid(),
               zookeeper);
-      vertx = Vertx.vertx();
+      Vertx vertx = Vertx.vertx();
+      closer.register(
+          () -> vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
       router = api.router(vertx);
       Console.mount(router);
       server = HttpServers.listen(vertx, router, settings.httpHost(), settings.httpPort());
+      closer.register(server::close);
       LOG.info("REST API listening at {}", url());
       return this;
     } catch (Exception e) {
@@ -175,37 +180,7 @@ public final class Manager implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (operations != null) {
-      operations.close();
-      operations = null;
-    }
-    if (nodeLoss != null) {
-      nodeLoss.close();
-      nodeLoss = null;
-    }
-    if (server != null) {
-      server.close();
-      server = null;
-    }
-    if (vertx != null) {
-      try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.debug("closing vert.x: {}", e.toString());
-      }
-      vertx = null;
-    }
-    if (view != null) {
-      view.close();
-      view = null;
-    }
-    if (store != null) {
-      store.close();
-      store = null;
-    }
-    if (embedded != null) {
-      embedded.close();
-      embedded = null;
-    }
+    closer.close();
+    closer.failures().forEach(e -> LOG.debug("closing the manager: {}", e.toString()));
   }
 }

@@ -11,6 +11,7 @@ import io.roam.agent.migration.Migrator;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.PlacementConfig;
+import io.roam.common.lifecycle.Closer;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.store.AlreadyRegisteredException;
@@ -46,14 +47,7 @@ public final class Agent implements AutoCloseable {
   private final JobLauncher launcher;
   private final CheckpointPort checkpoint;
   private final Clock clock;
-  private GridStore store;
-  private Vertx vertx;
-  private HttpServer server;
-  private JobSupervisor jobs;
-  private NodeRegistration registration;
-  private MigrationServer migrations;
-  private BalancingService balancing;
-  private ExecutorService outgoing;
+  private final Closer closer = new Closer();
 
   public Agent(AgentConfig config, JobLauncher launcher, CheckpointPort checkpoint, Clock clock) {
     this.config = config;
@@ -66,14 +60,17 @@ public final class Agent implements AutoCloseable {
   public synchronized NodeRecord start() {
     try {
       Files.createDirectories(config.stateDir().resolve("jobs"));
-      store =
-          CuratorGridStore.connect(
-              config.zookeeper(),
-              new ZkLayout(config.grid()),
-              config.sessionTimeout(),
-              Duration.ofSeconds(30));
-      jobs = new JobSupervisor(config.node(), config.stateDir(), launcher, store, clock);
-      migrations =
+      GridStore store =
+          closer.register(
+              CuratorGridStore.connect(
+                  config.zookeeper(),
+                  new ZkLayout(config.grid()),
+                  config.sessionTimeout(),
+                  Duration.ofSeconds(30)));
+      JobSupervisor jobs =
+          closer.register(
+              new JobSupervisor(config.node(), config.stateDir(), launcher, store, clock));
+      MigrationServer migrations =
           new MigrationServer(
               config.cluster(),
               jobs,
@@ -83,8 +80,9 @@ public final class Agent implements AutoCloseable {
               config.maxMigrationBytes(),
               MIGRATIONS_AT_ONCE,
               MIGRATION_IO_TIMEOUT);
+      closer.register(migrations);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
-      outgoing =
+      ExecutorService outgoing =
           Executors.newFixedThreadPool(
               MIGRATIONS_AT_ONCE,
               r -> {
@@ -92,9 +90,10 @@ public final class Agent implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
               });
+      closer.register(outgoing::shutdownNow);
       Migrator migrator =
           new Migrator(jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT);
-      balancing =
+      BalancingService balancing =
           new BalancingService(
               config.node(),
               config.speed(),
@@ -110,10 +109,13 @@ public final class Agent implements AutoCloseable {
               GOSSIP_STEP,
               BALANCE_EVERY_STEPS,
               config.balance());
+      closer.register(balancing);
       // Gossip is UDP on the migration port's number.
       balancing.start(config.bind(), migrationPort);
-      vertx = Vertx.vertx();
-      server =
+      Vertx vertx = Vertx.vertx();
+      closer.register(
+          () -> vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
+      HttpServer server =
           HttpServers.listen(
               vertx,
               new AgentApi(
@@ -121,6 +123,7 @@ public final class Agent implements AutoCloseable {
                   .router(vertx),
               config.bind(),
               config.port());
+      closer.register(server::close);
       NodeRecord node =
           new NodeRecord(
               config.node(),
@@ -135,7 +138,7 @@ public final class Agent implements AutoCloseable {
               clock.instant(),
               migrationPort);
       jobs.forgetVanished();
-      registration = register(node);
+      closer.register(register(store, node));
       LOG.info("node {} of cluster {} is up at {}", node.id(), node.cluster(), node.agentUrl());
       return node;
     } catch (IOException | RuntimeException e) {
@@ -148,7 +151,7 @@ public final class Agent implements AutoCloseable {
    * Registers the node. A registration left by this node's previous run lives on until its session
    * expires, so a refusal is retried for a few session timeouts before it counts.
    */
-  private NodeRegistration register(NodeRecord node) {
+  private NodeRegistration register(GridStore store, NodeRecord node) {
     long deadline = System.nanoTime() + config.sessionTimeout().multipliedBy(3).toNanos();
     while (true) {
       try {
@@ -171,41 +174,7 @@ public final class Agent implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    if (registration != null) {
-      registration.close();
-      registration = null;
-    }
-    if (server != null) {
-      server.close();
-      server = null;
-    }
-    if (balancing != null) {
-      balancing.close();
-      balancing = null;
-    }
-    if (migrations != null) {
-      migrations.close();
-      migrations = null;
-    }
-    if (outgoing != null) {
-      outgoing.shutdownNow();
-      outgoing = null;
-    }
-    if (jobs != null) {
-      jobs.close();
-      jobs = null;
-    }
-    if (vertx != null) {
-      try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.debug("closing vert.x: {}", e.toString());
-      }
-      vertx = null;
-    }
-    if (store != null) {
-      store.close();
-      store = null;
-    }
+    closer.close();
+    closer.failures().forEach(e -> LOG.debug("closing the agent: {}", e.toString()));
   }
 }
