@@ -24,6 +24,9 @@ class CloserTest {
     closer.close();
 
     assertThat(closed).containsExactly("registration", "server", "store");
-    assertThat(closer.failures()).singleElement().hasMessage("boom");
+    assertThat(closer.failures())
+        .singleElement()
+        .extracting(Exception::getMessage)
+        .isEqualTo("boom");
   }
 }
