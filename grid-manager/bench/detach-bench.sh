@@ -38,6 +38,8 @@ while True:
     time.sleep(0.1)'
 
 "$G" up --port "$PORT" >/dev/null
+# c2 must be allowed to host all K guests (the default policy allows 16).
+"$G" cluster policy c2 --accept-guests --max-guests "$K" >/dev/null
 jobs=()
 for k in $(seq 1 "$K"); do
   home=c1-n$((1 + k % 2))

@@ -11,10 +11,13 @@ import io.roam.agent.migration.Migrator;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.PlacementConfig;
+import io.roam.common.id.ClusterId;
 import io.roam.common.lifecycle.Closer;
+import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.store.AlreadyRegisteredException;
+import io.roam.store.CuratorClusterStore;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.GridStore;
 import io.roam.store.NodeRegistration;
@@ -60,7 +63,7 @@ public final class Agent implements AutoCloseable {
   public synchronized NodeRecord start() {
     try {
       Files.createDirectories(config.stateDir().resolve("jobs"));
-      GridStore store =
+      CuratorGridStore store =
           closer.register(
               CuratorGridStore.connect(
                   config.zookeeper(),
@@ -79,7 +82,8 @@ public final class Agent implements AutoCloseable {
               config.secret(),
               config.maxMigrationBytes(),
               MIGRATIONS_AT_ONCE,
-              MIGRATION_IO_TIMEOUT);
+              MIGRATION_IO_TIMEOUT,
+              policyOf(store));
       closer.register(migrations);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
       ExecutorService outgoing =
@@ -151,6 +155,13 @@ public final class Agent implements AutoCloseable {
    * Registers the node. A registration left by this node's previous run lives on until its session
    * expires, so a refusal is retried for a few session timeouts before it counts.
    */
+  /** The owner's policy of a cluster (defaults until the owner sets one). */
+  private static java.util.function.Function<ClusterId, ClusterPolicy> policyOf(
+      CuratorGridStore store) {
+    CuratorClusterStore clusters = new CuratorClusterStore(store.client(), store.layout());
+    return id -> clusters.policy(id).map(v -> v.value()).orElse(ClusterPolicy.defaults());
+  }
+
   private NodeRegistration register(GridStore store, NodeRecord node) {
     long deadline = System.nanoTime() + config.sessionTimeout().multipliedBy(3).toNanos();
     while (true) {

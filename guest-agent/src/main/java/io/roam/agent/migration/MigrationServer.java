@@ -8,6 +8,7 @@ import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
@@ -32,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +53,7 @@ public final class MigrationServer implements AutoCloseable {
   private final long maxBytes;
   private final Duration ioTimeout;
   private final Semaphore slots;
+  private final Function<ClusterId, ClusterPolicy> policies;
   private final ExecutorService workers =
       Executors.newCachedThreadPool(
           r -> {
@@ -72,7 +75,9 @@ public final class MigrationServer implements AutoCloseable {
       String secret,
       long maxBytes,
       int concurrent,
-      Duration ioTimeout) {
+      Duration ioTimeout,
+      Function<ClusterId, ClusterPolicy> policies) {
+    this.policies = policies;
     this.self = jobs.node();
     this.cluster = cluster;
     this.jobs = jobs;
@@ -226,6 +231,12 @@ public final class MigrationServer implements AutoCloseable {
         if (state != ClusterState.ATTACHED) {
           return Optional.of("cluster " + cluster + " is " + state + " and takes no guests");
         }
+        Optional<String> byPolicy =
+            GuestAdmission.refusal(
+                cluster, policies.apply(cluster), job.homeCluster(), guestsHere());
+        if (byPolicy.isPresent()) {
+          return byPolicy;
+        }
       }
       if (!job.node().equals(source) || job.state() != JobState.RUNNING) {
         return Optional.of(
@@ -242,6 +253,20 @@ public final class MigrationServer implements AutoCloseable {
       return Optional.of("node " + self + " cannot read the grid's store: " + e.getMessage());
     }
     return Optional.empty();
+  }
+
+  /** Running jobs of other clusters on this cluster's nodes. */
+  private int guestsHere() {
+    java.util.Set<NodeId> ours =
+        store.nodes().stream()
+            .filter(n -> n.cluster().equals(cluster))
+            .map(n -> n.id())
+            .collect(java.util.stream.Collectors.toSet());
+    return (int)
+        store.jobs().stream()
+            .filter(j -> j.state() == JobState.RUNNING)
+            .filter(j -> ours.contains(j.node()) && !j.homeCluster().equals(cluster))
+            .count();
   }
 
   /** Waits for COMMIT or ABORT; true once the job runs here. */

@@ -45,6 +45,8 @@ class MigrationProtocolIT {
   private JobSupervisor target;
   private final FakeCheckpointPort checkpoint = new FakeCheckpointPort(4096);
   private MigrationServer server;
+  private volatile io.roam.common.model.ClusterPolicy targetPolicy =
+      io.roam.common.model.ClusterPolicy.defaults();
   private NodeRecord targetNode;
   private Migrator migrator;
 
@@ -78,7 +80,8 @@ class MigrationProtocolIT {
             secret,
             maxBytes,
             2,
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            c -> targetPolicy);
     int port = server.start("127.0.0.1", 0);
     targetNode =
         new NodeRecord(
@@ -204,6 +207,17 @@ class MigrationProtocolIT {
 
     assertThat(outcome.reason()).contains("exceed the limit");
     assertRunsOnSourceOnly(job, "a5");
+  }
+
+  @Test
+  void theTargetClustersOwnerPolicyIsHeld() throws Exception {
+    targetPolicy = new io.roam.common.model.ClusterPolicy(false, 0, List.of());
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a7");
+
+    assertThat(outcome.reason()).contains("cluster c2 accepts no guests");
+    assertRunsOnSourceOnly(job, "a7");
   }
 
   @Test
