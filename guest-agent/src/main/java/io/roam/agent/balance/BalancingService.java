@@ -178,8 +178,9 @@ public final class BalancingService implements AutoCloseable {
     arrived.keySet().retainAll(roots.keySet());
     roots.keySet().forEach(j -> arrived.putIfAbsent(j, now));
     int runnableNow = samples.values().stream().mapToInt(LoadSampler.JobSample::runnable).sum();
-    // Smoothed like a load average, so a process that just slept is not counted as gone.
-    runnable = runnable == 0 ? runnableNow : 0.7 * runnable + 0.3 * runnableNow;
+    // Up at once, down slowly: a job that just arrived counts fully (or others would send more
+    // to a node that only looks idle), while one that just slept is not counted as gone.
+    runnable = Math.max(runnableNow, 0.7 * runnable + 0.3 * runnableNow);
     long[] mem = sampler.memory();
     LoadEntry own =
         new LoadEntry(self, runnable, roots.size(), speed, mem[0], Math.max(mem[1], mem[0]), 0);
