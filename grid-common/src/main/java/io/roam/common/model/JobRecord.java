@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param lastMigration how its latest migration attempt ended; null if it never tried
  * @param owner the principal whose token started it; null for jobs started before owners were
  *     recorded (only an admin may kill those)
+ * @param returnedHome when the files of a job that ended away from home were stored at its home
+ *     node (logs are read there from then on); null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -36,7 +38,8 @@ public record JobRecord(
     Instant endedAt,
     int migrations,
     MigrationOutcome lastMigration,
-    String owner) {
+    String owner,
+    Instant returnedHome) {
 
   /** What the command line shows to those who may only know that a job is there. */
   public static final String HIDDEN_COMMAND = "(hidden)";
@@ -52,6 +55,40 @@ public record JobRecord(
     if (command.isEmpty()) {
       throw new IllegalArgumentException("a job needs a command");
     }
+  }
+
+  /** A job whose files have not returned home (or never left it). */
+  public JobRecord(
+      JobId id,
+      List<String> command,
+      NodeId home,
+      ClusterId homeCluster,
+      NodeId node,
+      JobState state,
+      Integer exitCode,
+      String reason,
+      Instant createdAt,
+      Instant startedAt,
+      Instant endedAt,
+      int migrations,
+      MigrationOutcome lastMigration,
+      String owner) {
+    this(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        null);
   }
 
   public static JobRecord pending(
@@ -88,7 +125,8 @@ public record JobRecord(
         endedAt,
         migrations,
         lastMigration,
-        principal);
+        principal,
+        returnedHome);
   }
 
   /** The same job with its command line hidden, for someone who may see only that it is there. */
@@ -107,7 +145,8 @@ public record JobRecord(
         endedAt,
         migrations,
         null,
-        null);
+        null,
+        returnedHome);
   }
 
   public JobRecord started(Instant at) {
@@ -125,7 +164,8 @@ public record JobRecord(
         null,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        returnedHome);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -143,7 +183,8 @@ public record JobRecord(
         at,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        returnedHome);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -165,7 +206,8 @@ public record JobRecord(
         at,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        returnedHome);
   }
 
   /** The job now runs on {@code target}: one more migration, and how it went. */
@@ -184,7 +226,8 @@ public record JobRecord(
         endedAt,
         migrations + 1,
         outcome,
-        owner);
+        owner,
+        returnedHome);
   }
 
   /** Records how the latest migration attempt went; the job stays where the record says. */
@@ -203,6 +246,47 @@ public record JobRecord(
         endedAt,
         migrations,
         outcome,
-        owner);
+        owner,
+        returnedHome);
+  }
+
+  /** The job's files are stored at its home node now (they left the node where it ended). */
+  public JobRecord filesReturnedHome(Instant at) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        at);
+  }
+
+  /** Adds a note to the reason (kept after an earlier one, such as why the job was killed). */
+  public JobRecord withNote(String note) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason == null || reason.isBlank() ? note : reason + "; " + note,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        returnedHome);
   }
 }

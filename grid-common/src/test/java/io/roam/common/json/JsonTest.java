@@ -37,6 +37,23 @@ class JsonTest {
   }
 
   @Test
+  void aJobWhoseFilesReturnedHomeSaysWhenAndKeepsItsEarlierReason() {
+    JobRecord job =
+        JobRecord.pending(
+                JobId.of("j8"), List.of("true"), NodeId.of("c1-n1"), ClusterId.of("c1"), T0)
+            .ended(JobState.KILLED, "killed on request", T0.plusSeconds(1))
+            .withNote("its files stay on c2-n1")
+            .filesReturnedHome(T0.plusSeconds(2));
+
+    String text = Json.encodeString(job);
+
+    assertThat(text).contains("\"returnedHome\":\"2026-01-02T03:04:07Z\"");
+    assertThat(job.reason()).isEqualTo("killed on request; its files stay on c2-n1");
+    assertThat(Json.decode(text, JobRecord.class)).isEqualTo(job);
+    assertThat(job.redacted().returnedHome()).isEqualTo(T0.plusSeconds(2));
+  }
+
+  @Test
   void unknownFieldsAreRejectedByName() {
     assertThatThrownBy(
             () -> Json.decode("{\"command\":[\"true\"],\"nod\":\"c1-n1\"}", RunJobRequest.class))
