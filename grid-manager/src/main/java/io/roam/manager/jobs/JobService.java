@@ -194,14 +194,51 @@ public final class JobService {
     if (!stream.equals("stdout") && !stream.equals("stderr")) {
       throw new HttpProblem(400, "stream must be stdout or stderr, not '" + stream + "'");
     }
-    NodeRecord node = liveNode(job);
     try {
-      return new Logs(job.state(), agents.logs(node, id, stream, offset));
+      return new Logs(job.state(), agents.logs(filesNode(job), id, stream, offset));
+    } catch (AgentRefusedException e) {
+      if (e.status() == 404 && job.returnedHome() == null) {
+        // The files may have gone home between reading the record and asking the node.
+        JobRecord again = job(id);
+        if (again.returnedHome() != null) {
+          return logsAtHome(again, stream, offset);
+        }
+      }
+      throw new HttpProblem(e.status() == 404 ? 404 : 502, e.getMessage());
+    } catch (AgentUnreachableException e) {
+      throw new HttpProblem(502, e.getMessage());
+    }
+  }
+
+  private Logs logsAtHome(JobRecord job, String stream, long offset) {
+    try {
+      return new Logs(job.state(), agents.logs(filesNode(job), job.id(), stream, offset));
     } catch (AgentRefusedException e) {
       throw new HttpProblem(e.status() == 404 ? 404 : 502, e.getMessage());
     } catch (AgentUnreachableException e) {
       throw new HttpProblem(502, e.getMessage());
     }
+  }
+
+  /**
+   * Where the job's files are: its home once they returned there, else the node where it runs or
+   * ended.
+   */
+  private NodeRecord filesNode(JobRecord job) {
+    if (job.returnedHome() == null) {
+      return liveNode(job);
+    }
+    return store
+        .node(job.home())
+        .orElseThrow(
+            () ->
+                new HttpProblem(
+                    503,
+                    "node "
+                        + job.home()
+                        + ", where the files of job "
+                        + job.id()
+                        + " are, is not up"));
   }
 
   /** A node's view of the grid's load, learnt by gossip: its own entry first, others with ages. */

@@ -101,6 +101,14 @@ class RestApiIT {
               JobRecord started = agentSide.updateJob(req.job(), j -> j.started(Instant.now()));
               ctx.response().setStatusCode(201).end(Buffer.buffer(Json.encode(started)));
             });
+    router
+        .get(ApiPaths.AGENT_JOBS + "/:job/logs")
+        .handler(
+            ctx ->
+                ctx.response()
+                    .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "11")
+                    .putHeader(ApiPaths.JOB_STATE_HEADER, "ENDED")
+                    .end(Buffer.buffer("from c1-n1\n")));
     fakeAgent = HttpServers.listen(vertx, router, "127.0.0.1", 0);
     agentSide.registerNode(node("c1-n1", fakeAgent.actualPort()));
   }
@@ -224,6 +232,27 @@ class RestApiIT {
               assertThat(j.state()).isEqualTo(JobState.FAILED);
               assertThat(j.reason()).isNotBlank();
             });
+  }
+
+  @Test
+  void logsAreReadWhereTheJobEndedUntilItsFilesReturnHomeThenAtHome() throws Exception {
+    JobRecord job =
+        Json.decode(
+            call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"]}").body(), JobRecord.class);
+    // It ended on c1-n2, which is down now (nothing answers on its port).
+    agentSide.registerNode(node("c1-n2", 1));
+    agentSide.updateJob(
+        job.id(), j -> j.movedTo(NodeId.of("c1-n2"), null).exited(0, Instant.now()));
+
+    HttpResponse<String> away = call("GET", ApiPaths.jobLogs(job.id().value()), null);
+    assertThat(away.statusCode()).isEqualTo(502);
+    assertThat(away.body()).contains("c1-n2");
+
+    agentSide.updateJob(job.id(), j -> j.filesReturnedHome(Instant.now()));
+    HttpResponse<String> home = call("GET", ApiPaths.jobLogs(job.id().value()), null);
+    assertThat(home.statusCode()).as(home.body()).isEqualTo(200);
+    assertThat(home.body()).isEqualTo("from c1-n1\n");
+    assertThat(home.headers().firstValue(ApiPaths.JOB_STATE_HEADER)).contains("EXITED");
   }
 
   @Test
