@@ -2,6 +2,9 @@ package io.roam.agent;
 
 import io.roam.agent.api.AgentApi;
 import io.roam.agent.balance.BalancingService;
+import io.roam.agent.homecoming.Backoff;
+import io.roam.agent.homecoming.HomecomingReceiver;
+import io.roam.agent.homecoming.HomecomingSender;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobLauncher;
 import io.roam.agent.load.LoadSampler;
@@ -85,6 +88,7 @@ public final class Agent implements AutoCloseable {
               MIGRATION_IO_TIMEOUT,
               policyOf(store));
       closer.register(migrations);
+      startHomecoming(jobs, store, migrations);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
       ExecutorService outgoing =
           Executors.newFixedThreadPool(
@@ -149,6 +153,32 @@ public final class Agent implements AutoCloseable {
       close();
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
+  }
+
+  /** Files of jobs that end away from home go home over the migration port (homecoming). */
+  private void startHomecoming(JobSupervisor jobs, GridStore store, MigrationServer migrations) {
+    migrations.share(
+        HomecomingReceiver.magic(),
+        new HomecomingReceiver(
+            jobs,
+            store,
+            config.secret(),
+            config.maxMigrationBytes(),
+            MIGRATIONS_AT_ONCE,
+            MIGRATION_IO_TIMEOUT,
+            clock));
+    HomecomingSender sender =
+        closer.register(
+            new HomecomingSender(
+                jobs,
+                store,
+                config.secret(),
+                config.maxMigrationBytes(),
+                MIGRATION_IO_TIMEOUT,
+                Backoff.DEFAULT,
+                new SecureRandom()));
+    jobs.onEnd(sender::ended);
+    sender.resumePending();
   }
 
   /**

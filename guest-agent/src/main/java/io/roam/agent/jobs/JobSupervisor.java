@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,7 @@ public final class JobSupervisor implements AutoCloseable {
             return t;
           });
   private volatile boolean closing;
+  private volatile Consumer<JobRecord> onEnd = j -> {};
 
   public JobSupervisor(
       NodeId node, Path stateDir, JobLauncher launcher, GridStore store, Clock clock) {
@@ -137,6 +139,11 @@ public final class JobSupervisor implements AutoCloseable {
     Thread killer = new Thread(() -> entry.handle.kill(KILL_GRACE), "kill-" + id);
     killer.setDaemon(true);
     killer.start();
+  }
+
+  /** Told of each end recorded here (for instance to send the job's files home). */
+  public void onEnd(Consumer<JobRecord> listener) {
+    this.onEnd = listener;
   }
 
   /** The job's directory if it has one on this node. */
@@ -290,6 +297,13 @@ public final class JobSupervisor implements AutoCloseable {
               id, j -> j.node().equals(node) && !j.state().terminal() ? change.apply(j) : j);
       LOG.info(
           "job {} ended: {} {}", id, done.state(), done.exitCode() == null ? "" : done.exitCode());
+      if (done.state().terminal() && done.node().equals(node)) {
+        try {
+          onEnd.accept(done);
+        } catch (RuntimeException e) {
+          LOG.warn("after the end of job {}: {}", id, e.toString());
+        }
+      }
     } catch (NotFoundException e) {
       LOG.warn("job {} ended but has no record any more", id);
     } catch (StoreException e) {

@@ -3,6 +3,7 @@ package io.roam.agent.migration;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchedJob;
+import io.roam.agent.transfer.ConnectionHandler;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.ClusterId;
@@ -28,7 +29,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -61,6 +64,7 @@ public final class MigrationServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final Map<String, ConnectionHandler> others = new ConcurrentHashMap<>();
   private ServerSocket server;
 
   /**
@@ -87,6 +91,11 @@ public final class MigrationServer implements AutoCloseable {
     this.maxBytes = maxBytes;
     this.ioTimeout = ioTimeout;
     this.slots = new Semaphore(concurrent);
+  }
+
+  /** Also serves connections that open with {@code magic} (set before {@link #start}). */
+  public void share(String magic, ConnectionHandler handler) {
+    others.put(magic, handler);
   }
 
   /** Listens on {@code host:port} (0: any free port); returns the port. */
@@ -120,7 +129,13 @@ public final class MigrationServer implements AutoCloseable {
       socket.setTcpNoDelay(true);
       DataInputStream raw =
           new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-      Wire.Header header = Wire.Header.read(raw);
+      String magic = raw.readUTF();
+      ConnectionHandler other = others.get(magic);
+      if (other != null) {
+        other.serve(socket, raw);
+        return;
+      }
+      Wire.Header header = Wire.Header.read(magic, raw);
       SealedChannel.Writer sealed =
           new SealedChannel.Writer(
               new BufferedOutputStream(socket.getOutputStream(), 1 << 12),

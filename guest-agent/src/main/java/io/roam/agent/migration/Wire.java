@@ -44,7 +44,11 @@ final class Wire {
     }
 
     static Header read(DataInputStream in) throws IOException {
-      String magic = in.readUTF();
+      return read(in.readUTF(), in);
+    }
+
+    /** Reads the rest of a header whose magic string was read already. */
+    static Header read(String magic, DataInputStream in) throws IOException {
       if (!MAGIC.equals(magic)) {
         throw new IOException("not a Roam migration connection");
       }
