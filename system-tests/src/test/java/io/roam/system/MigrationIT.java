@@ -210,6 +210,16 @@ class MigrationIT {
     assertThat(wait.exitCode()).isEqualTo(9);
     assertThat(gridctl.ok("logs", job)).isEqualTo("done\n");
     assertThat(job(job).get("node").asText()).isEqualTo("c1-n1");
+    // Its files go home (c2-n2); the copy where it ended goes once the record says so.
+    org.awaitility.Awaitility.await()
+        .atMost(Gridctl.scaled(Duration.ofSeconds(30)))
+        .until(() -> job(job).has("returnedHome"));
+    Path nodes = gridctl.stateDir().resolve("nodes");
+    assertThat(nodes.resolve("c2-n2/jobs/" + job + "/stdout")).hasContent("done");
+    org.awaitility.Awaitility.await()
+        .atMost(Gridctl.scaled(Duration.ofSeconds(10)))
+        .until(() -> !java.nio.file.Files.exists(nodes.resolve("c1-n1/jobs/" + job)));
+    assertThat(gridctl.ok("logs", job)).isEqualTo("done\n");
   }
 
   @Test
