@@ -51,6 +51,7 @@ class HomecomingIT {
   private MigrationServer homeServer;
   private int homePort;
   private HomecomingSender sender;
+  private io.roam.store.NodeRegistration registration;
 
   @BeforeEach
   void start() throws Exception {
@@ -65,19 +66,20 @@ class HomecomingIT {
     home = new JobSupervisor(HOME, temp.resolve("home"), launcher, store, Clock.systemUTC());
     away = new JobSupervisor(AWAY, temp.resolve("away"), launcher, store, Clock.systemUTC());
     homePort = startHome(1 << 20, 0);
-    store.registerNode(
-        new NodeRecord(
-            HOME,
-            ClusterId.of("c1"),
-            "127.0.0.1",
-            1,
-            1,
-            1L << 30,
-            1.0,
-            false,
-            "t",
-            Instant.now(),
-            homePort));
+    registration =
+        store.registerNode(
+            new NodeRecord(
+                HOME,
+                ClusterId.of("c1"),
+                "127.0.0.1",
+                1,
+                1,
+                1L << 30,
+                1.0,
+                false,
+                "t",
+                Instant.now(),
+                homePort));
     sender = startSender(1 << 20);
   }
 
@@ -131,6 +133,7 @@ class HomecomingIT {
     homeServer.close();
     home.close();
     away.close();
+    registration.close();
     store.close();
     zk.close();
   }
