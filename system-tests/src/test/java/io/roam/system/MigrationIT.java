@@ -127,7 +127,11 @@ class MigrationIT {
     gridctl.run("wait", job);
 
     assertCounts(gridctl.ok("logs", job), 20);
-    Path copy = gridctl.stateDir().resolve("nodes/c2-n2/jobs/" + job + "/work/copy.txt");
+    // It ended away from its home (c2-n1): its files, copy.txt with them, go home.
+    org.awaitility.Awaitility.await()
+        .atMost(Gridctl.scaled(Duration.ofSeconds(30)))
+        .until(() -> job(job).has("returnedHome"));
+    Path copy = gridctl.stateDir().resolve("nodes/c2-n1/jobs/" + job + "/work/copy.txt");
     assertCounts(java.nio.file.Files.readString(copy), 20);
   }
 
