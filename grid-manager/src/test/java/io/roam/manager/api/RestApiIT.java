@@ -57,6 +57,10 @@ class RestApiIT {
   /** What the fake agent answers to a launch: null = accept (and record RUNNING). */
   private final AtomicReference<Integer> refuseWith = new AtomicReference<>();
 
+  /** Whether the next log read finds the files just gone home (404, record updated). */
+  private final java.util.concurrent.atomic.AtomicBoolean filesLeave =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
@@ -103,12 +107,20 @@ class RestApiIT {
             });
     router
         .get(ApiPaths.AGENT_JOBS + "/:job/logs")
-        .handler(
-            ctx ->
-                ctx.response()
-                    .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "11")
-                    .putHeader(ApiPaths.JOB_STATE_HEADER, "ENDED")
-                    .end(Buffer.buffer("from c1-n1\n")));
+        .blockingHandler(
+            ctx -> {
+              if (filesLeave.getAndSet(false)) {
+                // The files go home just as the manager asks where the job ended.
+                agentSide.updateJob(
+                    JobId.of(ctx.pathParam("job")), j -> j.filesReturnedHome(Instant.now()));
+                Problems.send(ctx, 404, "job has no files on node c1-n2");
+                return;
+              }
+              ctx.response()
+                  .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "11")
+                  .putHeader(ApiPaths.JOB_STATE_HEADER, "ENDED")
+                  .end(Buffer.buffer("from c1-n1\n"));
+            });
     fakeAgent = HttpServers.listen(vertx, router, "127.0.0.1", 0);
     agentSide.registerNode(node("c1-n1", fakeAgent.actualPort()));
   }
@@ -253,6 +265,24 @@ class RestApiIT {
     assertThat(home.statusCode()).as(home.body()).isEqualTo(200);
     assertThat(home.body()).isEqualTo("from c1-n1\n");
     assertThat(home.headers().firstValue(ApiPaths.JOB_STATE_HEADER)).contains("EXITED");
+  }
+
+  @Test
+  void logsOfFilesThatGoHomeWhileBeingAskedForAreReadAtHome() throws Exception {
+    JobRecord job =
+        Json.decode(
+            call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"]}").body(), JobRecord.class);
+    // It ended on c1-n2, served by the same stand-in agent here.
+    agentSide.registerNode(node("c1-n2", fakeAgent.actualPort()));
+    agentSide.updateJob(
+        job.id(), j -> j.movedTo(NodeId.of("c1-n2"), null).exited(0, Instant.now()));
+    filesLeave.set(true);
+
+    HttpResponse<String> logs = call("GET", ApiPaths.jobLogs(job.id().value()), null);
+
+    assertThat(logs.statusCode()).as(logs.body()).isEqualTo(200);
+    assertThat(logs.body()).isEqualTo("from c1-n1\n");
+    assertThat(filesLeave.get()).isFalse();
   }
 
   @Test
