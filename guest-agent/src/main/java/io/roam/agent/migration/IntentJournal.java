@@ -72,6 +72,18 @@ public final class IntentJournal {
     return out;
   }
 
+  /** Whether no intent file is left, readable or not. */
+  public boolean isEmpty() {
+    if (!Files.isDirectory(dir)) {
+      return true;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.noneMatch(f -> f.getFileName().toString().endsWith(SUFFIX));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private Path file(MigrationIntent.Side side, JobId job) {
     return dir.resolve(side.name().toLowerCase(java.util.Locale.ROOT) + "-" + job.value() + SUFFIX);
   }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,9 @@ public final class MigrationRecovery {
             intent.self());
         continue;
       }
+      if (intent.phase() == MigrationIntent.Phase.FREEZING) {
+        awaitCheckpointerEnd(intent.imagesDir());
+      }
       LiveProcess launcher = new LiveProcess(intent.launcherPid(), intent.launcherStartTicks());
       boolean alive = intent.launcherPid() > 0 && launcher.alive();
       JobDir dir = JobDir.of(jobs.stateDir(), intent.job());
@@ -82,6 +86,60 @@ public final class MigrationRecovery {
           decision.reason());
       apply(intent, decision, alive ? new SurvivingJob(launcher, intent.rootPid()) : null, dir);
       out.add(new Recovered(intent, decision));
+    }
+    dropUnfinishedTransfers();
+    return out;
+  }
+
+  /**
+   * Streams the previous run was still receiving when it died have no intent yet (it is written
+   * once the stream is complete): nothing was restored from them, and their source resumed.
+   */
+  private void dropUnfinishedTransfers() {
+    Path incoming = jobs.stateDir().resolve("incoming");
+    if (!java.nio.file.Files.isDirectory(incoming) || !journal.isEmpty()) {
+      return; // an intent left unresolved may still need its images
+    }
+    try (var dirs = java.nio.file.Files.list(incoming)) {
+      for (Path d : dirs.toList()) {
+        LOG.info("dropping the unfinished incoming migration {}", d.getFileName());
+        JobDir.deleteTree(d);
+      }
+    } catch (java.io.IOException e) {
+      LOG.warn("cannot clean {}: {}", incoming, e.toString());
+    }
+  }
+
+  /**
+   * A dump the dead agent started may still be running (criu outlives it): it would leave the job
+   * stopped after a resume, so it is let finish first. It names its images directory.
+   */
+  private static void awaitCheckpointerEnd(Path images) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!processesMentioning(images.toString()).isEmpty() && System.nanoTime() < deadline) {
+      sleep(200);
+    }
+  }
+
+  private static List<Long> processesMentioning(String text) {
+    List<Long> out = new ArrayList<>();
+    try (var procs = java.nio.file.Files.list(Path.of("/proc"))) {
+      for (Path p : procs.toList()) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          byte[] cmd = java.nio.file.Files.readAllBytes(p.resolve("cmdline"));
+          if (new String(cmd, java.nio.charset.StandardCharsets.UTF_8).contains(text)) {
+            out.add(Long.parseLong(name));
+          }
+        } catch (java.io.IOException e) {
+          // ended meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      // no /proc: nothing to wait for
     }
     return out;
   }

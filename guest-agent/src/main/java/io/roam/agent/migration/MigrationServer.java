@@ -199,10 +199,10 @@ public final class MigrationServer implements AutoCloseable {
             java.time.Instant.now());
     try {
       TreeArchive.unpack(in, staging, maxBytes);
+      journal.write(intent);
       JobDir.deleteTree(dir.root());
       Files.createDirectories(dir.root().getParent());
       Files.move(staging.resolve("job"), dir.root(), StandardCopyOption.ATOMIC_MOVE);
-      journal.write(intent);
       restored = checkpoint.restore(staging.resolve("images"), dir.root());
       journal.write(restoredIntent(intent, restored));
       faults.reach(FaultPoints.Step.TARGET_BEFORE_PREPARED);

@@ -57,5 +57,7 @@ class IntentJournalTest {
 
     assertThat(journal.all()).containsExactly(intent(MigrationIntent.Side.SOURCE));
     assertThat(journal.dir().resolve("target-j9.intent")).exists();
+    journal.remove(MigrationIntent.Side.SOURCE, io.roam.common.id.JobId.of("j3"));
+    assertThat(journal.isEmpty()).as("the damaged one still counts").isFalse();
   }
 }
