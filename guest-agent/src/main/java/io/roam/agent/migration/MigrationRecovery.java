@@ -84,6 +84,7 @@ public final class MigrationRecovery {
           intent.job(),
           decision.action(),
           decision.reason());
+      settle(intent, decision);
       apply(intent, decision, alive ? new SurvivingJob(launcher, intent.rootPid()) : null, dir);
       out.add(new Recovered(intent, decision));
     }
@@ -206,6 +207,20 @@ public final class MigrationRecovery {
         cleanUp(intent, false);
       }
       case WAIT -> throw new IllegalStateException(decision.reason());
+    }
+  }
+
+  /** Ends the interrupted attempt in the job's record (see {@link RecoveryDecision#settled}). */
+  private void settle(MigrationIntent intent, RecoveryDecision decision) {
+    try {
+      store.updateJob(
+          intent.job(), j -> RecoveryDecision.settled(intent, decision, j, clock.instant()));
+    } catch (StoreException e) {
+      LOG.warn(
+          "could not settle migration {} of job {}: {}",
+          intent.attempt(),
+          intent.job(),
+          e.getMessage());
     }
   }
 

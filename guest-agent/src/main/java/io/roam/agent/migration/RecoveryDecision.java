@@ -29,6 +29,54 @@ public record RecoveryDecision(Action action, String reason) {
   }
 
   /**
+   * The job's record with the interrupted attempt's outcome settled, so that whoever waits for the
+   * attempt (gridctl migrate --wait, an operation) sees it end: a commit that landed is completed,
+   * an attempt that never committed is recorded as failed with the reason. Only the source, which
+   * owns the attempt, settles it; anything else is returned unchanged.
+   */
+  public static JobRecord settled(
+      MigrationIntent intent, RecoveryDecision decision, JobRecord job, java.time.Instant now) {
+    if (intent.side() != MigrationIntent.Side.SOURCE || job.state().terminal()) {
+      return job;
+    }
+    io.roam.common.model.MigrationOutcome last = job.lastMigration();
+    boolean ours = last != null && intent.attempt().equals(last.attempt());
+    long total = Math.max(0, java.time.Duration.between(intent.at(), now).toMillis());
+    if (ours && last.endedAt() == null && job.node().equals(intent.target())) {
+      return job.withLastMigration(
+          new io.roam.common.model.MigrationOutcome(
+              last.attempt(),
+              last.from(),
+              last.to(),
+              true,
+              last.startedAt(),
+              now,
+              last.frozenMillis(),
+              total,
+              last.bytes(),
+              null));
+    }
+    if (!ours && job.node().equals(intent.source())) {
+      return job.withLastMigration(
+          new io.roam.common.model.MigrationOutcome(
+              intent.attempt(),
+              intent.source(),
+              intent.target(),
+              false,
+              intent.at(),
+              now,
+              0,
+              total,
+              0,
+              "the agent of "
+                  + intent.source()
+                  + " died during the migration; "
+                  + decision.reason()));
+    }
+    return job;
+  }
+
+  /**
    * @param record the job's record; empty if it has none; null if the store did not answer
    * @param localAlive whether this side's copy of the job (stopped or not) still exists here
    * @param exitCode the job's exit status file here, if it finished by itself

@@ -300,6 +300,11 @@ class MigrationProtocolIT {
     assertThat(target.isRunning(job.id())).isFalse();
     assertThat(checkpoint.restoredPid.get()).isNull();
     assertNothingLeftOf("a");
+    MigrationOutcome settled = stored(job.id()).lastMigration();
+    assertThat(settled.attempt()).isEqualTo("r1");
+    assertThat(settled.succeeded()).isFalse();
+    assertThat(settled.endedAt()).isNotNull();
+    assertThat(settled.reason()).contains("died");
     // The restarted agent can move it again.
     MigrationOutcome again =
         new Migrator(source, checkpoint, store, SECRET, Clock.systemUTC(), Duration.ofSeconds(10))
@@ -359,6 +364,8 @@ class MigrationProtocolIT {
     assertThat(JobDir.of(temp.resolve("a"), job.id()).root()).doesNotExist();
     assertThat(stored(job.id()).node()).isEqualTo(B);
     assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(stored(job.id()).lastMigration().succeeded()).isTrue();
+    assertThat(stored(job.id()).lastMigration().endedAt()).as("settled").isNotNull();
     assertNothingLeftOf("a");
   }
 

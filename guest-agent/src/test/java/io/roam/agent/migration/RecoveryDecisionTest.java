@@ -96,6 +96,32 @@ class RecoveryDecisionTest {
   }
 
   @Test
+  void theSourceSettlesTheInterruptedAttemptSoThatItsWaitersSeeItEnd() {
+    Instant later = T.plusSeconds(30);
+    MigrationIntent dumped = intent(Side.SOURCE, Phase.DUMPED);
+    RecoveryDecision resume = RecoveryDecision.decide(dumped, on(A, null), true, Optional.empty());
+
+    JobRecord failed = RecoveryDecision.settled(dumped, resume, on(A, null).get(), later);
+    assertThat(failed.lastMigration().attempt()).isEqualTo("a1");
+    assertThat(failed.lastMigration().succeeded()).isFalse();
+    assertThat(failed.lastMigration().endedAt()).isEqualTo(later);
+    assertThat(failed.lastMigration().reason()).contains("died", "resuming");
+    assertThat(failed.node()).isEqualTo(A);
+
+    JobRecord committed = on(B, "a1").get();
+    RecoveryDecision drop = RecoveryDecision.decide(dumped, Optional.of(committed), true, null);
+    JobRecord done = RecoveryDecision.settled(dumped, drop, committed, later);
+    assertThat(done.lastMigration().succeeded()).isTrue();
+    assertThat(done.lastMigration().endedAt()).isEqualTo(later);
+    assertThat(done.node()).isEqualTo(B);
+    // Already ended, or the target's side: nothing to change.
+    assertThat(RecoveryDecision.settled(dumped, drop, done, later.plusSeconds(1))).isEqualTo(done);
+    assertThat(
+            RecoveryDecision.settled(intent(Side.TARGET, Phase.RESTORED), drop, committed, later))
+        .isEqualTo(committed);
+  }
+
+  @Test
   void withoutZooKeeperNothingIsDecidedAndTheCopyStaysStopped() {
     RecoveryDecision d =
         RecoveryDecision.decide(intent(Side.TARGET, Phase.RESTORED), null, true, Optional.empty());
