@@ -165,6 +165,7 @@ public final class JobSupervisor implements AutoCloseable {
                         "node " + node + " restarted and the job's processes did not survive",
                         clock.instant())
                     : j);
+        forget(job.id());
         LOG.warn(
             "job {} was recorded on this node but did not survive its restart: LOST", job.id());
       }

@@ -158,9 +158,13 @@ public final class Migrator {
   }
 
   private MigrationOutcome run(Attempt a, JobSupervisor.Migrating m, Path images) {
-    MigrationIntent intent;
     try {
       a.rootPid = m.handle().rootPid();
+    } catch (RuntimeException e) {
+      return failed(a, "cannot checkpoint: " + e.getMessage(), false);
+    }
+    MigrationIntent intent;
+    try {
       intent = intent(a, m, images);
       journal.write(intent);
     } catch (IOException | RuntimeException e) {
