@@ -182,32 +182,62 @@ public final class JobSupervisor implements AutoCloseable {
    */
   public java.util.List<JobId> adoptSurvivors() {
     java.util.List<JobId> adopted = new java.util.ArrayList<>();
-    for (JobRecord job : store.jobs()) {
-      if (!job.node().equals(node)
-          || job.state() != JobState.RUNNING
-          || running.containsKey(job.id())) {
-        continue;
-      }
-      Optional<long[]> pids = remembered(job.id());
-      if (pids.isEmpty()) {
+    for (JobId id : rememberedJobs()) {
+      Optional<long[]> pids = remembered(id);
+      if (running.containsKey(id) || pids.isEmpty()) {
         continue;
       }
       LiveProcess launcher = new LiveProcess(pids.get()[0], pids.get()[1]);
-      JobDir dir = JobDir.of(stateDir, job.id());
-      if (launcher.alive()) {
-        supervise(job.id(), new SurvivingJob(launcher, pids.get()[2]), dir);
-        adopted.add(job.id());
-        LOG.info("job {} outlived the previous agent and is supervised again", job.id());
+      SurvivingJob survivor = new SurvivingJob(launcher, pids.get()[2]);
+      JobDir dir = JobDir.of(stateDir, id);
+      Optional<JobRecord> job = store.job(id).map(Versioned::value);
+      if (job.isEmpty()
+          || job.get().state() != JobState.RUNNING
+          || !job.get().node().equals(node)) {
+        // The grid gave up on it meanwhile (LOST, killed, elsewhere): it must not run on here.
+        if (launcher.alive()) {
+          LOG.warn(
+              "job {} outlived the previous agent but is {}; stopping it",
+              id,
+              job.map(j -> j.state() + " on " + j.node()).orElse("gone"));
+          survivor.kill(Duration.ZERO);
+        }
+        forget(id);
+      } else if (launcher.alive()) {
+        supervise(id, survivor, dir);
+        adopted.add(id);
+        LOG.info("job {} outlived the previous agent and is supervised again", id);
       } else {
         Optional<Integer> code = readExitStatus(dir.exitStatus());
         if (code.isPresent()) {
           int exit = code.get();
-          record(job.id(), j -> j.exited(exit, clock.instant()), 0);
-          forget(job.id());
+          record(id, j -> j.exited(exit, clock.instant()), 0);
+          forget(id);
         }
       }
     }
     return adopted;
+  }
+
+  private java.util.List<JobId> rememberedJobs() {
+    Path notes = stateDir.resolve("running-jobs");
+    if (!Files.isDirectory(notes)) {
+      return java.util.List.of();
+    }
+    try (var files = Files.list(notes)) {
+      java.util.List<JobId> out = new java.util.ArrayList<>();
+      for (Path f : files.toList()) {
+        try {
+          out.add(JobId.of(f.getFileName().toString()));
+        } catch (IllegalArgumentException e) {
+          // not a note (e.g. a temporary file)
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", notes, e.toString());
+      return java.util.List.of();
+    }
   }
 
   /** Takes over a job that survived the previous agent (found by a recovery, resumed by it). */

@@ -188,6 +188,27 @@ class JobSupervisorIT {
   }
 
   @Test
+  void aSurvivorTheGridGaveUpOnMeanwhileIsStoppedNotRunOnUntracked() throws Exception {
+    JobRecord job = register(NODE, "sleep", "1000");
+    jobs.start(new AgentLaunchRequest(job.id(), job.command()));
+    long root = jobs.rootPid(job.id()).orElseThrow();
+    jobs.abandon();
+    // The manager saw the node gone for too long.
+    store.updateJob(
+        job.id(),
+        j -> j.ended(JobState.LOST, "node c1-n1 left the grid", Clock.systemUTC().instant()));
+
+    restartAgent();
+    assertThat(jobs.adoptSurvivors()).isEmpty();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(root).map(p -> !p.isAlive()).orElse(true));
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.LOST);
+    assertThat(jobs.isRunning(job.id())).isFalse();
+  }
+
+  @Test
   void closingTheNodeStopsAndRecordsEveryJob() {
     JobRecord a = register(NODE, "sleep", "1000");
     JobRecord b = register(NODE, "sleep", "1000");
