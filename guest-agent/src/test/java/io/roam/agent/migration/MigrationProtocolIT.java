@@ -264,6 +264,11 @@ class MigrationProtocolIT {
     return done.get(0).decision().action();
   }
 
+  /** SIGSTOP takes effect asynchronously; a stopped copy stays stopped. */
+  private static void awaitStopped(long pid) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(pid) == 'T');
+  }
+
   private static boolean gone(long pid) {
     return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
   }
@@ -288,7 +293,7 @@ class MigrationProtocolIT {
 
     assertThatThrownBy(() -> migrator.migrate(job.id(), targetNode, "r1"))
         .isInstanceOf(FaultPoints.AgentKilled.class);
-    assertThat(state(root)).as("left stopped by the dead agent").isEqualTo('T');
+    awaitStopped(root); // left stopped by the dead agent
 
     assertThat(only(restartSource())).isEqualTo(RecoveryDecision.Action.RESUME);
 
@@ -355,7 +360,7 @@ class MigrationProtocolIT {
     await().atMost(Duration.ofSeconds(15)).until(() -> target.isRunning(job.id()));
     long restored = checkpoint.restoredPid.get();
     await().atMost(Duration.ofSeconds(5)).until(() -> state(restored) != 'T');
-    assertThat(state(root)).as("the source copy waits, stopped").isEqualTo('T');
+    awaitStopped(root); // the source copy waits, stopped
 
     assertThat(only(restartSource())).isEqualTo(RecoveryDecision.Action.DISCARD);
 
@@ -379,7 +384,7 @@ class MigrationProtocolIT {
     assertThat(outcome.succeeded()).isFalse();
     assertRunsOnSourceOnly(job, "r4");
     long restored = checkpoint.restoredPid.get();
-    assertThat(state(restored)).as("the target's copy waits, stopped").isEqualTo('T');
+    awaitStopped(restored); // the target's copy waits, stopped
 
     assertThat(only(restartTarget())).isEqualTo(RecoveryDecision.Action.DISCARD);
 
@@ -403,7 +408,7 @@ class MigrationProtocolIT {
     assertThat(stored(job.id()).node()).isEqualTo(B);
     await().atMost(Duration.ofSeconds(10)).until(() -> gone(root));
     long restored = checkpoint.restoredPid.get();
-    assertThat(state(restored)).isEqualTo('T');
+    awaitStopped(restored);
 
     assertThat(only(restartTarget())).isEqualTo(RecoveryDecision.Action.RESUME);
 
@@ -412,6 +417,30 @@ class MigrationProtocolIT {
     assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
     assertThat(JobDir.of(temp.resolve("b"), job.id()).work().resolve("data.txt"))
         .hasContent("state");
+    assertThat(source.isRunning(job.id())).isFalse();
+    assertNothingLeftOf("b");
+  }
+
+  @Test
+  void aTargetKilledBeforeTheCommitWithItsCopyRestoresTheJobFromTheReceivedImages()
+      throws Exception {
+    JobRecord job = runOnSource();
+    server.withFaults(FaultPoints.throwing(FaultPoints.Step.TARGET_BEFORE_COMMIT));
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "r6");
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    long first = checkpoint.restoredPid.get();
+    // The restored copy died with the target's agent.
+    ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
+    await().atMost(Duration.ofSeconds(5)).until(() -> gone(first));
+
+    assertThat(only(restartTarget())).isEqualTo(RecoveryDecision.Action.RESTORE);
+
+    long second = checkpoint.restoredPid.get();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(target.isRunning(job.id())).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(second) != 'T');
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
     assertThat(source.isRunning(job.id())).isFalse();
     assertNothingLeftOf("b");
   }
