@@ -21,11 +21,44 @@ public final class SurvivingJob implements LaunchedJob {
     this.launcher = launcher;
     this.rootPid = rootPid;
     this.handle = launcher.alive() ? ProcessHandle.of(launcher.pid()) : Optional.empty();
-    this.exit =
-        handle
-            .map(h -> h.onExit().thenApply(p -> (Void) null))
-            .orElse(CompletableFuture.completedFuture(null));
+    this.exit = new CompletableFuture<>();
+    // Polled rather than ProcessHandle.onExit: that counts a zombie (a launcher nobody reaped, as
+    // under a PID 1 that does not reap) as alive, and backs off to 5 s between looks.
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledFuture<?>> poll =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    exit.whenComplete(
+        (v, e) -> {
+          var f = poll.get();
+          if (f != null) {
+            f.cancel(false);
+          }
+        });
+    if (handle.isEmpty()) {
+      exit.complete(null);
+    } else {
+      poll.set(
+          POLL.scheduleWithFixedDelay(
+              () -> {
+                if (!launcher.alive()) {
+                  exit.complete(null);
+                }
+              },
+              0,
+              250,
+              TimeUnit.MILLISECONDS));
+      if (exit.isDone()) {
+        poll.get().cancel(false);
+      }
+    }
   }
+
+  private static final java.util.concurrent.ScheduledExecutorService POLL =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "surviving-jobs");
+            t.setDaemon(true);
+            return t;
+          });
 
   @Override
   public long pid() {
