@@ -9,6 +9,7 @@ import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobLauncher;
 import io.roam.agent.load.LoadSampler;
 import io.roam.agent.migration.CheckpointPort;
+import io.roam.agent.migration.MigrationRecovery;
 import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
 import io.roam.agent.placement.Balancer;
@@ -76,6 +77,11 @@ public final class Agent implements AutoCloseable {
       JobSupervisor jobs =
           closer.register(
               new JobSupervisor(config.node(), config.stateDir(), launcher, store, clock));
+      // Before any new work: finish or undo the migrations a previous run died in, then take
+      // back the jobs that outlived it; forgetVanished (below) records the rest as LOST.
+      new MigrationRecovery(jobs, checkpoint, store, clock, config.sessionTimeout().multipliedBy(3))
+          .run();
+      jobs.adoptSurvivors();
       MigrationServer migrations =
           new MigrationServer(
               config.cluster(),

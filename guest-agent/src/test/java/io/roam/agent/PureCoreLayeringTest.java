@@ -49,6 +49,18 @@ class PureCoreLayeringTest {
           .haveNameMatching("java\\.io\\.File.*");
 
   @ArchTest
+  static final ArchRule migrationRecoveryDecidesWithoutIo =
+      noClasses()
+          .that()
+          .haveSimpleName("RecoveryDecision")
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(IO)
+          .orShould()
+          .dependOnClassesThat()
+          .haveNameMatching("java\\.io\\.File.*");
+
+  @ArchTest
   static final ArchRule coreDoesNotDependOnTheSimulator =
       noClasses()
           .that()

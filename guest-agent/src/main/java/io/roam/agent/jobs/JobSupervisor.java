@@ -1,9 +1,12 @@
 package io.roam.agent.jobs;
 
+import io.roam.agent.launch.AtomicFiles;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.JobLauncher;
 import io.roam.agent.launch.LaunchException;
 import io.roam.agent.launch.LaunchedJob;
+import io.roam.agent.launch.LiveProcess;
+import io.roam.agent.launch.SurvivingJob;
 import io.roam.common.api.AgentLaunchRequest;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
@@ -119,6 +122,7 @@ public final class JobSupervisor implements AutoCloseable {
     }
     Running entry = new Running(handle, dir);
     running.put(id, entry);
+    remember(id, handle);
     // Registered only after RUNNING is stored, so the end can never be overwritten by the start.
     handle.onExit().whenComplete((v, err) -> ended(id, entry));
     LOG.info("job {} started (pid {}): {}", id, handle.pid(), job.command());
@@ -168,10 +172,140 @@ public final class JobSupervisor implements AutoCloseable {
                         "node " + node + " restarted and the job's processes did not survive",
                         clock.instant())
                     : j);
+        forget(job.id());
         LOG.warn(
             "job {} was recorded on this node but did not survive its restart: LOST", job.id());
       }
     }
+  }
+
+  /**
+   * At start, before {@link #forgetVanished}: jobs of this node whose processes outlived the
+   * previous agent (they run in their own session and PID namespace) are supervised again; their
+   * exit code is read from their {@code exit-status} file as usual. One that ended while no agent
+   * ran gets that exit code recorded.
+   *
+   * @return the jobs taken over
+   */
+  public java.util.List<JobId> adoptSurvivors() {
+    java.util.List<JobId> adopted = new java.util.ArrayList<>();
+    for (JobId id : rememberedJobs()) {
+      Optional<long[]> pids = remembered(id);
+      if (running.containsKey(id) || pids.isEmpty()) {
+        continue;
+      }
+      LiveProcess launcher = new LiveProcess(pids.get()[0], pids.get()[1]);
+      SurvivingJob survivor = new SurvivingJob(launcher, pids.get()[2]);
+      JobDir dir = JobDir.of(stateDir, id);
+      Optional<JobRecord> job = store.job(id).map(Versioned::value);
+      if (job.isEmpty()
+          || job.get().state() != JobState.RUNNING
+          || !job.get().node().equals(node)) {
+        // The grid gave up on it meanwhile (LOST, killed, elsewhere): it must not run on here.
+        if (launcher.alive()) {
+          LOG.warn(
+              "job {} outlived the previous agent but is {}; stopping it",
+              id,
+              job.map(j -> j.state() + " on " + j.node()).orElse("gone"));
+          survivor.kill(Duration.ZERO);
+        }
+        forget(id);
+      } else if (launcher.alive()) {
+        supervise(id, survivor, dir);
+        adopted.add(id);
+        LOG.info("job {} outlived the previous agent and is supervised again", id);
+      } else {
+        Optional<Integer> code = readExitStatus(dir.exitStatus());
+        if (code.isPresent()) {
+          int exit = code.get();
+          record(id, j -> j.exited(exit, clock.instant()), 0);
+          forget(id);
+        }
+      }
+    }
+    return adopted;
+  }
+
+  private java.util.List<JobId> rememberedJobs() {
+    Path notes = stateDir.resolve("running-jobs");
+    if (!Files.isDirectory(notes)) {
+      return java.util.List.of();
+    }
+    try (var files = Files.list(notes)) {
+      java.util.List<JobId> out = new java.util.ArrayList<>();
+      for (Path f : files.toList()) {
+        try {
+          out.add(JobId.of(f.getFileName().toString()));
+        } catch (IllegalArgumentException e) {
+          // not a note (e.g. a temporary file)
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", notes, e.toString());
+      return java.util.List.of();
+    }
+  }
+
+  /** Takes over a job that survived the previous agent (found by a recovery, resumed by it). */
+  public void adoptSurvivor(JobId id, LaunchedJob handle) {
+    supervise(id, handle, JobDir.of(stateDir, id));
+    LOG.info("job {} is supervised again (pid {})", id, handle.pid());
+  }
+
+  private void supervise(JobId id, LaunchedJob handle, JobDir dir) {
+    Running entry = new Running(handle, dir);
+    running.put(id, entry);
+    remember(id, handle);
+    handle.onExit().whenComplete((v, err) -> ended(id, entry));
+  }
+
+  /**
+   * Notes where a running job's processes are (launcher PID and start time, root PID), outside its
+   * directory (which travels with it), so that a restarted agent can find them.
+   */
+  private void remember(JobId id, LaunchedJob handle) {
+    try {
+      Optional<LiveProcess> launcher = LiveProcess.of(handle.pid());
+      if (launcher.isPresent()) {
+        AtomicFiles.write(
+            pidFile(id),
+            launcher.get().pid()
+                + " "
+                + launcher.get().startTicks()
+                + " "
+                + handle.rootPid()
+                + "\n");
+      }
+    } catch (IOException | IllegalStateException e) {
+      LOG.warn("cannot note the processes of job {}: {}", id, e.toString());
+    }
+  }
+
+  private Optional<long[]> remembered(JobId id) {
+    try {
+      String[] f = Files.readString(pidFile(id), StandardCharsets.US_ASCII).trim().split("\\s+");
+      return Optional.of(
+          new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])});
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("unreadable process note of job {}: {}", id, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Drops the note of a job's processes: they no longer run here. */
+  public void forget(JobId id) {
+    try {
+      AtomicFiles.delete(pidFile(id));
+    } catch (IOException e) {
+      LOG.warn("cannot remove the process note of job {}: {}", id, e.toString());
+    }
+  }
+
+  private Path pidFile(JobId id) {
+    return stateDir.resolve("running-jobs").resolve(id.value());
   }
 
   /** Root PIDs of the jobs running here and not migrating. */
@@ -242,13 +376,12 @@ public final class JobSupervisor implements AutoCloseable {
       entry.handle.kill(Duration.ZERO);
       JobDir.deleteTree(entry.dir.root());
     }
+    forget(id);
   }
 
   /** Takes over a job that arrived by migration and runs here now. */
   public void adopt(JobId id, LaunchedJob handle) {
-    Running entry = new Running(handle, JobDir.of(stateDir, id));
-    running.put(id, entry);
-    handle.onExit().whenComplete((v, err) -> ended(id, entry));
+    supervise(id, handle, JobDir.of(stateDir, id));
     LOG.info("job {} arrived and runs here (pid {})", id, handle.pid());
   }
 
@@ -286,7 +419,9 @@ public final class JobSupervisor implements AutoCloseable {
                   clock.instant());
     }
     record(id, change, 0);
-    running.remove(id, entry);
+    if (running.remove(id, entry)) {
+      forget(id);
+    }
   }
 
   /** Writes a job's end, retrying while the store is unreachable: an end is never dropped. */
@@ -325,6 +460,16 @@ public final class JobSupervisor implements AutoCloseable {
       LOG.warn("unreadable exit status {}: {}", file, e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Forgets every job without touching it or its record, as a killed agent leaves them: for tests
+   * of what a restarted agent does.
+   */
+  void abandon() {
+    closing = true;
+    running.clear();
+    retries.shutdownNow();
   }
 
   /** Stops every job of this node (they are recorded as KILLED) and waits for them to end. */

@@ -66,6 +66,8 @@ public final class MigrationServer implements AutoCloseable {
           });
   private final Map<String, ConnectionHandler> others = new ConcurrentHashMap<>();
   private ServerSocket server;
+  private final IntentJournal journal;
+  private volatile FaultPoints faults = FaultPoints.fromSystemProperties();
 
   /**
    * @param maxBytes largest job (files and image) accepted
@@ -91,6 +93,13 @@ public final class MigrationServer implements AutoCloseable {
     this.maxBytes = maxBytes;
     this.ioTimeout = ioTimeout;
     this.slots = new Semaphore(concurrent);
+    this.journal = new IntentJournal(jobs.stateDir());
+  }
+
+  /** Tests only: where this agent "dies" (see {@link FaultPoints}). */
+  public MigrationServer withFaults(FaultPoints faults) {
+    this.faults = faults;
+    return this;
   }
 
   /** Also serves connections that open with {@code magic} (set before {@link #start}). */
@@ -189,14 +198,32 @@ public final class MigrationServer implements AutoCloseable {
     JobDir dir = JobDir.of(jobs.stateDir(), id);
     LaunchedJob restored = null;
     boolean running = false;
+    boolean died = false;
+    MigrationIntent intent =
+        new MigrationIntent(
+            MigrationIntent.Side.TARGET,
+            id,
+            source,
+            self,
+            header.attempt(),
+            MigrationIntent.Phase.RESTORING,
+            staging.resolve("images"),
+            0,
+            0,
+            0,
+            java.time.Instant.now());
     try {
       TreeArchive.unpack(in, staging, maxBytes);
+      journal.write(intent);
       JobDir.deleteTree(dir.root());
       Files.createDirectories(dir.root().getParent());
       Files.move(staging.resolve("job"), dir.root(), StandardCopyOption.ATOMIC_MOVE);
       restored = checkpoint.restore(staging.resolve("images"), dir.root());
+      journal.write(restoredIntent(intent, restored));
+      faults.reach(FaultPoints.Step.TARGET_BEFORE_PREPARED);
       Wire.message(out, Wire.PREPARED, "");
       sealed.flush();
+      faults.reach(FaultPoints.Step.TARGET_BEFORE_COMMIT);
       running = awaitCommit(id, in, restored);
       if (running) {
         Wire.message(out, Wire.DONE, "");
@@ -216,15 +243,30 @@ public final class MigrationServer implements AutoCloseable {
       if (!running) {
         throw e;
       }
+    } catch (FaultPoints.AgentKilled e) {
+      died = true; // a dead agent cleans nothing up: its restart recovers from the intent
+      throw e;
     } finally {
-      if (!running) {
-        if (restored != null) {
-          restored.kill(Duration.ZERO);
+      if (!died) {
+        if (!running) {
+          if (restored != null) {
+            restored.kill(Duration.ZERO);
+          }
+          JobDir.deleteTree(dir.root());
         }
-        JobDir.deleteTree(dir.root());
+        JobDir.deleteTree(staging);
+        journal.remove(MigrationIntent.Side.TARGET, id);
       }
-      JobDir.deleteTree(staging);
     }
+  }
+
+  private static MigrationIntent restoredIntent(MigrationIntent intent, LaunchedJob restored) {
+    long launcher = restored.pid();
+    long ticks =
+        io.roam.agent.launch.LiveProcess.of(launcher)
+            .map(io.roam.agent.launch.LiveProcess::startTicks)
+            .orElse(0L);
+    return intent.at(MigrationIntent.Phase.RESTORED, launcher, ticks, restored.rootPid());
   }
 
   private Optional<String> refusal(Wire.Header header, JobId id, NodeId source) {

@@ -46,6 +46,8 @@ public final class Migrator {
   private final byte[] secret;
   private final Clock clock;
   private final Duration ioTimeout;
+  private final IntentJournal journal;
+  private volatile FaultPoints faults = FaultPoints.fromSystemProperties();
 
   public Migrator(
       JobSupervisor jobs,
@@ -61,6 +63,13 @@ public final class Migrator {
     this.secret = Wire.secretBytes(secret);
     this.clock = clock;
     this.ioTimeout = ioTimeout;
+    this.journal = new IntentJournal(jobs.stateDir());
+  }
+
+  /** Tests only: where this agent "dies" (see {@link FaultPoints}). */
+  public Migrator withFaults(FaultPoints faults) {
+    this.faults = faults;
+    return this;
   }
 
   private final class Attempt {
@@ -129,14 +138,21 @@ public final class Migrator {
     JobSupervisor.Migrating m = jobs.beginMigration(id);
     Path work = jobs.stateDir().resolve("migrations").resolve(id.value() + "-" + attempt);
     MigrationOutcome outcome = null;
+    boolean died = false;
     try {
       outcome = run(a, m, work.resolve("images"));
       return outcome;
+    } catch (FaultPoints.AgentKilled e) {
+      died = true; // a dead agent cleans nothing up: its restart recovers from the intent
+      throw e;
     } finally {
-      if (outcome != null && !outcome.succeeded()) {
-        keepOnlyLogs(work);
-      } else {
-        JobDir.deleteTree(work);
+      if (!died) {
+        if (outcome != null && !outcome.succeeded()) {
+          keepOnlyLogs(work);
+        } else {
+          JobDir.deleteTree(work);
+        }
+        journal.remove(MigrationIntent.Side.SOURCE, id);
       }
     }
   }
@@ -144,12 +160,30 @@ public final class Migrator {
   private MigrationOutcome run(Attempt a, JobSupervisor.Migrating m, Path images) {
     try {
       a.rootPid = m.handle().rootPid();
+    } catch (RuntimeException e) {
+      return failed(a, "cannot checkpoint: " + e.getMessage(), false);
+    }
+    MigrationIntent intent;
+    try {
+      intent = intent(a, m, images);
+      journal.write(intent);
+    } catch (IOException | RuntimeException e) {
+      return failed(a, "cannot write the migration journal: " + e.getMessage(), false);
+    }
+    try {
       CheckpointPort.Dump dump = checkpoint.dump(a.rootPid, images);
       a.frozenAt = dump.frozenAtNanos();
       a.phase("dump");
-    } catch (CheckpointPort.CheckpointFailure | RuntimeException e) {
-      return failed(a, "cannot checkpoint: " + e.getMessage(), false);
+      journal.write(
+          intent.at(
+              MigrationIntent.Phase.DUMPED,
+              intent.launcherPid(),
+              intent.launcherStartTicks(),
+              intent.rootPid()));
+    } catch (CheckpointPort.CheckpointFailure | IOException | RuntimeException e) {
+      return failed(a, "cannot checkpoint: " + e.getMessage(), a.frozenAt != 0);
     }
+    faults.reach(FaultPoints.Step.SOURCE_AFTER_DUMP);
     byte[] salt = new byte[32];
     RANDOM.nextBytes(salt);
     Wire.Header header =
@@ -192,6 +226,9 @@ public final class Migrator {
       }
       committed = commit(a);
       a.phase("commit");
+      if (committed) {
+        faults.reach(FaultPoints.Step.SOURCE_AFTER_COMMIT);
+      }
       if (!committed) {
         Wire.message(out, Wire.ABORT, "not committed");
         sealed.flush();
@@ -229,6 +266,26 @@ public final class Migrator {
         outcome.bytes(),
         a.phases);
     return outcome;
+  }
+
+  private MigrationIntent intent(Attempt a, JobSupervisor.Migrating m, Path images) {
+    long launcher = m.handle().pid();
+    long ticks =
+        io.roam.agent.launch.LiveProcess.of(launcher)
+            .map(io.roam.agent.launch.LiveProcess::startTicks)
+            .orElse(0L);
+    return new MigrationIntent(
+        MigrationIntent.Side.SOURCE,
+        a.id,
+        self,
+        a.target.id(),
+        a.attempt,
+        MigrationIntent.Phase.FREEZING,
+        images,
+        launcher,
+        ticks,
+        a.rootPid,
+        a.startedAt);
   }
 
   /** A failed attempt keeps CRIU's logs (its reason points at them), not its images. */

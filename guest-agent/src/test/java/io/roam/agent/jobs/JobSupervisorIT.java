@@ -14,6 +14,7 @@ import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -120,6 +121,91 @@ class JobSupervisorIT {
     assertThatThrownBy(() -> jobs.start(new AgentLaunchRequest(job.id(), job.command())))
         .isInstanceOf(JobConflictException.class);
     assertThat(stored(other.id()).state()).isEqualTo(JobState.PENDING);
+  }
+
+  /** The agent dies (nothing of it runs any more) and a new one starts on the same state. */
+  private void restartAgent() {
+    jobs.abandon();
+    jobs =
+        new JobSupervisor(
+            NODE, state, NamespaceLauncher.forThisProcess(), store, Clock.systemUTC());
+  }
+
+  @Test
+  void aRestartedAgentSupervisesTheJobsThatOutlivedTheOldOneAndRecordsTheirExit() throws Exception {
+    JobRecord job =
+        register(NODE, "sh", "-c", "while [ ! -e go ]; do sleep 0.05; done; echo out; exit 5");
+    jobs.start(new AgentLaunchRequest(job.id(), job.command()));
+    long root = jobs.rootPid(job.id()).orElseThrow();
+
+    restartAgent();
+    assertThat(jobs.adoptSurvivors()).containsExactly(job.id());
+    jobs.forgetVanished();
+
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(jobs.isRunning(job.id())).isTrue();
+    assertThat(jobs.rootPid(job.id())).contains(root);
+    Files.writeString(state.resolve("jobs").resolve(job.id().value()).resolve("work/go"), "");
+    await().atMost(Duration.ofSeconds(20)).until(() -> stored(job.id()).state().terminal());
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.EXITED);
+    assertThat(stored(job.id()).exitCode()).isEqualTo(5);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !jobs.isRunning(job.id()));
+  }
+
+  @Test
+  void aJobThatEndedWhileNoAgentRanGetsItsExitCodeAndAGoneOneIsLost() throws Exception {
+    JobRecord ends = register(NODE, "sh", "-c", "while [ ! -e go ]; do sleep 0.05; done; exit 3");
+    JobRecord dies = register(NODE, "sleep", "1000");
+    jobs.start(new AgentLaunchRequest(ends.id(), ends.command()));
+    jobs.start(new AgentLaunchRequest(dies.id(), dies.command()));
+    long killed = jobs.rootPid(dies.id()).orElseThrow();
+    jobs.abandon();
+    Path endsDir = state.resolve("jobs").resolve(ends.id().value());
+    Files.writeString(endsDir.resolve("work/go"), "");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(endsDir.resolve("exit-status")));
+    ProcessHandle.of(killed)
+        .flatMap(ProcessHandle::parent)
+        .ifPresent(
+            p -> {
+              p.descendants().forEach(ProcessHandle::destroyForcibly);
+              p.destroyForcibly();
+            });
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(killed).map(p -> !p.isAlive()).orElse(true));
+
+    restartAgent();
+    assertThat(jobs.adoptSurvivors()).isEmpty();
+    jobs.forgetVanished();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> stored(ends.id()).state().terminal());
+    assertThat(stored(ends.id()).state()).isEqualTo(JobState.EXITED);
+    assertThat(stored(ends.id()).exitCode()).isEqualTo(3);
+    assertThat(stored(dies.id()).state()).isEqualTo(JobState.LOST);
+    assertThat(stored(dies.id()).reason()).contains("did not survive");
+  }
+
+  @Test
+  void aSurvivorTheGridGaveUpOnMeanwhileIsStoppedNotRunOnUntracked() throws Exception {
+    JobRecord job = register(NODE, "sleep", "1000");
+    jobs.start(new AgentLaunchRequest(job.id(), job.command()));
+    long root = jobs.rootPid(job.id()).orElseThrow();
+    jobs.abandon();
+    // The manager saw the node gone for too long.
+    store.updateJob(
+        job.id(),
+        j -> j.ended(JobState.LOST, "node c1-n1 left the grid", Clock.systemUTC().instant()));
+
+    restartAgent();
+    assertThat(jobs.adoptSurvivors()).isEmpty();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(root).map(p -> !p.isAlive()).orElse(true));
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.LOST);
+    assertThat(jobs.isRunning(job.id())).isFalse();
   }
 
   @Test

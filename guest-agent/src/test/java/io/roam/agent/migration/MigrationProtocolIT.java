@@ -1,6 +1,7 @@
 package io.roam.agent.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.roam.agent.jobs.JobSupervisor;
@@ -229,6 +230,219 @@ class MigrationProtocolIT {
 
     assertThat(outcome.reason()).contains("transfer to c2-n1 failed");
     assertRunsOnSourceOnly(job, "a6");
+  }
+
+  // Agent deaths: FaultPoints "kills" an agent at a step (nothing of it cleans up); a new
+  // supervisor on the same state directory then runs the recovery, as a restarted agent does.
+
+  private final NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
+
+  private List<MigrationRecovery.Recovered> restartSource() {
+    source = new JobSupervisor(A, temp.resolve("a"), launcher, store, Clock.systemUTC());
+    return recover(source);
+  }
+
+  private List<MigrationRecovery.Recovered> restartTarget() throws Exception {
+    server.close();
+    target = new JobSupervisor(B, temp.resolve("b"), launcher, store, Clock.systemUTC());
+    List<MigrationRecovery.Recovered> done = recover(target);
+    startServer(SECRET, 1 << 20);
+    return done;
+  }
+
+  private List<MigrationRecovery.Recovered> recover(JobSupervisor jobs) {
+    List<MigrationRecovery.Recovered> done =
+        new MigrationRecovery(jobs, checkpoint, store, Clock.systemUTC(), Duration.ofSeconds(5))
+            .run();
+    jobs.adoptSurvivors();
+    jobs.forgetVanished();
+    return done;
+  }
+
+  private static RecoveryDecision.Action only(List<MigrationRecovery.Recovered> done) {
+    assertThat(done).hasSize(1);
+    return done.get(0).decision().action();
+  }
+
+  /** SIGSTOP takes effect asynchronously; a stopped copy stays stopped. */
+  private static void awaitStopped(long pid) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(pid) == 'T');
+  }
+
+  private static boolean gone(long pid) {
+    return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+  }
+
+  private void assertNothingLeftOf(String node) throws Exception {
+    Path state = temp.resolve(node);
+    for (String dir : List.of(IntentJournal.DIR, "migrations", "incoming")) {
+      Path d = state.resolve(dir);
+      if (Files.isDirectory(d)) {
+        try (var files = Files.list(d)) {
+          assertThat(files.toList()).as(node + "/" + dir).isEmpty();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aSourceKilledRightAfterTheDumpResumesTheJobWhenItRestarts() throws Exception {
+    JobRecord job = runOnSource();
+    long root = sourceRoot(job.id());
+    migrator.withFaults(FaultPoints.throwing(FaultPoints.Step.SOURCE_AFTER_DUMP));
+
+    assertThatThrownBy(() -> migrator.migrate(job.id(), targetNode, "r1"))
+        .isInstanceOf(FaultPoints.AgentKilled.class);
+    awaitStopped(root); // left stopped by the dead agent
+
+    assertThat(only(restartSource())).isEqualTo(RecoveryDecision.Action.RESUME);
+
+    assertThat(source.isRunning(job.id())).isTrue();
+    assertThat(sourceRoot(job.id())).isEqualTo(root);
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(root) != 'T');
+    assertThat(stored(job.id()).node()).isEqualTo(A);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(target.isRunning(job.id())).isFalse();
+    assertThat(checkpoint.restoredPid.get()).isNull();
+    assertNothingLeftOf("a");
+    MigrationOutcome settled = stored(job.id()).lastMigration();
+    assertThat(settled.attempt()).isEqualTo("r1");
+    assertThat(settled.succeeded()).isFalse();
+    assertThat(settled.endedAt()).isNotNull();
+    assertThat(settled.reason()).contains("died");
+    // The restarted agent can move it again.
+    MigrationOutcome again =
+        new Migrator(source, checkpoint, store, SECRET, Clock.systemUTC(), Duration.ofSeconds(10))
+            .migrate(job.id(), targetNode, "r1b");
+    assertThat(again.succeeded()).as(String.valueOf(again.reason())).isTrue();
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+    await().atMost(Duration.ofSeconds(10)).until(() -> gone(root));
+  }
+
+  @Test
+  void aSourceKilledAfterTheDumpWithItsJobRestoresTheJobFromTheDump() throws Exception {
+    JobRecord job = runOnSource();
+    long root = sourceRoot(job.id());
+    migrator.withFaults(FaultPoints.throwing(FaultPoints.Step.SOURCE_AFTER_DUMP));
+    assertThatThrownBy(() -> migrator.migrate(job.id(), targetNode, "r2"))
+        .isInstanceOf(FaultPoints.AgentKilled.class);
+    // The job's processes died with the agent (e.g. its whole process group was killed).
+    ProcessHandle.of(root)
+        .flatMap(ProcessHandle::parent)
+        .ifPresent(
+            p -> {
+              p.descendants().forEach(ProcessHandle::destroyForcibly);
+              p.destroyForcibly();
+            });
+    await().atMost(Duration.ofSeconds(5)).until(() -> gone(root));
+
+    assertThat(only(restartSource())).isEqualTo(RecoveryDecision.Action.RESTORE);
+
+    assertThat(source.isRunning(job.id())).isTrue();
+    long restored = checkpoint.restoredPid.get();
+    assertThat(sourceRoot(job.id())).isEqualTo(restored);
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(restored) != 'T');
+    assertThat(stored(job.id()).node()).isEqualTo(A);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(target.isRunning(job.id())).isFalse();
+    assertNothingLeftOf("a");
+  }
+
+  @Test
+  void aSourceKilledRightAfterTheCommitLeavesTheJobToTheTargetAndDropsItsCopy() throws Exception {
+    JobRecord job = runOnSource();
+    long root = sourceRoot(job.id());
+    migrator.withFaults(FaultPoints.throwing(FaultPoints.Step.SOURCE_AFTER_COMMIT));
+
+    assertThatThrownBy(() -> migrator.migrate(job.id(), targetNode, "r3"))
+        .isInstanceOf(FaultPoints.AgentKilled.class);
+    // The target learns from the record that the job is its own.
+    await().atMost(Duration.ofSeconds(15)).until(() -> target.isRunning(job.id()));
+    long restored = checkpoint.restoredPid.get();
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(restored) != 'T');
+    awaitStopped(root); // the source copy waits, stopped
+
+    assertThat(only(restartSource())).isEqualTo(RecoveryDecision.Action.DISCARD);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> gone(root));
+    assertThat(source.isRunning(job.id())).isFalse();
+    assertThat(JobDir.of(temp.resolve("a"), job.id()).root()).doesNotExist();
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(stored(job.id()).lastMigration().succeeded()).isTrue();
+    assertThat(stored(job.id()).lastMigration().endedAt()).as("settled").isNotNull();
+    assertNothingLeftOf("a");
+  }
+
+  @Test
+  void aTargetKilledBeforeItSaysPreparedDropsItsCopyAndTheSourceRunsOn() throws Exception {
+    JobRecord job = runOnSource();
+    server.withFaults(FaultPoints.throwing(FaultPoints.Step.TARGET_BEFORE_PREPARED));
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "r4");
+
+    assertThat(outcome.succeeded()).isFalse();
+    assertRunsOnSourceOnly(job, "r4");
+    long restored = checkpoint.restoredPid.get();
+    awaitStopped(restored); // the target's copy waits, stopped
+
+    assertThat(only(restartTarget())).isEqualTo(RecoveryDecision.Action.DISCARD);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> gone(restored));
+    assertThat(target.isRunning(job.id())).isFalse();
+    assertThat(JobDir.of(temp.resolve("b"), job.id()).root()).doesNotExist();
+    assertRunsOnSourceOnly(job, "r4");
+    assertNothingLeftOf("b");
+  }
+
+  @Test
+  void aTargetKilledBeforeTheCommitRunsTheJobWhenItRestarts() throws Exception {
+    JobRecord job = runOnSource();
+    long root = sourceRoot(job.id());
+    server.withFaults(FaultPoints.throwing(FaultPoints.Step.TARGET_BEFORE_COMMIT));
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "r5");
+
+    // The commit landed: the source dropped its copy, the job waits stopped on the target.
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+    await().atMost(Duration.ofSeconds(10)).until(() -> gone(root));
+    long restored = checkpoint.restoredPid.get();
+    awaitStopped(restored);
+
+    assertThat(only(restartTarget())).isEqualTo(RecoveryDecision.Action.RESUME);
+
+    assertThat(target.isRunning(job.id())).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(restored) != 'T');
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(JobDir.of(temp.resolve("b"), job.id()).work().resolve("data.txt"))
+        .hasContent("state");
+    assertThat(source.isRunning(job.id())).isFalse();
+    assertNothingLeftOf("b");
+  }
+
+  @Test
+  void aTargetKilledBeforeTheCommitWithItsCopyRestoresTheJobFromTheReceivedImages()
+      throws Exception {
+    JobRecord job = runOnSource();
+    server.withFaults(FaultPoints.throwing(FaultPoints.Step.TARGET_BEFORE_COMMIT));
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "r6");
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    long first = checkpoint.restoredPid.get();
+    // The restored copy died with the target's agent.
+    ProcessHandle.of(first).ifPresent(ProcessHandle::destroyForcibly);
+    await().atMost(Duration.ofSeconds(5)).until(() -> gone(first));
+
+    assertThat(only(restartTarget())).isEqualTo(RecoveryDecision.Action.RESTORE);
+
+    long second = checkpoint.restoredPid.get();
+    assertThat(second).isNotEqualTo(first);
+    assertThat(target.isRunning(job.id())).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> state(second) != 'T');
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+    assertThat(stored(job.id()).state()).isEqualTo(JobState.RUNNING);
+    assertThat(source.isRunning(job.id())).isFalse();
+    assertNothingLeftOf("b");
   }
 
   private void assertRunsOnSourceOnly(JobRecord job, String attempt) throws Exception {
