@@ -213,8 +213,9 @@ class EventsIT {
     String alice = token("alice");
     String bob = token("bob");
     subscribe(bob);
-    assertThat(grid.call("POST", ApiPaths.CLUSTERS + "/ca/detach", null, alice).statusCode())
-        .isEqualTo(202);
+    HttpResponse<String> ca = grid.call("POST", ApiPaths.CLUSTERS + "/ca/detach", null, alice);
+    assertThat(ca.statusCode()).isEqualTo(202);
+    String caOperation = Json.mapper().readTree(ca.body()).get("id").asText();
     assertThat(grid.call("POST", ApiPaths.CLUSTERS + "/cb/detach", null, bob).statusCode())
         .isEqualTo(202);
 
