@@ -25,6 +25,9 @@ import java.util.Optional;
 final class EventStream {
   static final long HEARTBEAT_MS = 15_000;
 
+  /** The heartbeat's period; tests of the stream shorten it. */
+  static volatile long heartbeatMillis = HEARTBEAT_MS;
+
   /** Where a client that cannot send headers (a plain EventSource) may put its last id. */
   static final String LAST_EVENT_ID = "Last-Event-ID";
 
@@ -93,7 +96,7 @@ final class EventStream {
     response.write(first.toString());
     long timer =
         vertx.setPeriodic(
-            HEARTBEAT_MS,
+            heartbeatMillis,
             id -> {
               if (!response.ended() && !response.closed()) {
                 response.write(": heartbeat\n\n");

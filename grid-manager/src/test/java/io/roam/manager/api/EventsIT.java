@@ -58,11 +58,17 @@ class EventsIT {
 
   /** Opens the stream (resuming after {@code lastEventId} unless null) and reads it into lines. */
   private void subscribe(String token, String lastEventId) throws Exception {
+    subscribe(token, lastEventId, false);
+  }
+
+  /** The same; {@code byQuery}: the id goes in the query, as a client without headers sends it. */
+  private void subscribe(String token, String lastEventId, boolean byQuery) throws Exception {
+    String query = byQuery ? "?lastEventId=" + lastEventId : "";
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(grid.manager.url() + RestApi.EVENTS))
+        HttpRequest.newBuilder(URI.create(grid.manager.url() + RestApi.EVENTS + query))
             .header("Authorization", "Bearer " + token)
             .header("Accept-Encoding", "gzip");
-    if (lastEventId != null) {
+    if (lastEventId != null && !byQuery) {
       request.header("Last-Event-ID", lastEventId);
     }
     HttpResponse<InputStream> r =
@@ -206,6 +212,28 @@ class EventsIT {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> idOf("job.created", last.id().value()) != null);
+  }
+
+  @Test
+  void anIdleStreamGetsHeartbeatsAndAClientWithoutHeadersResumesByQuery() throws Exception {
+    String alice = token("alice");
+    EventStream.heartbeatMillis = 200;
+    try {
+      subscribe(alice);
+      await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains(": heartbeat"));
+    } finally {
+      EventStream.heartbeatMillis = EventStream.HEARTBEAT_MS;
+    }
+    String start = lines.stream().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow();
+    stream.close();
+    JobRecord missed = run(alice, "ca-n1", "while-away");
+    lines.clear();
+
+    subscribe(alice, start.substring(4), true);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> idOf("job.changed", missed.id().value(), "RUNNING") != null);
+    assertThat(String.join("\n", lines)).contains("while-away").doesNotContain("event: reload");
   }
 
   @Test
