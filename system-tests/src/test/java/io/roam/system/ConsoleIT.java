@@ -246,7 +246,7 @@ class ConsoleIT {
                 By.id("cluster-policy"), "Accepts guests"));
     // Guests on c1 need live migration (real CRIU), which needs root.
     boolean root = "root".equals(System.getProperty("user.name"));
-    List<String> guests = root ? guestsOnC1() : List.of();
+    List<String> guests = root || Boolean.getBoolean("roam.requireCriu") ? guestsOnC1() : List.of();
     // The cluster page lists c1's jobs: its own, and the guests on it.
     By ownRow = By.cssSelector("#jobs tr[data-job='" + job + "']");
     waiting(20).until(ExpectedConditions.textToBePresentInElementLocated(ownRow, "at home"));
@@ -333,6 +333,11 @@ class ConsoleIT {
     }
     assertThat(text(row)).contains("EXITED", "(hidden)").doesNotContain("console test", "admin");
     screenshot("owner");
+    // The owner of c1 sees its latest operation (the attach) on its page.
+    browser.get(info.get("api").asText() + "/console/#/cluster/c1");
+    waiting(20)
+        .until(ExpectedConditions.textToBePresentInElementLocated(By.id("operation-id"), "attach"));
+    assertThat(text(By.id("operation-state"))).isEqualTo("Done");
   }
 
   @Test
