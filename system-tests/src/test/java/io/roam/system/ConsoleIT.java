@@ -149,9 +149,13 @@ class ConsoleIT {
   }
 
   private String nodeOf(String job) throws Exception {
+    return field(job, "node");
+  }
+
+  private String field(String job, String name) throws Exception {
     return Json.mapper()
         .readTree(call("GET", "/api/v1/jobs/" + job, null).body())
-        .get("node")
+        .get(name)
         .asText();
   }
 
@@ -166,8 +170,13 @@ class ConsoleIT {
           runJobOn(
               "c2-n1", "sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 0.2; done"));
     }
-    Thread.sleep(Gridctl.scaled(Duration.ofMillis(500)).toMillis());
     for (String guest : guests) {
+      // Moved once it has shown it runs: its first lines are out.
+      Awaitility.await()
+          .atMost(Gridctl.scaled(Duration.ofSeconds(30)))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> call("GET", "/api/v1/jobs/" + guest + "/logs", null).body().contains("\n2\n"));
       HttpResponse<String> moved =
           call("POST", "/api/v1/jobs/" + guest + "/migrate", "{\"target\":\"c1-n1\"}");
       assertThat(moved.statusCode()).as(moved.body()).isEqualTo(202);
@@ -291,7 +300,9 @@ class ConsoleIT {
       assertThat(text(By.id("operation-summary"))).contains("2 jobs to move: 2 done");
       assertThat(text(By.id("operation-items"))).contains("c2-n1", "done");
       for (String guest : guests) {
+        // Home again, and still running: a detach kills nothing.
         assertThat(nodeOf(guest)).isEqualTo("c2-n1");
+        assertThat(field(guest, "state")).isEqualTo("RUNNING");
       }
     }
     screenshot("detached");
