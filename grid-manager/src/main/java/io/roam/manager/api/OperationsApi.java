@@ -53,13 +53,8 @@ public final class OperationsApi {
     router.get(ApiPaths.OPERATIONS + "/:operation").blockingHandler(this::operation, false);
   }
 
-  /**
-   * An operation lists the jobs on its cluster (guests of other owners too), as its events do: only
-   * the cluster's owners and admins read it.
-   */
   private boolean mayRead(TokenRecord caller, OperationRecord op) {
-    return caller.admin()
-        || store.cluster(op.cluster()).map(c -> caller.owns(c.id(), c.owner())).orElse(false);
+    return Access.mayRead(caller, op, store::cluster);
   }
 
   private void operation(RoutingContext ctx) {

@@ -410,10 +410,7 @@ public final class RestApi {
       return visible(caller, job).map(Object.class::cast);
     }
     if (value instanceof OperationRecord op) {
-      boolean mine =
-          caller.admin()
-              || view.cluster(op.cluster()).map(c -> caller.owns(c.id(), c.owner())).orElse(false);
-      return mine ? Optional.of(op) : Optional.empty();
+      return Access.mayRead(caller, op, view::cluster) ? Optional.of(op) : Optional.empty();
     }
     return Optional.of(value);
   }
