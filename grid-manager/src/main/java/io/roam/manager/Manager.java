@@ -13,6 +13,7 @@ import io.roam.manager.hosts.HostService;
 import io.roam.manager.jobs.JobService;
 import io.roam.manager.nodes.NodeLossMonitor;
 import io.roam.manager.operations.OperationService;
+import io.roam.manager.view.EventLog;
 import io.roam.manager.view.GridView;
 import io.roam.manager.view.ViewBackedStore;
 import io.roam.manager.zk.EmbeddedZooKeeper;
@@ -102,7 +103,11 @@ public final class Manager implements AutoCloseable {
       ZkLayout layout = new ZkLayout(settings.grid());
       CuratorTokenStore tokenStore = new CuratorTokenStore(store.client(), layout);
       TokenService.seedAdmins(tokenStore, settings.adminTokenHashes(), clock);
-      view = closer.register(new GridView(store.client(), layout)).start(Duration.ofSeconds(60));
+      view = closer.register(new GridView(store.client(), layout));
+      // Listening before the view starts: the log holds every event this manager numbers.
+      EventLog events = new EventLog(EventLog.epochAt(clock.millis()), EventLog.CAPACITY);
+      view.listen(events);
+      view.start(Duration.ofSeconds(60));
       AgentClient agents = new AgentClient(settings.agentSecret());
       OperationService operations =
           closer
@@ -139,7 +144,8 @@ public final class Manager implements AutoCloseable {
               new HostsApi(
                   new HostService(new CuratorHostStore(store.client(), layout), store), store),
               settings.grid(),
-              zookeeper);
+              zookeeper,
+              events);
       Vertx vertx = Vertx.vertx();
       closer.register(
           () -> vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));

@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,12 +31,14 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in a real headless Chromium against a real local grid: log in with the admin
  * token, see the nodes, run a job through the API and watch it appear and finish in the jobs table
- * (live, through the event stream). Screenshots go to target/console-*.png.
+ * (live, through the event stream); move guests onto c1 (as root: real CRIU), detach c1 from its
+ * page and watch each guest's progress reach done. Screenshots go to target/console-*.png.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsoleIT {
@@ -114,21 +119,73 @@ class ConsoleIT {
 
   /** Runs a job on c1-n1 (so that the owner of c1 sees it) and returns its id. */
   private String runJob(String... command) throws Exception {
+    return runJobOn("c1-n1", command);
+  }
+
+  private String runJobOn(String node, String... command) throws Exception {
     HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(info.get("api").asText() + "/api/v1/jobs"))
-                    .header("Authorization", "Bearer " + info.get("token").asText())
-                    .header("Content-Type", "application/json")
-                    .POST(
-                        HttpRequest.BodyPublishers.ofString(
-                            Json.encodeString(
-                                java.util.Map.of(
-                                    "command", java.util.List.of(command), "node", "c1-n1"))))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        call(
+            "POST",
+            "/api/v1/jobs",
+            Json.encodeString(java.util.Map.of("command", List.of(command), "node", node)));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
     return Json.mapper().readTree(r.body()).get("id").asText();
+  }
+
+  /** A call of the REST API with the admin's token. */
+  private HttpResponse<String> call(String method, String path, String body) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(info.get("api").asText() + path))
+                .header("Authorization", "Bearer " + info.get("token").asText())
+                .header("Content-Type", "application/json")
+                .method(
+                    method,
+                    body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private String nodeOf(String job) throws Exception {
+    return field(job, "node");
+  }
+
+  private String field(String job, String name) throws Exception {
+    return Json.mapper()
+        .readTree(call("GET", "/api/v1/jobs/" + job, null).body())
+        .get(name)
+        .asText();
+  }
+
+  /**
+   * Starts two counters on c2-n1 and moves them to c1-n1 (live migration, real CRIU): guests on c1,
+   * which a detach of c1 must send home.
+   */
+  private List<String> guestsOnC1() throws Exception {
+    List<String> guests = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      guests.add(
+          runJobOn(
+              "c2-n1", "sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 0.2; done"));
+    }
+    for (String guest : guests) {
+      // Moved once it has shown it runs: its first lines are out.
+      Awaitility.await()
+          .atMost(Gridctl.scaled(Duration.ofSeconds(30)))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> call("GET", "/api/v1/jobs/" + guest + "/logs", null).body().contains("\n2\n"));
+      HttpResponse<String> moved =
+          call("POST", "/api/v1/jobs/" + guest + "/migrate", "{\"target\":\"c1-n1\"}");
+      assertThat(moved.statusCode()).as(moved.body()).isEqualTo(202);
+      Awaitility.await()
+          .atMost(Gridctl.scaled(Duration.ofSeconds(90)))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> nodeOf(guest).equals("c1-n1"));
+    }
+    return guests;
   }
 
   /** An element's text; the console redraws its tables on every event, so look it up afresh. */
@@ -171,6 +228,19 @@ class ConsoleIT {
 
     waiting(30).until(ExpectedConditions.textToBePresentInElementLocated(row, "EXITED"));
     screenshot("finished");
+    // The nodes' live load, as each measures it.
+    waiting(30)
+        .until(
+            d -> text(By.cssSelector("tr[data-node='c1-n1'] td.load")).matches(".*\\d\\.\\d\\d.*"));
+    // Filters: the ended job is among the EXITED ones, not among the RUNNING ones.
+    new Select(browser.findElement(By.id("filter-state"))).selectByValue("RUNNING");
+    waiting(10).until(ExpectedConditions.invisibilityOfElementLocated(row));
+    new Select(browser.findElement(By.id("filter-state"))).selectByValue("EXITED");
+    new Select(browser.findElement(By.id("filter-node"))).selectByValue("c1-n1");
+    waiting(10).until(ExpectedConditions.visibilityOfElementLocated(row));
+    screenshot("filtered");
+    new Select(browser.findElement(By.id("filter-node"))).selectByValue("");
+    new Select(browser.findElement(By.id("filter-state"))).selectByValue("");
 
     waiting(10)
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
@@ -183,12 +253,58 @@ class ConsoleIT {
         .until(
             ExpectedConditions.textToBePresentInElementLocated(
                 By.id("cluster-policy"), "Accepts guests"));
+    // Guests on c1 need live migration (real CRIU), which needs root.
+    boolean root = "root".equals(System.getProperty("user.name"));
+    List<String> guests = root || Boolean.getBoolean("roam.requireCriu") ? guestsOnC1() : List.of();
+    // The cluster page lists c1's jobs: its own, and the guests on it.
+    By ownRow = By.cssSelector("#jobs tr[data-job='" + job + "']");
+    waiting(20).until(ExpectedConditions.textToBePresentInElementLocated(ownRow, "at home"));
+    for (String guest : guests) {
+      waiting(20)
+          .until(
+              ExpectedConditions.textToBePresentInElementLocated(
+                  By.cssSelector("#jobs tr[data-job='" + guest + "']"), "guest"));
+    }
+    assertThat(text(By.id("jobs-title"))).isEqualTo("Jobs of cluster c1");
     screenshot("cluster");
-    // Detach c1 from its page and watch it finish; then attach it again.
+    // Detach c1 from its page and watch each guest's progress reach done; then attach it again.
     waiting(10).until(ExpectedConditions.elementToBeClickable(By.id("detach"))).click();
-    waiting(60)
+    waiting(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("operation")));
+    if (!guests.isEmpty()) {
+      waiting(60)
+          .until(
+              ExpectedConditions.presenceOfElementLocated(
+                  By.cssSelector("#operation-items tr[data-job='" + guests.get(0) + "']")));
+      screenshot("detaching");
+    }
+    try {
+      for (String guest : guests) {
+        waiting(180)
+            .until(
+                ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector(
+                        "#operation-items tr[data-job='" + guest + "'][data-state='DONE']")));
+      }
+      waiting(60)
+          .until(
+              ExpectedConditions.textToBePresentInElementLocated(
+                  By.id("cluster-facts"), "DETACHED"));
+    } catch (RuntimeException e) {
+      screenshot("detach-failed");
+      throw new AssertionError("the detach did not finish; page: " + text(By.tagName("main")), e);
+    }
+    waiting(10)
         .until(
-            ExpectedConditions.textToBePresentInElementLocated(By.id("cluster-facts"), "DETACHED"));
+            ExpectedConditions.textToBePresentInElementLocated(By.id("operation-state"), "Done"));
+    if (!guests.isEmpty()) {
+      assertThat(text(By.id("operation-summary"))).contains("2 jobs to move: 2 done");
+      assertThat(text(By.id("operation-items"))).contains("c2-n1", "done");
+      for (String guest : guests) {
+        // Home again, and still running: a detach kills nothing.
+        assertThat(nodeOf(guest)).isEqualTo("c2-n1");
+        assertThat(field(guest, "state")).isEqualTo("RUNNING");
+      }
+    }
     screenshot("detached");
     assertThat(gridctl.ok("cluster", "list")).containsPattern("c1\\s.*DETACHED");
     waiting(10).until(ExpectedConditions.elementToBeClickable(By.id("attach"))).click();
@@ -228,6 +344,11 @@ class ConsoleIT {
     }
     assertThat(text(row)).contains("EXITED", "(hidden)").doesNotContain("console test", "admin");
     screenshot("owner");
+    // The owner of c1 sees its latest operation (the attach) on its page.
+    browser.get(info.get("api").asText() + "/console/#/cluster/c1");
+    waiting(20)
+        .until(ExpectedConditions.textToBePresentInElementLocated(By.id("operation-id"), "attach"));
+    assertThat(text(By.id("operation-state"))).isEqualTo("Done");
   }
 
   @Test

@@ -2,38 +2,51 @@ package io.roam.manager.api;
 
 import io.roam.common.auth.TokenRecord;
 import io.roam.common.json.Json;
-import io.roam.common.model.JobRecord;
 import io.roam.manager.auth.Access;
+import io.roam.manager.view.EventLog;
 import io.roam.manager.view.GridEvent;
-import io.roam.manager.view.GridView;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
-import java.util.function.BiFunction;
 
 /**
  * {@code GET /api/v1/events}: the read model's changes as server-sent events. Each event is {@code
- * id: SEQ}, {@code event: TYPE} (job.created, job.changed, node.joined, node.left, cluster.created,
- * policy.changed, ...) and {@code data: {"type","id","cluster","value"}}. Job events are filtered
- * and redacted as the caller may see them. A comment line every 15 s keeps proxies from closing an
- * idle stream. A client that stops reading is disconnected once its write queue is full.
+ * id: EPOCH-SEQ}, {@code event: TYPE} (job.created, job.changed, node.joined, node.left,
+ * cluster.created, policy.changed, operation.changed, ...) and {@code data:
+ * {"type","id","cluster","value"}}. A client that reconnects with {@code Last-Event-ID} gets the
+ * events it missed from the manager's {@link EventLog}, or one {@code reload} event when they are
+ * no longer kept or the manager restarted since. Job events are filtered and redacted as the caller
+ * may see them; operation events go to the owners of the operation's cluster. A comment line every
+ * 15 s keeps proxies from closing an idle stream. A client that stops reading is disconnected once
+ * its write queue is full.
  */
 final class EventStream {
   static final long HEARTBEAT_MS = 15_000;
+
+  /** The heartbeat's period; tests of the stream shorten it. */
+  static volatile long heartbeatMillis = HEARTBEAT_MS;
+
+  /** Where a client that cannot send headers (a plain EventSource) may put its last id. */
+  static final String LAST_EVENT_ID = "Last-Event-ID";
 
   private EventStream() {}
 
   /** What the stream sends in {@code data:}. */
   record Data(String type, String id, String cluster, Object value) {}
 
-  static void open(
-      Vertx vertx,
-      RoutingContext ctx,
-      GridView view,
-      BiFunction<TokenRecord, JobRecord, Optional<JobRecord>> visible) {
+  /** Whether a caller may see an event's value: the value as they may see it, or empty. */
+  interface Visibility {
+    Optional<Object> apply(TokenRecord caller, Object value);
+  }
+
+  static void open(Vertx vertx, RoutingContext ctx, EventLog log, Visibility visible) {
     TokenRecord caller = Access.caller(ctx);
+    Optional<String> last =
+        Optional.ofNullable(ctx.request().getHeader(LAST_EVENT_ID))
+            .or(() -> Optional.ofNullable(ctx.request().getParam("lastEventId")))
+            .filter(s -> !s.isBlank());
     HttpServerResponse response = ctx.response();
     response
         .setChunked(true)
@@ -42,31 +55,48 @@ final class EventStream {
         // An SSE stream must not sit in a compressor's buffer.
         .putHeader("Content-Encoding", "identity")
         .putHeader("X-Accel-Buffering", "no");
-    response.write(": roam events\nretry: 2000\n\n");
     Context context = vertx.getOrCreateContext();
-    AutoCloseable subscription =
-        view.listen(
-            event -> {
-              Optional<String> frame = frame(caller, event, visible);
-              frame.ifPresent(
-                  f ->
-                      context.runOnContext(
-                          v -> {
-                            if (response.ended() || response.closed()) {
-                              return;
-                            }
-                            if (response.writeQueueFull()) {
-                              // A client that does not read is dropped rather than buffered
-                              // without bound; it reconnects and reloads (see retry).
-                              ctx.request().connection().close();
-                              return;
-                            }
-                            response.write(f);
-                          }));
-            });
+    EventLog.Subscription subscription =
+        log.subscribe(
+            last,
+            event ->
+                frame(caller, log, event, visible)
+                    .ifPresent(
+                        f ->
+                            context.runOnContext(
+                                v -> {
+                                  if (response.ended() || response.closed()) {
+                                    return;
+                                  }
+                                  if (response.writeQueueFull()) {
+                                    // A client that does not read is dropped rather than
+                                    // buffered without bound; it reconnects and resumes.
+                                    ctx.request().connection().close();
+                                    return;
+                                  }
+                                  response.write(f);
+                                })));
+    StringBuilder first = new StringBuilder(": roam events\nretry: 2000\n\n");
+    if (subscription.reload() != null) {
+      first.append(
+          "id: "
+              + subscription.position()
+              + "\nevent: reload\ndata: "
+              + Json.encodeString(new Data("reload", subscription.reload(), null, null))
+              + "\n\n");
+    } else if (last.isEmpty()) {
+      // Where this client starts: it resumes from here even if it sees no event before it
+      // reconnects. No data, so no event is dispatched.
+      first.append("id: " + subscription.position() + "\n\n");
+    }
+    for (GridEvent missed : subscription.missed()) {
+      frame(caller, log, missed, visible).ifPresent(first::append);
+    }
+    // Written on this context before any live event's runOnContext can run.
+    response.write(first.toString());
     long timer =
         vertx.setPeriodic(
-            HEARTBEAT_MS,
+            heartbeatMillis,
             id -> {
               if (!response.ended() && !response.closed()) {
                 response.write(": heartbeat\n\n");
@@ -76,7 +106,7 @@ final class EventStream {
         v -> {
           vertx.cancelTimer(timer);
           try {
-            subscription.close();
+            subscription.handle().close();
           } catch (Exception e) {
             // nothing to release
           }
@@ -84,16 +114,16 @@ final class EventStream {
   }
 
   private static Optional<String> frame(
-      TokenRecord caller,
-      GridEvent event,
-      BiFunction<TokenRecord, JobRecord, Optional<JobRecord>> visible) {
+      TokenRecord caller, EventLog log, GridEvent event, Visibility visible) {
     Object value = event.value();
-    if (value instanceof JobRecord job) {
-      Optional<JobRecord> seen = visible.apply(caller, job);
+    if (value != null) {
+      Optional<Object> seen = visible.apply(caller, value);
       if (seen.isEmpty()) {
         return Optional.empty();
       }
       value = seen.get();
+    } else if (event.type().startsWith("operation.")) {
+      return Optional.empty();
     }
     Data data =
         new Data(
@@ -103,7 +133,7 @@ final class EventStream {
             value);
     return Optional.of(
         "id: "
-            + event.seq()
+            + log.id(event)
             + "\nevent: "
             + event.type()
             + "\ndata: "

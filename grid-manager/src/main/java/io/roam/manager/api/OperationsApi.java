@@ -2,8 +2,10 @@ package io.roam.manager.api;
 
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.DetachRequest;
+import io.roam.common.auth.TokenRecord;
 import io.roam.common.id.ClusterId;
 import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.manager.auth.Access;
 import io.roam.manager.operations.OperationService;
 import io.roam.store.GridStore;
@@ -39,11 +41,29 @@ public final class OperationsApi {
             ctx -> Bodies.json(ctx, 202, operations.attach(owned(ctx, "attach"))), false);
     router
         .get(ApiPaths.OPERATIONS)
-        .blockingHandler(ctx -> Bodies.json(ctx, 200, operations.operations()), false);
-    router
-        .get(ApiPaths.OPERATIONS + "/:operation")
         .blockingHandler(
-            ctx -> Bodies.json(ctx, 200, operations.operation(ctx.pathParam("operation"))), false);
+            ctx ->
+                Bodies.json(
+                    ctx,
+                    200,
+                    operations.operations().stream()
+                        .filter(o -> mayRead(Access.caller(ctx), o))
+                        .toList()),
+            false);
+    router.get(ApiPaths.OPERATIONS + "/:operation").blockingHandler(this::operation, false);
+  }
+
+  private boolean mayRead(TokenRecord caller, OperationRecord op) {
+    return Access.mayRead(caller, op, store::cluster);
+  }
+
+  private void operation(RoutingContext ctx) {
+    OperationRecord op = operations.operation(ctx.pathParam("operation"));
+    if (!mayRead(Access.caller(ctx), op)) {
+      throw new HttpProblem(
+          403, "operation " + op.id() + " is on cluster " + op.cluster() + ", which is not yours");
+    }
+    Bodies.json(ctx, 200, op);
   }
 
   private void detach(RoutingContext ctx) {

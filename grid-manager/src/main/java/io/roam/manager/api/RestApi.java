@@ -17,9 +17,11 @@ import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.manager.auth.Access;
 import io.roam.manager.auth.TokenService;
 import io.roam.manager.jobs.JobService;
+import io.roam.manager.view.EventLog;
 import io.roam.manager.view.GridView;
 import io.roam.store.ConflictException;
 import io.roam.store.NotFoundException;
@@ -69,6 +71,7 @@ public final class RestApi {
   private final String grid;
   private final String zookeeper;
   private final byte[] openapi;
+  private final EventLog events;
 
   public RestApi(
       JobService jobs,
@@ -79,6 +82,27 @@ public final class RestApi {
       HostsApi hosts,
       String grid,
       String zookeeper) {
+    this(jobs, view, clusters, tokens, operations, hosts, grid, zookeeper, null);
+  }
+
+  /**
+   * @param events the events kept for clients that resume; null for a log of this API's own
+   */
+  public RestApi(
+      JobService jobs,
+      GridView view,
+      ClusterService clusters,
+      TokenService tokens,
+      OperationsApi operations,
+      HostsApi hosts,
+      String grid,
+      String zookeeper,
+      EventLog events) {
+    if (events == null) {
+      events = new EventLog(EventLog.epochAt(System.currentTimeMillis()), EventLog.CAPACITY);
+      view.listen(events);
+    }
+    this.events = events;
     this.operations = operations;
     this.hosts = hosts;
     this.jobs = jobs;
@@ -178,7 +202,7 @@ public final class RestApi {
             },
             false);
 
-    router.get(EVENTS).handler(ctx -> EventStream.open(vertx, ctx, view, this::visible));
+    router.get(EVENTS).handler(ctx -> EventStream.open(vertx, ctx, events, this::visibleValue));
 
     router
         .route(ApiPaths.API + "/*")
@@ -312,6 +336,12 @@ public final class RestApi {
     Optional<NodeId> node =
         Optional.ofNullable(ctx.request().getParam("node"))
             .map(s -> param(ctx, "node", NodeId::of));
+    Optional<ClusterId> cluster =
+        Optional.ofNullable(ctx.request().getParam("cluster"))
+            .map(s -> param(ctx, "cluster", ClusterId::of));
+    Optional<ClusterId> home =
+        Optional.ofNullable(ctx.request().getParam("home"))
+            .map(s -> param(ctx, "home", ClusterId::of));
     int offset = (int) Bodies.queryLong(ctx, "offset", 0, 0, Integer.MAX_VALUE);
     int limit = (int) Bodies.queryLong(ctx, "limit", 1000, 1, JobService.MAX_PAGE);
     Buffer out = Buffer.buffer(64 * 1024).appendString("{\"items\":[");
@@ -320,7 +350,9 @@ public final class RestApi {
     for (GridView.JobEntry e : view.jobs()) {
       JobRecord j = e.job();
       if ((state.isPresent() && j.state() != state.get())
-          || (node.isPresent() && !j.node().equals(node.get()))) {
+          || (node.isPresent() && !j.node().equals(node.get()))
+          || (home.isPresent() && !j.homeCluster().equals(home.get()))
+          || (cluster.isPresent() && !concerns(j, cluster.get()))) {
         continue;
       }
       byte[] json;
@@ -347,6 +379,12 @@ public final class RestApi {
     return out;
   }
 
+  /** Whether a job is one of the cluster's: it comes from there, or it runs on a node of it. */
+  private boolean concerns(JobRecord job, ClusterId cluster) {
+    return job.homeCluster().equals(cluster)
+        || view.node(job.node()).map(n -> n.cluster().equals(cluster)).orElse(false);
+  }
+
   /** The job of the path, as the caller may see it; 404 if unknown, 403 if not theirs to see. */
   private JobRecord visibleJob(RoutingContext ctx) {
     JobId id = param(ctx, "job", JobId::of);
@@ -364,6 +402,17 @@ public final class RestApi {
                         + id
                         + " belongs to another owner and neither runs on nor comes from a"
                         + " cluster of yours"));
+  }
+
+  /** An event's value as the caller may see it: jobs as above, operations to their owners. */
+  private Optional<Object> visibleValue(TokenRecord caller, Object value) {
+    if (value instanceof JobRecord job) {
+      return visible(caller, job).map(Object.class::cast);
+    }
+    if (value instanceof OperationRecord op) {
+      return Access.mayRead(caller, op, view::cluster) ? Optional.of(op) : Optional.empty();
+    }
+    return Optional.of(value);
   }
 
   private Optional<JobRecord> visible(TokenRecord caller, JobRecord job) {

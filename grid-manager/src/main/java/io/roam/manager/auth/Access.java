@@ -4,6 +4,7 @@ import io.roam.common.auth.TokenRecord;
 import io.roam.common.id.ClusterId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.web.BearerAuth;
 import io.roam.web.HttpProblem;
 import io.vertx.ext.web.RoutingContext;
@@ -74,6 +75,18 @@ public final class Access {
         clusterOfNode.apply(job.node()).flatMap(clusterById).map(c -> owns(caller, c)).orElse(false)
             || clusterById.apply(job.homeCluster()).map(c -> owns(caller, c)).orElse(false);
     return onMine ? Optional.of(job.redacted()) : Optional.empty();
+  }
+
+  /**
+   * Whether the caller may read a cluster operation: it names the jobs on the cluster (other
+   * owners' guests too), so only the cluster's owners and admins may.
+   */
+  public static boolean mayRead(
+      TokenRecord caller,
+      OperationRecord op,
+      Function<ClusterId, Optional<ClusterRecord>> clusterById) {
+    return caller.admin()
+        || clusterById.apply(op.cluster()).map(c -> owns(caller, c)).orElse(false);
   }
 
   private static boolean owns(TokenRecord caller, ClusterRecord c) {

@@ -9,6 +9,7 @@ import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.store.Versioned;
 import java.io.Closeable;
@@ -35,10 +36,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The manager's in-memory view of jobs, nodes, clusters, policies and tokens, kept current by
- * ZooKeeper watches (Curator's {@link CuratorCache}). Reads never touch ZooKeeper; writers that
- * need their own change visible wait for it with {@link #await}. Each job keeps its JSON encoding,
- * so a listing of thousands of jobs is a concatenation, not thousands of encodings.
+ * The manager's in-memory view of jobs, nodes, clusters, policies and tokens (and the changes of
+ * cluster operations, as events), kept current by ZooKeeper watches (Curator's {@link
+ * CuratorCache}). Reads never touch ZooKeeper; writers that need their own change visible wait for
+ * it with {@link #await}. Each job keeps its JSON encoding, so a listing of thousands of jobs is a
+ * concatenation, not thousands of encodings.
  */
 public final class GridView implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(GridView.class);
@@ -68,12 +70,13 @@ public final class GridView implements Closeable {
 
   /** Loads everything and starts following changes; returns once the first load is complete. */
   public synchronized GridView start(Duration timeout) throws InterruptedException {
-    CountDownLatch loaded = new CountDownLatch(5);
+    CountDownLatch loaded = new CountDownLatch(6);
     follow(layout.jobs(), JobId::of, this::onJob, loaded);
     follow(layout.nodes(), NodeId::of, this::onNode, loaded);
     follow(layout.clusters(), ClusterId::of, this::onCluster, loaded);
     follow(layout.policies(), ClusterId::of, this::onPolicy, loaded);
     follow(layout.tokens(), name -> name, this::onToken, loaded);
+    follow(layout.operations(), name -> name, this::onOperation, loaded);
     if (!loaded.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException(
           "the grid's records did not load from ZooKeeper within " + timeout.toSeconds() + " s");
@@ -186,6 +189,16 @@ public final class GridView implements Closeable {
     publish("policy.changed", id.value(), id, policy);
   }
 
+  /** Operations are only published (their progress is read from the store on request). */
+  private void onOperation(String id, byte[] data, int version) {
+    if (data == null) {
+      publish("operation.deleted", id, null, null);
+      return;
+    }
+    OperationRecord op = Json.decode(data, OperationRecord.class);
+    publish(version == 0 ? "operation.created" : "operation.changed", id, op.cluster(), op);
+  }
+
   private void onToken(String name, byte[] data, int version) {
     TokenRecord before = data == null ? tokensByName.remove(name) : tokensByName.get(name);
     if (before != null) {
@@ -203,12 +216,16 @@ public final class GridView implements Closeable {
     if (!initialised) {
       return;
     }
-    GridEvent event = new GridEvent(seq.incrementAndGet(), type, id, cluster, value);
-    for (Consumer<GridEvent> listener : listeners) {
-      try {
-        listener.accept(event);
-      } catch (RuntimeException e) {
-        LOG.warn("event listener failed on {}: {}", type, e.toString());
+    // Each followed path has its own thread: numbering and handing out under one lock keeps the
+    // events in the order of their numbers for every listener.
+    synchronized (listeners) {
+      GridEvent event = new GridEvent(seq.incrementAndGet(), type, id, cluster, value);
+      for (Consumer<GridEvent> listener : listeners) {
+        try {
+          listener.accept(event);
+        } catch (RuntimeException e) {
+          LOG.warn("event listener failed on {}: {}", type, e.toString());
+        }
       }
     }
   }

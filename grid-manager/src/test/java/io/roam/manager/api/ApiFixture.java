@@ -3,6 +3,7 @@ package io.roam.manager.api;
 import io.roam.common.api.AgentLaunchRequest;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
 import io.roam.common.model.ClusterRecord;
@@ -14,6 +15,7 @@ import io.roam.manager.Manager;
 import io.roam.store.CuratorGridStore;
 import io.roam.web.BearerAuth;
 import io.roam.web.HttpServers;
+import io.roam.web.Problems;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -27,12 +29,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.test.TestingServer;
 
 /**
  * A manager on a real port over a real ZooKeeper, with an agent stand-in that starts every job it
- * is sent (records it RUNNING) and kills on request (records it KILLED). Nodes are registered in
- * the store as the real agent would.
+ * is sent (records it RUNNING), or refuses it as scripted by {@link #refuseWith}, and kills on
+ * request (records it KILLED). Nodes are registered in the store as the real agent would.
  */
 final class ApiFixture implements AutoCloseable {
   static final String ADMIN = "test-admin-token-0123456789";
@@ -40,10 +43,23 @@ final class ApiFixture implements AutoCloseable {
 
   final TestingServer zk;
   final Manager manager;
-  final CuratorGridStore store;
+
+  /** The agents' side of ZooKeeper (their node registrations live in its session). */
+  CuratorGridStore store;
+
   final Vertx vertx;
   final HttpServer agent;
   final HttpClient http = HttpClient.newHttpClient();
+
+  /**
+   * What the stand-in answers to a launch: null accepts it; a status refuses it with that status
+   * (422 also records the job FAILED, as an agent that could not start it does).
+   */
+  final AtomicReference<Integer> refuseWith = new AtomicReference<>();
+
+  /** Whether the next log read finds the files just gone home (404, the record updated). */
+  final java.util.concurrent.atomic.AtomicBoolean filesLeave =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   ApiFixture(Path state) throws Exception {
     zk = new TestingServer();
@@ -76,6 +92,20 @@ final class ApiFixture implements AutoCloseable {
             ctx -> {
               AgentLaunchRequest req =
                   Json.decode(ctx.body().buffer().getBytes(), AgentLaunchRequest.class);
+              Integer refusal = refuseWith.get();
+              if (refusal != null) {
+                if (refusal == 422) {
+                  store.updateJob(
+                      req.job(),
+                      j ->
+                          j.ended(
+                              io.roam.common.model.JobState.FAILED,
+                              "scripted refusal",
+                              Instant.now()));
+                }
+                Problems.send(ctx, refusal, "scripted refusal");
+                return;
+              }
               JobRecord started = store.updateJob(req.job(), j -> j.started(Instant.now()));
               ctx.response().setStatusCode(201).end(Buffer.buffer(Json.encode(started)));
             });
@@ -105,11 +135,20 @@ final class ApiFixture implements AutoCloseable {
         .handler(ctx -> ctx.response().setStatusCode(202).end("{}"));
     router
         .get(ApiPaths.AGENT_JOBS + "/:job/logs")
-        .handler(
-            ctx ->
-                ctx.response()
-                    .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "6")
-                    .end(Buffer.buffer("hello\n")));
+        .blockingHandler(
+            ctx -> {
+              if (filesLeave.getAndSet(false)) {
+                // The files go home just as the manager asks where the job ended.
+                store.updateJob(
+                    JobId.of(ctx.pathParam("job")), j -> j.filesReturnedHome(Instant.now()));
+                Problems.send(ctx, 404, "job has no files on this node");
+                return;
+              }
+              ctx.response()
+                  .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "6")
+                  .putHeader(ApiPaths.JOB_STATE_HEADER, "ENDED")
+                  .end(Buffer.buffer("hello\n"));
+            });
     agent = HttpServers.listen(vertx, router, "127.0.0.1", 0);
   }
 
@@ -118,12 +157,18 @@ final class ApiFixture implements AutoCloseable {
     store.ensureCluster(
         new ClusterRecord(ClusterId.of(cluster), owner, ClusterState.ATTACHED, Instant.now()));
     NodeId node = NodeId.of(cluster + "-n1");
+    registerNode(node.value(), cluster, agent.actualPort());
+    return node;
+  }
+
+  /** Registers a live node of {@code cluster} whose agent listens on {@code port}. */
+  void registerNode(String id, String cluster, int port) {
     store.registerNode(
         new NodeRecord(
-            node,
+            NodeId.of(id),
             ClusterId.of(cluster),
             "127.0.0.1",
-            agent.actualPort(),
+            port,
             2,
             1L << 30,
             1.0,
@@ -131,7 +176,17 @@ final class ApiFixture implements AutoCloseable {
             "t",
             Instant.now(),
             0));
-    return node;
+  }
+
+  /** Ends the agents' session, so that every node they registered leaves; reconnects after. */
+  void dropNodes() throws Exception {
+    store.close();
+    store =
+        CuratorGridStore.connect(
+            zk.getConnectString(),
+            new ZkLayout("t"),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(10));
   }
 
   HttpResponse<String> call(String method, String path, String body, String token)

@@ -53,13 +53,26 @@ class EventsIT {
   }
 
   private void subscribe(String token) throws Exception {
+    subscribe(token, null);
+  }
+
+  /** Opens the stream (resuming after {@code lastEventId} unless null) and reads it into lines. */
+  private void subscribe(String token, String lastEventId) throws Exception {
+    subscribe(token, lastEventId, false);
+  }
+
+  /** The same; {@code byQuery}: the id goes in the query, as a client without headers sends it. */
+  private void subscribe(String token, String lastEventId, boolean byQuery) throws Exception {
+    String query = byQuery ? "?lastEventId=" + lastEventId : "";
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(grid.manager.url() + RestApi.EVENTS + query))
+            .header("Authorization", "Bearer " + token)
+            .header("Accept-Encoding", "gzip");
+    if (lastEventId != null && !byQuery) {
+      request.header("Last-Event-ID", lastEventId);
+    }
     HttpResponse<InputStream> r =
-        grid.http.send(
-            HttpRequest.newBuilder(URI.create(grid.manager.url() + RestApi.EVENTS))
-                .header("Authorization", "Bearer " + token)
-                .header("Accept-Encoding", "gzip")
-                .build(),
-            HttpResponse.BodyHandlers.ofInputStream());
+        grid.http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).contains("text/event-stream");
     stream = r.body();
@@ -119,7 +132,124 @@ class EventsIT {
     assertThat(
             lines.stream()
                 .filter(l -> l.startsWith("id: "))
-                .map(l -> Long.parseLong(l.substring(4))))
+                .map(l -> Long.parseLong(l.substring(l.indexOf('-') + 1))))
         .isSorted();
+  }
+
+  /** The id of the last event of {@code type} about {@code id} heard so far. */
+  private String idOf(String type, String id) {
+    return idOf(type, id, "");
+  }
+
+  /** The same, of an event whose data contains {@code text}. */
+  private String idOf(String type, String id, String text) {
+    String last = null;
+    for (int i = 0; i + 2 < lines.size(); i++) {
+      if (lines.get(i).startsWith("id: ")
+          && lines.get(i + 1).equals("event: " + type)
+          && lines.get(i + 2).contains("\"id\":\"" + id + "\"")
+          && lines.get(i + 2).contains(text)) {
+        last = lines.get(i).substring(4);
+      }
+    }
+    return last;
+  }
+
+  private void reconnect(String token, String lastEventId) throws Exception {
+    stream.close();
+    lines.clear();
+    subscribe(token, lastEventId);
+  }
+
+  @Test
+  void aClientThatReconnectsWithItsLastEventIdGetsWhatItMissedAndOnlyThat() throws Exception {
+    String alice = token("alice");
+    String bob = token("bob");
+    subscribe(alice);
+    String start = lines.stream().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow();
+    assertThat(start).matches("id: [0-9a-z]+-[0-9]+");
+    JobRecord before = run(alice, "ca-n1", "before");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> idOf("job.created", before.id().value()) != null);
+    String seen = idOf("job.created", before.id().value());
+    stream.close();
+
+    JobRecord missed = run(alice, "ca-n1", "while-away");
+    JobRecord bobs = run(bob, "cb-n1", "bobs-secret");
+    reconnect(alice, seen);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> idOf("job.created", missed.id().value()) != null);
+    JobRecord after = run(alice, "ca-n1", "after");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> idOf("job.created", after.id().value()) != null);
+
+    String all = String.join("\n", lines);
+    assertThat(all)
+        .contains("while-away", "after")
+        .doesNotContain("event: reload", "bobs-secret", "\"id\":\"" + bobs.id() + "\"");
+    String epoch = seen.substring(0, seen.indexOf('-'));
+    List<Long> seqs =
+        lines.stream()
+            .filter(l -> l.startsWith("id: "))
+            .map(l -> l.substring(4))
+            .peek(id -> assertThat(id).startsWith(epoch + "-"))
+            .map(id -> Long.parseLong(id.substring(epoch.length() + 1)))
+            .toList();
+    assertThat(seqs).isSorted().doesNotHaveDuplicates();
+    // Nothing it saw is repeated (later changes of the first job may follow, of course).
+    assertThat(seqs.get(0)).isGreaterThan(Long.parseLong(seen.substring(epoch.length() + 1)));
+
+    // An id of an earlier start of the manager: the client is told to reload, then hears on.
+    reconnect(alice, "0-" + seqs.get(0));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> lines.stream().anyMatch(l -> l.equals("event: reload")));
+    assertThat(String.join("\n", lines)).contains("manager restarted").doesNotContain("while-away");
+    JobRecord last = run(alice, "ca-n1", "after-reload");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> idOf("job.created", last.id().value()) != null);
+  }
+
+  @Test
+  void anIdleStreamGetsHeartbeatsAndAClientWithoutHeadersResumesByQuery() throws Exception {
+    String alice = token("alice");
+    EventStream.heartbeatMillis = 200;
+    try {
+      subscribe(alice);
+      await().atMost(Duration.ofSeconds(5)).until(() -> lines.contains(": heartbeat"));
+    } finally {
+      EventStream.heartbeatMillis = EventStream.HEARTBEAT_MS;
+    }
+    String start = lines.stream().filter(l -> l.startsWith("id: ")).findFirst().orElseThrow();
+    stream.close();
+    JobRecord missed = run(alice, "ca-n1", "while-away");
+    lines.clear();
+
+    subscribe(alice, start.substring(4), true);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> idOf("job.changed", missed.id().value(), "RUNNING") != null);
+    assertThat(String.join("\n", lines)).contains("while-away").doesNotContain("event: reload");
+  }
+
+  @Test
+  void operationEventsGoToTheOwnersOfTheirClusterOnly() throws Exception {
+    String alice = token("alice");
+    String bob = token("bob");
+    subscribe(bob);
+    HttpResponse<String> ca = grid.call("POST", ApiPaths.CLUSTERS + "/ca/detach", null, alice);
+    assertThat(ca.statusCode()).isEqualTo(202);
+    String caOperation = Json.mapper().readTree(ca.body()).get("id").asText();
+    assertThat(grid.call("POST", ApiPaths.CLUSTERS + "/cb/detach", null, bob).statusCode())
+        .isEqualTo(202);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> String.join("\n", lines).contains("\"kind\":\"DETACH\",\"cluster\":\"cb\""));
+    assertThat(String.join("\n", lines)).contains("event: operation.").doesNotContain("detach-ca-");
   }
 }

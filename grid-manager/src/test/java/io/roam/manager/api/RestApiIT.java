@@ -2,169 +2,53 @@ package io.roam.manager.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.roam.common.api.AgentLaunchRequest;
 import io.roam.common.api.ApiPaths;
-import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
-import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
-import io.roam.manager.Manager;
 import io.roam.store.CuratorGridStore;
-import io.roam.web.BearerAuth;
-import io.roam.web.HttpServers;
-import io.roam.web.Problems;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The REST API on a real port, over a real ZooKeeper. The agent behind it is a scripted stand-in,
- * so that refusals and unreachable nodes can be injected; the real agent path is covered by the
- * system tests.
+ * The REST API on a real port, over a real ZooKeeper. The agent behind it is {@link ApiFixture}'s
+ * scripted stand-in, so that refusals and unreachable nodes can be injected; the real agent path is
+ * covered by the system tests.
  */
 class RestApiIT {
-  private static final String TOKEN = "test-admin-token-0123456789";
-  private static final String SECRET = "test-agent-secret-0123456789";
+  private static final String TOKEN = ApiFixture.ADMIN;
 
   @TempDir Path state;
-  private TestingServer zk;
-  private Manager manager;
+  private ApiFixture grid;
   private CuratorGridStore agentSide;
-  private Vertx vertx;
-  private HttpServer fakeAgent;
-  private final HttpClient http = HttpClient.newHttpClient();
-
-  /** What the fake agent answers to a launch: null = accept (and record RUNNING). */
-  private final AtomicReference<Integer> refuseWith = new AtomicReference<>();
-
-  /** Whether the next log read finds the files just gone home (404, record updated). */
-  private final java.util.concurrent.atomic.AtomicBoolean filesLeave =
-      new java.util.concurrent.atomic.AtomicBoolean();
 
   @BeforeEach
   void start() throws Exception {
-    zk = new TestingServer();
-    manager =
-        new Manager(
-                new Manager.Settings(
-                    "t",
-                    zk.getConnectString(),
-                    0,
-                    state,
-                    "127.0.0.1",
-                    0,
-                    Set.of(BearerAuth.sha256(TOKEN)),
-                    SECRET,
-                    Duration.ofSeconds(5)))
-            .start();
-    agentSide =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
-    vertx = Vertx.vertx();
-    Router router = Router.router(vertx);
-    router.route().handler(BearerAuth.single(SECRET, "manager"));
-    router.route().handler(BodyHandler.create());
-    router
-        .post(ApiPaths.AGENT_JOBS)
-        .blockingHandler(
-            ctx -> {
-              AgentLaunchRequest req =
-                  Json.decode(ctx.body().buffer().getBytes(), AgentLaunchRequest.class);
-              Integer refusal = refuseWith.get();
-              if (refusal != null) {
-                if (refusal == 422) {
-                  agentSide.updateJob(
-                      req.job(), j -> j.ended(JobState.FAILED, "scripted refusal", Instant.now()));
-                }
-                Problems.send(ctx, refusal, "scripted refusal");
-                return;
-              }
-              JobRecord started = agentSide.updateJob(req.job(), j -> j.started(Instant.now()));
-              ctx.response().setStatusCode(201).end(Buffer.buffer(Json.encode(started)));
-            });
-    router
-        .get(ApiPaths.AGENT_JOBS + "/:job/logs")
-        .blockingHandler(
-            ctx -> {
-              if (filesLeave.getAndSet(false)) {
-                // The files go home just as the manager asks where the job ended.
-                agentSide.updateJob(
-                    JobId.of(ctx.pathParam("job")), j -> j.filesReturnedHome(Instant.now()));
-                Problems.send(ctx, 404, "job has no files on node c1-n2");
-                return;
-              }
-              ctx.response()
-                  .putHeader(ApiPaths.NEXT_OFFSET_HEADER, "11")
-                  .putHeader(ApiPaths.JOB_STATE_HEADER, "ENDED")
-                  .end(Buffer.buffer("from c1-n1\n"));
-            });
-    fakeAgent = HttpServers.listen(vertx, router, "127.0.0.1", 0);
-    agentSide.registerNode(node("c1-n1", fakeAgent.actualPort()));
+    grid = new ApiFixture(state);
+    grid.clusterWithNode("c1", "admin");
+    agentSide = grid.store;
   }
 
   @AfterEach
   void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get();
-    agentSide.close();
-    manager.close();
-    zk.close();
+    grid.close();
   }
 
-  private static NodeRecord node(String id, int port) {
-    return new NodeRecord(
-        NodeId.of(id),
-        ClusterId.of("c1"),
-        "127.0.0.1",
-        port,
-        2,
-        1L << 30,
-        1.0,
-        false,
-        "t",
-        Instant.now(),
-        0);
+  private HttpResponse<String> call(String method, String path, String body) throws Exception {
+    return grid.call(method, path, body, TOKEN);
   }
 
   private HttpResponse<String> call(String method, String path, String body, String token)
       throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(manager.url() + path))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private HttpResponse<String> call(String method, String path, String body) throws Exception {
-    return call(method, path, body, TOKEN);
+    return grid.call(method, path, body, token);
   }
 
   @Test
@@ -215,7 +99,7 @@ class RestApiIT {
 
   @Test
   void aRefusalByTheAgentIsAnsweredAndRecordedOnTheJob() throws Exception {
-    refuseWith.set(422);
+    grid.refuseWith.set(422);
 
     HttpResponse<String> run = call("POST", ApiPaths.JOBS, "{\"command\":[\"nosuch\"]}");
 
@@ -227,11 +111,11 @@ class RestApiIT {
 
   @Test
   void anAgentThatFailsOrCannotBeReachedLeavesAFailedRecordNotALostJob() throws Exception {
-    refuseWith.set(500);
+    grid.refuseWith.set(500);
     HttpResponse<String> broken = call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"]}");
     assertThat(broken.statusCode()).isEqualTo(502);
 
-    agentSide.registerNode(node("c1-n2", 1));
+    grid.registerNode("c1-n2", "c1", 1);
     HttpResponse<String> unreachable =
         call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"],\"node\":\"c1-n2\"}");
     assertThat(unreachable.statusCode()).isEqualTo(502);
@@ -252,7 +136,7 @@ class RestApiIT {
         Json.decode(
             call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"]}").body(), JobRecord.class);
     // It ended on c1-n2, which is down now (nothing answers on its port).
-    agentSide.registerNode(node("c1-n2", 1));
+    grid.registerNode("c1-n2", "c1", 1);
     agentSide.updateJob(
         job.id(), j -> j.movedTo(NodeId.of("c1-n2"), null).exited(0, Instant.now()));
 
@@ -263,7 +147,7 @@ class RestApiIT {
     agentSide.updateJob(job.id(), j -> j.filesReturnedHome(Instant.now()));
     HttpResponse<String> home = call("GET", ApiPaths.jobLogs(job.id().value()), null);
     assertThat(home.statusCode()).as(home.body()).isEqualTo(200);
-    assertThat(home.body()).isEqualTo("from c1-n1\n");
+    assertThat(home.body()).isEqualTo("hello\n");
     assertThat(home.headers().firstValue(ApiPaths.JOB_STATE_HEADER)).contains("EXITED");
   }
 
@@ -273,16 +157,16 @@ class RestApiIT {
         Json.decode(
             call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"]}").body(), JobRecord.class);
     // It ended on c1-n2, served by the same stand-in agent here.
-    agentSide.registerNode(node("c1-n2", fakeAgent.actualPort()));
+    grid.registerNode("c1-n2", "c1", grid.agent.actualPort());
     agentSide.updateJob(
         job.id(), j -> j.movedTo(NodeId.of("c1-n2"), null).exited(0, Instant.now()));
-    filesLeave.set(true);
+    grid.filesLeave.set(true);
 
     HttpResponse<String> logs = call("GET", ApiPaths.jobLogs(job.id().value()), null);
 
     assertThat(logs.statusCode()).as(logs.body()).isEqualTo(200);
-    assertThat(logs.body()).isEqualTo("from c1-n1\n");
-    assertThat(filesLeave.get()).isFalse();
+    assertThat(logs.body()).isEqualTo("hello\n");
+    assertThat(grid.filesLeave.get()).isFalse();
   }
 
   @Test
@@ -302,22 +186,62 @@ class RestApiIT {
 
   @Test
   void withoutNodesThereIsNoWhereToRun() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get();
-    agentSide.close();
-    agentSide =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    grid.dropNodes();
+    agentSide = grid.store;
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> agentSide.nodes().isEmpty());
-    vertx = Vertx.vertx();
 
     HttpResponse<String> run = call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"]}");
 
     assertThat(run.statusCode()).isEqualTo(503);
     assertThat(run.body()).contains("no node is up");
+  }
+
+  @Test
+  void jobsAreListedByTheirClusterHomeOrNode() throws Exception {
+    grid.clusterWithNode("c2", "admin");
+    JobRecord stays = run("c1-n1");
+    JobRecord guest = run("c2-n1");
+    // As a finished migration leaves it: a job of c2 running on c1.
+    agentSide.updateJob(guest.id(), j -> j.movedTo(NodeId.of("c1-n1"), null));
+    JobRecord other = run("c2-n1");
+
+    assertThat(ids("?cluster=c1")).containsExactly(stays.id().value(), guest.id().value());
+    assertThat(ids("?cluster=c2")).containsExactly(guest.id().value(), other.id().value());
+    assertThat(ids("?home=c2")).containsExactly(guest.id().value(), other.id().value());
+    assertThat(ids("?home=c2&node=c1-n1")).containsExactly(guest.id().value());
+    assertThat(ids("?cluster=c1&state=running&limit=1&offset=1"))
+        .containsExactly(guest.id().value());
+    assertThat(ids("?cluster=c9")).isEmpty();
+    HttpResponse<String> bad = call("GET", ApiPaths.JOBS + "?cluster=Not%20a%20cluster", null);
+    assertThat(bad.statusCode()).isEqualTo(400);
+  }
+
+  private JobRecord run(String node) throws Exception {
+    HttpResponse<String> r =
+        call("POST", ApiPaths.JOBS, "{\"command\":[\"sleep\",\"9\"],\"node\":\"" + node + "\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return Json.decode(r.body(), JobRecord.class);
+  }
+
+  private java.util.List<String> ids(String query) throws Exception {
+    // The listing answers from the read model: wait until it shows the direct write above.
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                grid.manager.view().jobs().stream()
+                    .allMatch(
+                        e ->
+                            agentSide
+                                .job(e.job().id())
+                                .map(v -> v.value().node().equals(e.job().node()))
+                                .orElse(true)));
+    HttpResponse<String> r = call("GET", ApiPaths.JOBS + query, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    Json.mapper().readTree(r.body()).get("items").forEach(j -> ids.add(j.get("id").asText()));
+    return ids;
   }
 }

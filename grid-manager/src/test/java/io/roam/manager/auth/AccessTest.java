@@ -11,6 +11,7 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.web.HttpProblem;
 import java.time.Instant;
 import java.util.List;
@@ -92,5 +93,34 @@ class AccessTest {
     assertThat(Access.ownsJob(alice, bobsGuestOnA)).isFalse();
     assertThat(Access.ownsJob(admin, bobsGuestOnA)).isTrue();
     assertThat(Access.ownsJob(alice, job(null, "ca"))).isFalse();
+  }
+
+  @Test
+  void anOperationIsReadByItsClustersOwnersAndAdminsOnly() {
+    OperationRecord detachA =
+        new OperationRecord(
+            "detach-ca-1",
+            OperationRecord.Kind.DETACH,
+            ClusterId.of("ca"),
+            OperationRecord.State.RUNNING,
+            T,
+            T,
+            null,
+            null,
+            List.of(),
+            "planning");
+    TokenRecord bob = new TokenRecord("bob", HASH, Role.OWNER, "bob", List.of(), false, T);
+    TokenRecord aliceOnA2 =
+        new TokenRecord(
+            "alice-a2", HASH, Role.OWNER, "alice", List.of(ClusterId.of("ca2")), false, T);
+
+    assertThat(Access.mayRead(alice, detachA, c -> Optional.ofNullable(clusters.get(c)))).isTrue();
+    assertThat(Access.mayRead(aliceOnA, detachA, c -> Optional.ofNullable(clusters.get(c))))
+        .isTrue();
+    assertThat(Access.mayRead(admin, detachA, c -> Optional.empty())).isTrue();
+    assertThat(Access.mayRead(bob, detachA, c -> Optional.ofNullable(clusters.get(c)))).isFalse();
+    assertThat(Access.mayRead(aliceOnA2, detachA, c -> Optional.ofNullable(clusters.get(c))))
+        .isFalse();
+    assertThat(Access.mayRead(alice, detachA, c -> Optional.empty())).isFalse();
   }
 }
