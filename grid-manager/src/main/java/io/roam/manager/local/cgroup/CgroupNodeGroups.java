@@ -34,6 +34,7 @@ public final class CgroupNodeGroups implements NodeGroups {
   private final Path cpuRoot;
   private final Path memoryRoot;
   private final List<Path> created = new ArrayList<>();
+  private double totalCpus;
 
   /**
    * @param cpuRoot the grid's group in the cpu hierarchy (v2: the unified one)
@@ -128,6 +129,13 @@ public final class CgroupNodeGroups implements NodeGroups {
     }
     Path cpuAgent = mkdir(cpuNode.resolve("agent"));
     Path cpuJobs = mkdir(cpuNode.resolve("jobs"));
+    if (cpus > 0) {
+      // Under contention a group weighs as one process unless told otherwise: weigh each node
+      // by its share, and the grid by their sum, as so many busy processes would.
+      totalCpus += cpus;
+      weigh(cpuJobs, cpus);
+      weigh(cpuRoot, Math.max(1, totalCpus));
+    }
     if (version == Version.V2) {
       if (cpus > 0) {
         write(cpuJobs.resolve("cpu.max"), quota(cpus) + " " + PERIOD_US);
@@ -148,6 +156,18 @@ public final class CgroupNodeGroups implements NodeGroups {
       write(memJobs.resolve("memory.limit_in_bytes"), Long.toString(memoryBytes));
     }
     return new NodeGroup(List.of(cpuAgent, memAgent), List.of(cpuJobs, memJobs));
+  }
+
+  private void weigh(Path group, double cores) throws IOException {
+    if (version == Version.V2) {
+      write(
+          group.resolve("cpu.weight"),
+          Long.toString(Math.min(10_000, Math.max(1, Math.round(100 * cores)))));
+    } else {
+      write(
+          group.resolve("cpu.shares"),
+          Long.toString(Math.min(262_144, Math.max(2, Math.round(1024 * cores)))));
+    }
   }
 
   static long quota(double cpus) {

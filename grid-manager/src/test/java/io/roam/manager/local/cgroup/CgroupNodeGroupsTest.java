@@ -37,6 +37,10 @@ class CgroupNodeGroupsTest {
     assertThat(g.jobsDirs()).containsExactly(cpu.resolve("jobs"), mem.resolve("jobs"));
     assertThat(Files.readString(cpu.resolve("jobs/cpu.cfs_quota_us"))).isEqualTo("50000");
     assertThat(Files.readString(cpu.resolve("jobs/cpu.cfs_period_us"))).isEqualTo("100000");
+    assertThat(Files.readString(cpu.resolve("jobs/cpu.shares"))).isEqualTo("512");
+    assertThat(Files.readString(sys.resolve("cpu/roam-7/cpu.shares"))).isEqualTo("1024");
+    groups.create(NodeId.of("c1-n2"), 2, 0);
+    assertThat(Files.readString(sys.resolve("cpu/roam-7/cpu.shares"))).isEqualTo("2560");
     assertThat(Files.readString(mem.resolve("jobs/memory.limit_in_bytes")))
         .isEqualTo(Long.toString(64L << 20));
     // The agent's own group is not limited: its CPU is not taken from its jobs.
@@ -70,6 +74,7 @@ class CgroupNodeGroupsTest {
     assertThat(g.agentDirs()).containsExactly(node.resolve("agent"));
     assertThat(g.jobsDirs()).containsExactly(node.resolve("jobs"));
     assertThat(Files.readString(node.resolve("jobs/cpu.max"))).isEqualTo("150000 100000");
+    assertThat(Files.readString(node.resolve("jobs/cpu.weight"))).isEqualTo("150");
     assertThat(Files.readString(node.resolve("jobs/memory.max")))
         .isEqualTo(Long.toString(128L << 20));
     assertThat(node.resolve("cgroup.subtree_control")).exists();
