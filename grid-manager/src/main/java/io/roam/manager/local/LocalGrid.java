@@ -206,9 +206,24 @@ public final class LocalGrid implements AutoCloseable {
     long memoryMb = settings.limits().memory(ordinal);
     NodeGroups.NodeGroup group = groups.create(id, settings.limits().cpu(ordinal), memoryMb << 20);
     writeGroupList();
-    Path nodeDir = settings.stateDir().resolve("nodes").resolve(id.value());
-    Files.createDirectories(nodeDir);
+    Files.createDirectories(settings.stateDir().resolve("nodes").resolve(id.value()));
     Path log = settings.stateDir().resolve("nodes").resolve(id.value() + ".log");
+    List<String> argv = agentCommand(cluster, index, group, memoryMb, zookeeper);
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+    Process process = pb.start();
+    LOG.info(
+        "node {} starting at 127.0.{}.{} (pid {}), log {}", id, cluster, index, process.pid(), log);
+    return new Node(id, process, process.getOutputStream(), log);
+  }
+
+  /** The command line of node {@code index} of {@code cluster}, in its groups. */
+  List<String> agentCommand(
+      int cluster, int index, NodeGroups.NodeGroup group, long memoryMb, String zookeeper) {
+    NodeId id = nodeId(cluster, index);
+    Path nodeDir = settings.stateDir().resolve("nodes").resolve(id.value());
     String address = "127.0." + cluster + "." + index;
     Path agentState = settings.sandbox() ? settings.nodeRoot() : nodeDir;
     // The agent and all it starts are in the node's agent group from the first instruction.
@@ -262,13 +277,7 @@ public final class LocalGrid implements AutoCloseable {
     if (memoryMb > 0) {
       argv.addAll(List.of("--memory-mb", Long.toString(memoryMb)));
     }
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
-    Process process = pb.start();
-    LOG.info("node {} starting at {} (pid {}), log {}", id, address, process.pid(), log);
-    return new Node(id, process, process.getOutputStream(), log);
+    return argv;
   }
 
   /** Lists the groups in the state directory, so that 'gridctl down' finds them after a crash. */
