@@ -141,6 +141,12 @@ public final class AgentMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String secret = readSecret(secretFile);
+    for (Path dir : jobsCgroups) {
+      if (!Files.isWritable(dir.resolve("cgroup.procs"))) {
+        throw new IllegalArgumentException(
+            "--jobs-cgroup " + dir + " is not a cgroup this agent can put jobs in");
+      }
+    }
     JobCgroup jobGroup = new JobCgroup(jobsCgroups);
     OptionalDouble limit = jobGroup.cpuLimit();
     int available = Runtime.getRuntime().availableProcessors();
