@@ -1,6 +1,7 @@
 package io.roam.manager;
 
 import io.roam.common.api.LocalGridInfo;
+import io.roam.common.api.LocalNodeLimits;
 import io.roam.common.json.Json;
 import io.roam.manager.auth.Secrets;
 import io.roam.manager.local.LocalGrid;
@@ -178,10 +179,35 @@ public final class ManagerMain {
     @Option(names = "--balance", description = "Nodes move jobs to where they finish sooner.")
     boolean balance;
 
+    @Option(
+        names = "--cpu",
+        paramLabel = "CORES,...",
+        description =
+            "Each node's CPU share for its jobs in cores, one figure per node in order c1-n1,"
+                + " c1-n2, ... (cgroup cpu.max; default: no limit).")
+    String cpu;
+
+    @Option(
+        names = "--unequal",
+        description = "Nodes of unequal CPU shares: 0.25, 0.5, 0.25, 1 cores, repeated.")
+    boolean unequal;
+
+    @Option(
+        names = "--memory-mb",
+        paramLabel = "MIB[,...]",
+        description = "Each node's memory for its jobs, one figure for all or one per node.")
+    String memoryMb;
+
     @Override
     public Integer call() throws Exception {
       Path state = stateDir.toAbsolutePath();
+      LocalNodeLimits limits =
+          LocalNodeLimits.parse(cpu, unequal, memoryMb, clusters * nodesPerCluster);
       boolean root = "root".equals(System.getProperty("user.name"));
+      if (limits.any() && !root) {
+        throw new IllegalArgumentException(
+            "--cpu, --unequal and --memory-mb give each node a cgroup of its own, which needs root");
+      }
       String java = ProcessHandle.current().info().command().orElse("java");
       Path secretFile = state.resolve("agent.secret");
       // Validated before anything starts.
@@ -196,7 +222,8 @@ public final class ManagerMain {
               secretFile,
               root,
               nodeRoot,
-              balance);
+              balance,
+              limits);
       requireFreePort(httpPort);
       Files.createDirectories(state);
       String agentSecret = Secrets.newToken();
@@ -236,7 +263,8 @@ public final class ManagerMain {
                 + " nodes in "
                 + clusters
                 + " clusters"
-                + (root ? " (sandboxed)" : " (not sandboxed: not root)"));
+                + (root ? " (sandboxed)" : " (not sandboxed: not root)")
+                + (limits.cpus().isEmpty() ? "" : ", CPU shares " + limits.cpus() + " cores"));
         nodes.start(manager.store(), manager.zookeeper(), Duration.ofSeconds(120));
         LocalGridInfo info =
             new LocalGridInfo(

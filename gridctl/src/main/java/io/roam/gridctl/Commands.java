@@ -5,6 +5,7 @@ import io.roam.common.api.ApiPaths;
 import io.roam.common.api.ClusterView;
 import io.roam.common.api.GridStatus;
 import io.roam.common.api.LocalGridInfo;
+import io.roam.common.api.LocalNodeLimits;
 import io.roam.common.api.MigrateRequest;
 import io.roam.common.api.MigrationAccepted;
 import io.roam.common.api.NodeSummary;
@@ -136,6 +137,29 @@ final class Commands {
         description = "Nodes move jobs by themselves to where they finish sooner (load balancing).")
     boolean balance;
 
+    @Option(
+        names = "--cpu",
+        paramLabel = "CORES,...",
+        description = {
+          "Give each node a CPU share for its jobs, in cores, one figure per node in order c1-n1,",
+          "c1-n2, ..., c2-n1, ... (e.g. --cpu 0.5,1,1,2): each node gets a cgroup whose cpu.max",
+          "makes it that fast, and its speed says so. Needs root. Default: no limits."
+        })
+    String cpu;
+
+    @Option(
+        names = "--unequal",
+        description =
+            "Nodes of unequal speed: CPU shares of 0.25, 0.5, 0.25 and 1 cores, repeated.")
+    boolean unequal;
+
+    @Option(
+        names = "--memory-mb",
+        paramLabel = "MIB[,...]",
+        description =
+            "Memory for each node's jobs (cgroup limit): one figure for all, or one per node.")
+    String memoryMb;
+
     @Option(names = "--json", description = "Print the grid's details as JSON.")
     boolean json;
 
@@ -144,12 +168,19 @@ final class Commands {
       if (clusters < 1 || nodesPerCluster < 1) {
         throw new GridCtlException("--clusters and --nodes-per-cluster must be at least 1");
       }
+      LocalNodeLimits limits;
+      try {
+        limits = LocalNodeLimits.parse(cpu, unequal, memoryMb, clusters * nodesPerCluster);
+      } catch (IllegalArgumentException e) {
+        throw new GridCtlException(e.getMessage());
+      }
       if (port < 1 || port > 65535) {
         throw new GridCtlException("--port must be between 1 and 65535, not " + port);
       }
       LocalGridControl local = grid.local();
       LocalGridInfo info =
-          local.up(clusters, nodesPerCluster, port, balance, Duration.ofSeconds(timeoutSeconds));
+          local.up(
+              clusters, nodesPerCluster, port, balance, limits, Duration.ofSeconds(timeoutSeconds));
       if (json) {
         json(info);
       } else {

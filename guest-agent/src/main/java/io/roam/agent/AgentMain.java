@@ -1,5 +1,6 @@
 package io.roam.agent;
 
+import io.roam.agent.launch.JobCgroup;
 import io.roam.agent.launch.NamespaceLauncher;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
@@ -11,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -78,9 +82,18 @@ public final class AgentMain implements Callable<Integer> {
 
   @Option(
       names = "--speed",
-      defaultValue = "1.0",
-      description = "Relative speed of one core (default: ${DEFAULT-VALUE}).")
-  double speed;
+      description =
+          "Relative speed of the node (default: its jobs' cgroup CPU limit in cores, if"
+              + " --jobs-cgroup has one, else 1.0).")
+  Double speed;
+
+  @Option(
+      names = "--jobs-cgroup",
+      paramLabel = "DIR",
+      description =
+          "Start jobs in this cgroup (repeat for each v1 hierarchy); its CPU limit is the node's"
+              + " capacity (default: the agent's own groups).")
+  List<Path> jobsCgroups = new ArrayList<>();
 
   @Option(names = "--sandboxed", description = "Say that this node runs in a sandbox of its own.")
   boolean sandboxed;
@@ -128,6 +141,15 @@ public final class AgentMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String secret = readSecret(secretFile);
+    for (Path dir : jobsCgroups) {
+      if (!Files.isWritable(dir.resolve("cgroup.procs"))) {
+        throw new IllegalArgumentException(
+            "--jobs-cgroup " + dir + " is not a cgroup this agent can put jobs in");
+      }
+    }
+    JobCgroup jobGroup = new JobCgroup(jobsCgroups);
+    OptionalDouble limit = jobGroup.cpuLimit();
+    int available = Runtime.getRuntime().availableProcessors();
     AgentConfig config =
         new AgentConfig(
             NodeId.of(nodeId),
@@ -139,18 +161,21 @@ public final class AgentMain implements Callable<Integer> {
             port,
             stateDir.toAbsolutePath(),
             secret,
-            cores != null ? cores : Runtime.getRuntime().availableProcessors(),
+            cores != null ? cores : cores(limit, available),
             memoryMb != null ? memoryMb << 20 : physicalMemory(),
-            speed,
+            speed != null ? speed : speed(limit, available),
             sandboxed,
             Duration.ofMillis(sessionTimeoutMs),
             migrationPort,
             maxMigrationMb << 20,
             balance);
-    NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
+    NamespaceLauncher launcher = NamespaceLauncher.forThisProcess(jobGroup.prefix());
     Agent agent =
         new Agent(
-            config, launcher, Checkpoints.forThisNode(launcher.pidNamespace()), Clock.systemUTC());
+            config,
+            launcher,
+            Checkpoints.forThisNode(launcher.pidNamespace(), jobGroup.prefix()),
+            Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -179,6 +204,21 @@ public final class AgentMain implements Callable<Integer> {
       // treated as the end
     }
     System.exit(0);
+  }
+
+  /**
+   * A node limited to c cores runs its runnable processes at c reference cores in all (at most the
+   * machine's), which is the speed the balancer's model of one shared processor needs.
+   */
+  static double speed(OptionalDouble limit, int available) {
+    return limit.isPresent() ? Math.min(limit.getAsDouble(), available) : 1.0;
+  }
+
+  /** The cores a limited node can keep busy at once. */
+  static int cores(OptionalDouble limit, int available) {
+    return limit.isPresent()
+        ? (int) Math.max(1, Math.min(available, Math.ceil(limit.getAsDouble())))
+        : available;
   }
 
   static String readSecret(Path file) throws IOException {

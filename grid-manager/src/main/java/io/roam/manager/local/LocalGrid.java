@@ -1,10 +1,15 @@
 package io.roam.manager.local;
 
+import io.roam.common.api.LocalNodeLimits;
+import io.roam.common.cgroup.CgroupJoin;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.NodeRecord;
+import io.roam.manager.local.cgroup.CgroupNodeGroups;
+import io.roam.manager.local.cgroup.NoNodeGroups;
+import io.roam.manager.local.cgroup.NodeGroups;
 import io.roam.store.GridStore;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,6 +23,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +45,7 @@ public final class LocalGrid implements AutoCloseable {
   /**
    * @param nodeRoot where each sandboxed node sees its own state directory
    * @param sandbox whether to give nodes mount namespaces (needs root)
+   * @param limits each node's CPU and memory for its jobs, as cgroup limits (needs root)
    */
   public record Settings(
       Path stateDir,
@@ -50,8 +57,35 @@ public final class LocalGrid implements AutoCloseable {
       Path agentSecretFile,
       boolean sandbox,
       Path nodeRoot,
-      boolean balance) {
+      boolean balance,
+      LocalNodeLimits limits) {
+    public Settings(
+        Path stateDir,
+        int clusters,
+        int nodesPerCluster,
+        Path agentJar,
+        String java,
+        String grid,
+        Path agentSecretFile,
+        boolean sandbox,
+        Path nodeRoot,
+        boolean balance) {
+      this(
+          stateDir,
+          clusters,
+          nodesPerCluster,
+          agentJar,
+          java,
+          grid,
+          agentSecretFile,
+          sandbox,
+          nodeRoot,
+          balance,
+          LocalNodeLimits.NONE);
+    }
+
     public Settings {
+      limits = limits == null ? LocalNodeLimits.NONE : limits;
       List<String> errors = new ArrayList<>();
       if (clusters < 1 || clusters > MAX_CLUSTERS) {
         errors.add("--clusters must be between 1 and " + MAX_CLUSTERS + ", not " + clusters);
@@ -66,21 +100,46 @@ public final class LocalGrid implements AutoCloseable {
       if (agentJar == null || !Files.isRegularFile(agentJar)) {
         errors.add("the guest agent jar " + agentJar + " does not exist: build it (mvn package)");
       }
+      int nodes = clusters * nodesPerCluster;
+      if (!limits.cpus().isEmpty() && limits.cpus().size() != nodes) {
+        errors.add("--cpu needs one figure per node (" + nodes + "), not " + limits.cpus().size());
+      }
+      if (!limits.memoryMb().isEmpty() && limits.memoryMb().size() != nodes) {
+        errors.add(
+            "--memory-mb needs one figure per node ("
+                + nodes
+                + "), not "
+                + limits.memoryMb().size());
+      }
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", errors));
       }
     }
   }
 
+  /** Where the cgroups of the running grid are listed, for 'gridctl down' after a crash. */
+  public static final String CGROUPS_FILE = "cgroups";
+
   private record Node(NodeId id, Process process, OutputStream lifeline, Path log) {}
 
   private final Settings settings;
   private final Consumer<String> progress;
   private final List<Node> nodes = new ArrayList<>();
+  private final Supplier<NodeGroups> groupsFactory;
+  private NodeGroups groups;
 
+  /** Nodes with limits get cgroups of this machine; without, none. */
   public LocalGrid(Settings settings, Consumer<String> progress) {
+    this(
+        settings,
+        progress,
+        settings.limits().any() ? CgroupNodeGroups::forThisProcess : NoNodeGroups::new);
+  }
+
+  public LocalGrid(Settings settings, Consumer<String> progress, Supplier<NodeGroups> groups) {
     this.settings = settings;
     this.progress = progress;
+    this.groupsFactory = groups;
   }
 
   public static NodeId nodeId(int cluster, int node) {
@@ -97,9 +156,11 @@ public final class LocalGrid implements AutoCloseable {
           new ClusterRecord(
               ClusterId.of("c" + c), "local", ClusterState.ATTACHED, Clock.systemUTC().instant()));
     }
+    groups = groupsFactory.get();
+    int index = 0;
     for (int c = 1; c <= settings.clusters(); c++) {
       for (int n = 1; n <= settings.nodesPerCluster(); n++) {
-        nodes.add(startNode(c, n, zookeeper));
+        nodes.add(startNode(c, n, index++, zookeeper));
       }
     }
     Set<NodeId> expected = nodes.stream().map(Node::id).collect(Collectors.toSet());
@@ -140,14 +201,33 @@ public final class LocalGrid implements AutoCloseable {
     }
   }
 
-  private Node startNode(int cluster, int index, String zookeeper) throws IOException {
+  private Node startNode(int cluster, int index, int ordinal, String zookeeper) throws IOException {
+    NodeId id = nodeId(cluster, index);
+    long memoryMb = settings.limits().memory(ordinal);
+    NodeGroups.NodeGroup group = groups.create(id, settings.limits().cpu(ordinal), memoryMb << 20);
+    writeGroupList();
+    Files.createDirectories(settings.stateDir().resolve("nodes").resolve(id.value()));
+    Path log = settings.stateDir().resolve("nodes").resolve(id.value() + ".log");
+    List<String> argv = agentCommand(cluster, index, group, memoryMb, zookeeper);
+    ProcessBuilder pb = new ProcessBuilder(argv);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+    Process process = pb.start();
+    LOG.info(
+        "node {} starting at 127.0.{}.{} (pid {}), log {}", id, cluster, index, process.pid(), log);
+    return new Node(id, process, process.getOutputStream(), log);
+  }
+
+  /** The command line of node {@code index} of {@code cluster}, in its groups. */
+  List<String> agentCommand(
+      int cluster, int index, NodeGroups.NodeGroup group, long memoryMb, String zookeeper) {
     NodeId id = nodeId(cluster, index);
     Path nodeDir = settings.stateDir().resolve("nodes").resolve(id.value());
-    Files.createDirectories(nodeDir);
-    Path log = settings.stateDir().resolve("nodes").resolve(id.value() + ".log");
     String address = "127.0." + cluster + "." + index;
     Path agentState = settings.sandbox() ? settings.nodeRoot() : nodeDir;
-    List<String> argv = new ArrayList<>();
+    // The agent and all it starts are in the node's agent group from the first instruction.
+    List<String> argv = new ArrayList<>(CgroupJoin.prefix(group.agentDirs()));
     if (settings.sandbox()) {
       argv.addAll(
           List.of(
@@ -191,13 +271,26 @@ public final class LocalGrid implements AutoCloseable {
     if (settings.balance()) {
       argv.add("--balance");
     }
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    pb.redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
-    Process process = pb.start();
-    LOG.info("node {} starting at {} (pid {}), log {}", id, address, process.pid(), log);
-    return new Node(id, process, process.getOutputStream(), log);
+    for (Path jobs : group.jobsDirs()) {
+      argv.addAll(List.of("--jobs-cgroup", jobs.toString()));
+    }
+    if (memoryMb > 0) {
+      argv.addAll(List.of("--memory-mb", Long.toString(memoryMb)));
+    }
+    return argv;
+  }
+
+  /** Lists the groups in the state directory, so that 'gridctl down' finds them after a crash. */
+  private void writeGroupList() throws IOException {
+    List<Path> dirs = groups.dirs();
+    Path file = settings.stateDir().resolve(CGROUPS_FILE);
+    if (dirs.isEmpty()) {
+      Files.deleteIfExists(file);
+      return;
+    }
+    StringBuilder text = new StringBuilder();
+    dirs.forEach(d -> text.append(d).append('\n'));
+    Files.writeString(file, text);
   }
 
   private static String lastLine(Path log) {
@@ -252,5 +345,14 @@ public final class LocalGrid implements AutoCloseable {
       }
     }
     nodes.clear();
+    if (groups != null) {
+      groups.close();
+      try {
+        Files.deleteIfExists(settings.stateDir().resolve(CGROUPS_FILE));
+      } catch (IOException e) {
+        LOG.warn("cannot delete {}: {}", CGROUPS_FILE, e.toString());
+      }
+      groups = null;
+    }
   }
 }

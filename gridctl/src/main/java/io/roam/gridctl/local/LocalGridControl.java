@@ -1,6 +1,7 @@
 package io.roam.gridctl.local;
 
 import io.roam.common.api.LocalGridInfo;
+import io.roam.common.api.LocalNodeLimits;
 import io.roam.common.json.Json;
 import io.roam.common.json.JsonException;
 import io.roam.gridctl.client.GridCtlException;
@@ -24,6 +25,10 @@ import java.util.concurrent.TimeUnit;
 public final class LocalGridControl {
   static final String PID_FILE = "manager.pid";
   static final String LOG_FILE = "manager.log";
+
+  /** The nodes' cgroups, one directory a line, as the manager lists them (LocalGrid). */
+  static final String CGROUPS_FILE = "cgroups";
+
   private static final String MANAGER_MARK = "grid-manager";
 
   private final Path stateDir;
@@ -77,6 +82,18 @@ public final class LocalGridControl {
   /** Starts the grid and returns once it is ready. */
   public LocalGridInfo up(
       int clusters, int nodesPerCluster, int port, boolean balance, Duration timeout)
+      throws IOException {
+    return up(clusters, nodesPerCluster, port, balance, LocalNodeLimits.NONE, timeout);
+  }
+
+  /** Starts the grid, its nodes limited as {@code limits} says, and returns once it is ready. */
+  public LocalGridInfo up(
+      int clusters,
+      int nodesPerCluster,
+      int port,
+      boolean balance,
+      LocalNodeLimits limits,
+      Duration timeout)
       throws IOException {
     Optional<LocalGridInfo> existing = running();
     if (existing.isPresent()) {
@@ -137,6 +154,12 @@ public final class LocalGridControl {
     if (balance) {
       argv.add("--balance");
     }
+    if (!limits.cpus().isEmpty()) {
+      argv.addAll(List.of("--cpu", LocalNodeLimits.join(limits.cpus())));
+    }
+    if (!limits.memoryMb().isEmpty()) {
+      argv.addAll(List.of("--memory-mb", LocalNodeLimits.join(limits.memoryMb())));
+    }
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -182,9 +205,68 @@ public final class LocalGridControl {
         running().flatMap(i -> managerProcess(i.pid())).or(this::starting);
     boolean wasRunning = manager.isPresent();
     manager.ifPresent(p -> stop(p, timeout));
+    removeCgroups();
     Files.deleteIfExists(stateDir.resolve(LocalGridInfo.FILE_NAME));
     Files.deleteIfExists(stateDir.resolve(PID_FILE));
     return wasRunning;
+  }
+
+  /**
+   * Removes the nodes' cgroups the manager listed, should it have died without removing them
+   * itself: deepest first, each once nothing runs in it (what still does is killed: it belonged to
+   * the grid).
+   */
+  void removeCgroups() throws IOException {
+    Path list = stateDir.resolve(CGROUPS_FILE);
+    if (!Files.exists(list)) {
+      return;
+    }
+    List<Path> dirs = new ArrayList<>();
+    for (String line : Files.readAllLines(list)) {
+      if (!line.isBlank()) {
+        dirs.add(Path.of(line.trim()));
+      }
+    }
+    dirs.sort((a, b) -> Integer.compare(b.getNameCount(), a.getNameCount()));
+    List<String> left = new ArrayList<>();
+    for (Path dir : dirs) {
+      if (!removeGroup(dir)) {
+        left.add(dir.toString());
+      }
+    }
+    if (!left.isEmpty()) {
+      throw new GridCtlException("cannot remove the cgroups " + left + " (see " + list + ")");
+    }
+    Files.delete(list);
+  }
+
+  private static boolean removeGroup(Path dir) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (Files.isDirectory(dir)) {
+      try {
+        Files.delete(dir);
+        return true;
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        try {
+          for (String pid : Files.readString(dir.resolve("cgroup.procs")).split("\\s+")) {
+            if (!pid.isBlank()) {
+              ProcessHandle.of(Long.parseLong(pid.trim()))
+                  .ifPresent(ProcessHandle::destroyForcibly);
+            }
+          }
+          Thread.sleep(50);
+        } catch (IOException | NumberFormatException ignored) {
+          // emptied meanwhile
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Asks the manager to stop (it stops its nodes and their jobs); kills what is left. */

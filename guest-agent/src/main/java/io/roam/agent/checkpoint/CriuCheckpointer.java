@@ -39,6 +39,7 @@ public final class CriuCheckpointer implements Checkpointer {
 
   private final Path criu;
   private final List<String> prefix;
+  private final List<String> restorePrefix;
   private final Duration timeout;
   private volatile Boolean preDumpSupported;
 
@@ -66,8 +67,18 @@ public final class CriuCheckpointer implements Checkpointer {
    * @param timeout the longest any one action may take before it is abandoned
    */
   public CriuCheckpointer(Path criu, List<String> commandPrefix, Duration timeout) {
+    this(criu, commandPrefix, timeout, List.of());
+  }
+
+  /**
+   * @param restorePrefix words put before the restore command only, e.g. one that joins the node's
+   *     jobs cgroup, so that the restored tree (which stays in criu's own groups) lands there
+   */
+  public CriuCheckpointer(
+      Path criu, List<String> commandPrefix, Duration timeout, List<String> restorePrefix) {
     this.criu = Objects.requireNonNull(criu, "criu");
     this.prefix = List.copyOf(commandPrefix);
+    this.restorePrefix = List.copyOf(restorePrefix);
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive, got " + timeout);
     }
@@ -213,7 +224,8 @@ public final class CriuCheckpointer implements Checkpointer {
       throw new CheckpointException(step, "cannot prepare " + dir + ": " + e.getMessage(), null, e);
     }
     // No -d: criu stays attached, parents the restored root and ends when it ends.
-    // --manage-cgroups=ignore: the tree joins criu's own cgroups, i.e. this node's.
+    // --manage-cgroups=ignore: the tree joins criu's own cgroups, i.e. this node's jobs group
+    // when restorePrefix joins it (else the agent's).
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -231,7 +243,9 @@ public final class CriuCheckpointer implements Checkpointer {
     }
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
-    Process p = start(step, command(step.word(), args), dir.resolve("restore.out"), log);
+    List<String> command = new ArrayList<>(restorePrefix);
+    command.addAll(command(step.word(), args));
+    Process p = start(step, command, dir.resolve("restore.out"), log);
     try {
       while (true) {
         // CRIU writes stats-restore only once the tree has resumed, and only on success.

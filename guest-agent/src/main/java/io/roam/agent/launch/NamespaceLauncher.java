@@ -29,22 +29,38 @@ public final class NamespaceLauncher implements JobLauncher {
 
   private final boolean pidNamespace;
   private final Map<String, String> baseEnvironment;
+  private final List<String> prefix;
 
   /**
    * @param pidNamespace start each job in a PID namespace of its own (needs root)
    * @param baseEnvironment the environment every job starts with (PATH, LANG...)
    */
   public NamespaceLauncher(boolean pidNamespace, Map<String, String> baseEnvironment) {
+    this(pidNamespace, baseEnvironment, List.of());
+  }
+
+  /**
+   * @param prefix words before the launch command, e.g. a {@link JobCgroup#prefix} that starts
+   *     every job in the node's jobs cgroup
+   */
+  public NamespaceLauncher(
+      boolean pidNamespace, Map<String, String> baseEnvironment, List<String> prefix) {
     this.pidNamespace = pidNamespace;
     this.baseEnvironment = Map.copyOf(baseEnvironment);
+    this.prefix = List.copyOf(prefix);
   }
 
   /** PID namespaces when running as root; the agent's own PATH and locale. */
   public static NamespaceLauncher forThisProcess() {
+    return forThisProcess(List.of());
+  }
+
+  /** As {@link #forThisProcess()}, each job started after {@code prefix}. */
+  public static NamespaceLauncher forThisProcess(List<String> prefix) {
     boolean root = "root".equals(System.getProperty("user.name"));
     String path = System.getenv().getOrDefault("PATH", DEFAULT_PATH);
     String lang = System.getenv().getOrDefault("LANG", "C.UTF-8");
-    return new NamespaceLauncher(root, Map.of("PATH", path, "LANG", lang));
+    return new NamespaceLauncher(root, Map.of("PATH", path, "LANG", lang), prefix);
   }
 
   public boolean pidNamespace() {
@@ -64,7 +80,7 @@ public final class NamespaceLauncher implements JobLauncher {
     } catch (IOException e) {
       throw new LaunchException("cannot create the job's directory " + dir.root() + ": " + e, e);
     }
-    List<String> argv = new ArrayList<>();
+    List<String> argv = new ArrayList<>(prefix);
     if (pidNamespace) {
       argv.addAll(List.of("unshare", "--pid", "--fork", "--kill-child"));
     }
