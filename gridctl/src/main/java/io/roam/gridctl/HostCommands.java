@@ -6,6 +6,7 @@ import io.roam.common.api.ApiPaths;
 import io.roam.common.api.VmSummary;
 import io.roam.common.id.ClusterId;
 import io.roam.common.json.Json;
+import io.roam.common.model.DirectBoot;
 import io.roam.common.model.HostRecord;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
@@ -161,6 +162,27 @@ final class HostCommands {
         description = "The image's SHA-256 (see its .sha256 file).")
     String sha256;
 
+    @Option(
+        names = "--kernel",
+        description =
+            "Boot this kernel directly (file name in the host's images directory), as the grid's"
+                + " guest images are booted; needs --kernel-sha256, --initrd, --initrd-sha256.")
+    String kernel;
+
+    @Option(names = "--kernel-sha256", description = "The kernel's SHA-256.")
+    String kernelSha256;
+
+    @Option(names = "--initrd", description = "The initrd booted with --kernel.")
+    String initrd;
+
+    @Option(names = "--initrd-sha256", description = "The initrd's SHA-256.")
+    String initrdSha256;
+
+    @Option(
+        names = "--cmdline",
+        description = "Kernel command line (default: " + DirectBoot.DEFAULT_CMDLINE + ").")
+    String cmdline;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -168,8 +190,14 @@ final class HostCommands {
     public Integer call() {
       AddVmsRequest request;
       try {
+        DirectBoot boot = null;
+        if (kernel != null || initrd != null || kernelSha256 != null || initrdSha256 != null) {
+          boot = new DirectBoot(kernel, kernelSha256, initrd, initrdSha256, cmdline);
+        } else if (cmdline != null) {
+          throw new IllegalArgumentException("--cmdline needs --kernel and --initrd");
+        }
         request =
-            new AddVmsRequest(ClusterId.of(cluster), count, vcpus, memoryMib, image, sha256, null);
+            new AddVmsRequest(ClusterId.of(cluster), count, vcpus, memoryMib, image, sha256, boot);
       } catch (IllegalArgumentException e) {
         throw new GridCtlException(e.getMessage());
       }

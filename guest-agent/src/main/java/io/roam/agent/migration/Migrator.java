@@ -46,6 +46,7 @@ public final class Migrator {
   private final byte[] secret;
   private final Clock clock;
   private final Duration ioTimeout;
+  private final PeerAddresses peers;
 
   public Migrator(
       JobSupervisor jobs,
@@ -54,6 +55,17 @@ public final class Migrator {
       String secret,
       Clock clock,
       Duration ioTimeout) {
+    this(jobs, checkpoint, store, secret, clock, ioTimeout, PeerAddresses.direct());
+  }
+
+  public Migrator(
+      JobSupervisor jobs,
+      CheckpointPort checkpoint,
+      GridStore store,
+      String secret,
+      Clock clock,
+      Duration ioTimeout,
+      PeerAddresses peers) {
     this.self = jobs.node();
     this.jobs = jobs;
     this.checkpoint = checkpoint;
@@ -61,6 +73,12 @@ public final class Migrator {
     this.secret = Wire.secretBytes(secret);
     this.clock = clock;
     this.ioTimeout = ioTimeout;
+    this.peers = peers;
+  }
+
+  /** Where this node reaches a peer's migration (and gossip) port. */
+  public InetSocketAddress addressOf(NodeRecord peer) {
+    return peers.migration(peer);
   }
 
   private final class Attempt {
@@ -156,9 +174,7 @@ public final class Migrator {
         new Wire.Header(a.id.value(), self.value(), a.target.id().value(), a.attempt, salt);
     boolean committed = false;
     try (Socket socket = new Socket()) {
-      socket.connect(
-          new InetSocketAddress(a.target.address(), a.target.migrationPort()),
-          (int) Math.min(ioTimeout.toMillis(), 10_000));
+      socket.connect(peers.migration(a.target), (int) Math.min(ioTimeout.toMillis(), 10_000));
       socket.setSoTimeout((int) ioTimeout.toMillis());
       socket.setTcpNoDelay(true);
       DataOutputStream raw =
