@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Boots the image through libvirt from images/domain-template.xml, as vm-node will: fills the
-# template, validates it against libvirt's schema, defines and starts the domain, and checks the
-# serial log as images/boot-test.sh does; then destroys and undefines the domain.
+# Boots the image through libvirt as vm-node does: the domain XML comes from vm-node's own renderer
+# (io.roam.vmnode.RenderDomainMain in the vm-node jar, without the Roam mark so that no vm-node
+# takes the domain), is validated against libvirt's schema, defined and started; the serial log is
+# checked as images/boot-test.sh does; then the domain is destroyed and undefined.
 # Needs a running libvirtd (without systemd: `virtlogd -d && libvirtd -d`).
 #
 #   images/boot-test-libvirt.sh [--images-dir DIR] [--domain-type qemu|kvm] [--timeout S] [--uri URI]
+#                               [--vm-node-jar JAR]
 #
+# JAR defaults to vm-node/target/vm-node.jar of this checkout, else /opt/roam/lib/vm-node.jar.
 # DIR holds roam-guest.{qcow2,vmlinuz,initrd} (default /var/lib/roam/images/current, where the
 # vm_node role rolls them out). Scratch files go to /var/lib/roam/vm-node/boot-test-<pid>/,
 # removed after a successful run and kept after a failed one.
@@ -15,9 +18,11 @@ IMAGES=/var/lib/roam/images/current
 TYPE=qemu
 TIMEOUT=900
 URI=qemu:///system
+JAR="$HERE/../vm-node/target/vm-node.jar"
+[ -f "$JAR" ] || JAR=/opt/roam/lib/vm-node.jar
 while [ $# -gt 0 ]; do
   case "$1" in
-    --images-dir) IMAGES="$2" ;; --domain-type) TYPE="$2" ;; --timeout) TIMEOUT="$2" ;; --uri) URI="$2" ;;
+    --images-dir) IMAGES="$2" ;; --domain-type) TYPE="$2" ;; --timeout) TIMEOUT="$2" ;; --uri) URI="$2" ;; --vm-node-jar) JAR="$2" ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -32,25 +37,27 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 IMAGES=$(readlink -f "$IMAGES")
+[ -f "$JAR" ] || { log "no vm-node jar at $JAR (mvn -pl vm-node -am package, or --vm-node-jar)"; exit 2; }
 NAME="roam-boot-test-$$"
 RUN="/var/lib/roam/vm-node/boot-test-$$"
 mkdir -p "$RUN"
 chmod 0755 "$RUN"
-SERIAL="$RUN/serial.log"
+SERIAL="$RUN/console.log"
 PORT=$((20000 + $$ % 10000))
 cleanup() {
   virsh -q -c "$URI" destroy "$NAME" >/dev/null 2>&1 || true
   virsh -q -c "$URI" undefine "$NAME" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGES/roam-guest.qcow2" "$RUN/overlay.qcow2"
+qemu-img create -q -f qcow2 -F qcow2 -b "$IMAGES/roam-guest.qcow2" "$RUN/disk.qcow2"
 head -c 32 /dev/urandom | base64 >"$RUN/agent.secret"
-"$HERE/make-seed.sh" --out "$RUN/seed.img" --node-id libvirt-test-1 --cluster boot-test --zk 10.0.2.2:2181 \
+"$HERE/make-seed.sh" --out "$RUN/seed.iso" --node-id libvirt-test-1 --cluster boot-test --zk 10.0.2.2:2181 \
   --grid roam --bind 0.0.0.0:7400 --advertise "127.0.0.1:$PORT" --secret-file "$RUN/agent.secret"
-sed -e "s|@NAME@|$NAME|g" -e "s|@DOMAIN_TYPE@|$TYPE|g" -e "s|@MEMORY_MIB@|1536|g" -e "s|@VCPUS@|2|g" \
-  -e "s|@IMAGES_DIR@|$IMAGES|g" -e "s|@OVERLAY@|$RUN/overlay.qcow2|g" -e "s|@SEED@|$RUN/seed.img|g" \
-  -e "s|@SERIAL_LOG@|$SERIAL|g" -e "s|@AGENT_PORT@|$PORT|g" "$HERE/domain-template.xml" >"$RUN/domain.xml"
-if grep -q '@[A-Z_]*@' "$RUN/domain.xml"; then log "placeholders left in the domain"; exit 1; fi
+# vm-node's file names: disk.qcow2, seed.iso (here an ext4 seed; any filesystem will do), console.log.
+java -cp "$JAR" io.roam.vmnode.RenderDomainMain --name "$NAME" --dir "$RUN" --domain-type "$TYPE" \
+  --vcpus 2 --memory-mib 1536 --kernel "$IMAGES/roam-guest.vmlinuz" --initrd "$IMAGES/roam-guest.initrd" \
+  --cmdline "root=/dev/vda rw console=ttyS0,115200 systemd.show_status=1" \
+  --forward "$PORT:7400" --unmanaged >"$RUN/domain.xml"
 virt-xml-validate "$RUN/domain.xml" domain
 virsh -q -c "$URI" define "$RUN/domain.xml" >/dev/null
 virsh -q -c "$URI" start "$NAME" >/dev/null

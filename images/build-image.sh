@@ -88,11 +88,7 @@ MOUNTED=()
 cleanup_mounts() {
   local i
   for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTED[$i]}" 2>/dev/null || true; done
-  # One build at a time per cache.
-exec 9>"$CACHE/.lock"
-flock -n 9 || { log "waiting for another build using $CACHE"; flock 9; }
-
-MOUNTED=()
+  MOUNTED=()
 }
 trap cleanup_mounts EXIT
 bind_mounts() { # $1: tree

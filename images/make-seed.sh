@@ -4,16 +4,19 @@
 #
 #   images/make-seed.sh --out seed.img --node-id n1 --cluster lab-a --zk 10.0.2.2:2181 \
 #       --grid roam --bind 0.0.0.0:7400 --advertise 127.0.0.1:17400 --secret-file agent.secret \
-#       [--hostname NAME] [--java-opts '-Xmx512m']
+#       [--hostname NAME] [--java-opts '-Xmx512m'] [--migration-port 7071 --advertise-migration-port 17401]
+#       [--host-loopback 10.0.2.2] [--zk-session-timeout-ms 40000]
 set -euo pipefail
 die() { printf 'make-seed: %s\n' "$*" >&2; exit 1; }
-out="" node="" cluster="" zk="" grid="" bind="" adv="" secret="" hn="" jopts=""
+out="" node="" cluster="" zk="" grid="" bind="" adv="" secret="" hn="" jopts="" mport="" amport="" hostlo="" zkst=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="$2" ;; --node-id) node="$2" ;; --cluster) cluster="$2" ;; --zk) zk="$2" ;;
     --grid) grid="$2" ;; --bind) bind="$2" ;; --advertise) adv="$2" ;; --secret-file) secret="$2" ;;
     --hostname) hn="$2" ;; --java-opts) jopts="$2" ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --migration-port) mport="$2" ;; --advertise-migration-port) amport="$2" ;;
+    --host-loopback) hostlo="$2" ;; --zk-session-timeout-ms) zkst="$2" ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) die "unknown option: $1" ;;
   esac
   shift 2
@@ -32,6 +35,10 @@ trap 'rm -rf "$dir"' EXIT
   echo "ROAM_ADVERTISE=$adv"
   [ -z "$hn" ] || echo "ROAM_HOSTNAME=$hn"
   [ -z "$jopts" ] || echo "ROAM_JAVA_OPTS=$jopts"
+  [ -z "$mport" ] || echo "ROAM_MIGRATION_PORT=$mport"
+  [ -z "$amport" ] || echo "ROAM_ADVERTISE_MIGRATION_PORT=$amport"
+  [ -z "$hostlo" ] || echo "ROAM_HOST_LOOPBACK=$hostlo"
+  [ -z "$zkst" ] || echo "ROAM_ZK_SESSION_TIMEOUT_MS=$zkst"
 } >"$dir/roam.env"
 install -m 0600 "$secret" "$dir/agent.secret"
 rm -f "$out"

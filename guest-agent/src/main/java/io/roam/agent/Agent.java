@@ -12,6 +12,7 @@ import io.roam.agent.migration.CheckpointPort;
 import io.roam.agent.migration.MigrationRecovery;
 import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
+import io.roam.agent.migration.PeerAddresses;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.PlacementConfig;
@@ -106,7 +107,16 @@ public final class Agent implements AutoCloseable {
               });
       closer.register(outgoing::shutdownNow);
       Migrator migrator =
-          new Migrator(jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT);
+          new Migrator(
+              jobs,
+              checkpoint,
+              store,
+              config.secret(),
+              clock,
+              MIGRATION_IO_TIMEOUT,
+              config.hostLoopback() == null
+                  ? PeerAddresses.direct()
+                  : PeerAddresses.hostLoopbackAt(config.hostLoopback()));
       BalancingService balancing =
           new BalancingService(
               config.node(),
@@ -143,14 +153,16 @@ public final class Agent implements AutoCloseable {
               config.node(),
               config.cluster(),
               config.advertise(),
-              server.actualPort(),
+              config.advertisePort() > 0 ? config.advertisePort() : server.actualPort(),
               config.cores(),
               config.memoryBytes(),
               config.speed(),
               config.sandboxed(),
               AgentMain.VERSION,
               clock.instant(),
-              migrationPort);
+              config.advertiseMigrationPort() > 0
+                  ? config.advertiseMigrationPort()
+                  : migrationPort);
       jobs.forgetVanished();
       closer.register(register(store, node));
       LOG.info("node {} of cluster {} is up at {}", node.id(), node.cluster(), node.agentUrl());

@@ -19,6 +19,12 @@ import java.util.Objects;
  * @param maxMigrationBytes largest job (files and process image) this node accepts
  * @param balance whether this node moves its jobs by itself when another node would finish them
  *     sooner (it always gossips its load)
+ * @param advertisePort the API port others reach it at; 0: the port it listens on (they differ
+ *     behind port forwarding, e.g. inside a VM)
+ * @param advertiseMigrationPort the migration port others reach it at; 0: the one it listens on
+ * @param hostLoopback where this node reaches its host's loopback address (10.0.2.2 inside a VM
+ *     with QEMU's user-mode network), for peers that advertise a loopback address; null when peers
+ *     are reached at the address they advertise
  */
 public record AgentConfig(
     NodeId node,
@@ -37,7 +43,10 @@ public record AgentConfig(
     Duration sessionTimeout,
     int migrationPort,
     long maxMigrationBytes,
-    boolean balance) {
+    boolean balance,
+    int advertisePort,
+    int advertiseMigrationPort,
+    String hostLoopback) {
 
   public AgentConfig {
     List<String> errors = new ArrayList<>();
@@ -46,6 +55,16 @@ public record AgentConfig(
     }
     if (port < 0 || port > 65535) {
       errors.add("--port must be between 0 and 65535, not " + port);
+    }
+    if (advertisePort < 0 || advertisePort > 65535) {
+      errors.add("--advertise-port must be between 0 and 65535, not " + advertisePort);
+    }
+    if (advertiseMigrationPort < 0 || advertiseMigrationPort > 65535) {
+      errors.add(
+          "--advertise-migration-port must be between 0 and 65535, not " + advertiseMigrationPort);
+    }
+    if (hostLoopback != null && !hostLoopback.matches("[A-Za-z0-9.:\\-]+")) {
+      errors.add("--host-loopback '" + hostLoopback + "' is not an address");
     }
     if (migrationPort < 0 || migrationPort > 65535) {
       errors.add("--migration-port must be between 0 and 65535, not " + migrationPort);
@@ -75,5 +94,47 @@ public record AgentConfig(
       throw new IllegalArgumentException(String.join("; ", errors));
     }
     advertise = advertise == null || advertise.isBlank() ? bind : advertise;
+  }
+
+  /** A node reached where it listens. */
+  public AgentConfig(
+      NodeId node,
+      ClusterId cluster,
+      String zookeeper,
+      String grid,
+      String bind,
+      String advertise,
+      int port,
+      Path stateDir,
+      String secret,
+      int cores,
+      long memoryBytes,
+      double speed,
+      boolean sandboxed,
+      Duration sessionTimeout,
+      int migrationPort,
+      long maxMigrationBytes,
+      boolean balance) {
+    this(
+        node,
+        cluster,
+        zookeeper,
+        grid,
+        bind,
+        advertise,
+        port,
+        stateDir,
+        secret,
+        cores,
+        memoryBytes,
+        speed,
+        sandboxed,
+        sessionTimeout,
+        migrationPort,
+        maxMigrationBytes,
+        balance,
+        0,
+        0,
+        null);
   }
 }

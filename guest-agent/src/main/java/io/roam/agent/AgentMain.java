@@ -124,6 +124,29 @@ public final class AgentMain implements Callable<Integer> {
   boolean balance;
 
   @Option(
+      names = "--advertise-port",
+      defaultValue = "0",
+      description =
+          "API port others reach this node at, when a port forward puts it elsewhere than --port"
+              + " (default: the port it listens on).")
+  int advertisePort;
+
+  @Option(
+      names = "--advertise-migration-port",
+      defaultValue = "0",
+      description =
+          "Migration port others reach this node at, when a port forward puts it elsewhere than"
+              + " --migration-port (default: the port it listens on).")
+  int advertiseMigrationPort;
+
+  @Option(
+      names = "--host-loopback",
+      description =
+          "Inside a VM with user-mode networking: the address of the host's loopback (10.0.2.2"
+              + " for QEMU). Peers advertising a loopback address are reached there.")
+  String hostLoopback;
+
+  @Option(
       names = "--exit-on-stdin-eof",
       description = "Stop when standard input closes (the local grid's supervisor holds it).")
   boolean exitOnStdinEof;
@@ -168,7 +191,10 @@ public final class AgentMain implements Callable<Integer> {
             Duration.ofMillis(sessionTimeoutMs),
             migrationPort,
             maxMigrationMb << 20,
-            balance);
+            balance,
+            advertisePort,
+            advertiseMigrationPort,
+            hostLoopback);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess(jobGroup.prefix());
     Agent agent =
         new Agent(

@@ -4,6 +4,7 @@ import io.roam.common.id.HostId;
 import io.roam.common.zk.ZkLayout;
 import io.roam.vmnode.probe.DomainTypeChoice;
 import io.roam.vmnode.probe.DomainTypeProbe;
+import io.roam.vmnode.spec.DomainSpecs;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,7 +31,8 @@ public record VmNodeConfig(
     Duration shutdownTimeout,
     Duration probeTimeout,
     Duration zkSessionTimeout,
-    Duration zkConnectTimeout) {
+    Duration zkConnectTimeout,
+    Duration guestSessionTimeout) {
 
   public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
   public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(15);
@@ -57,6 +59,7 @@ public record VmNodeConfig(
     Duration probeTimeout = DomainTypeProbe.DEFAULT_TIMEOUT;
     Duration zkSessionTimeout = DEFAULT_ZK_SESSION_TIMEOUT;
     Duration zkConnectTimeout = DEFAULT_ZK_CONNECT_TIMEOUT;
+    Duration guestSessionTimeout = DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT;
 
     public Builder zkConnect(String v) {
       zkConnect = v;
@@ -120,6 +123,11 @@ public record VmNodeConfig(
 
     public Builder zkSessionTimeout(Duration v) {
       zkSessionTimeout = v;
+      return this;
+    }
+
+    public Builder guestSessionTimeout(Duration v) {
+      guestSessionTimeout = v;
       return this;
     }
 
@@ -198,6 +206,10 @@ public record VmNodeConfig(
       positive(errors, "--probe-timeout", probeTimeout);
       positive(errors, "--zk-session-timeout", zkSessionTimeout);
       positive(errors, "--zk-connect-timeout", zkConnectTimeout);
+      positive(errors, "--guest-session-timeout", guestSessionTimeout);
+      if (guestSessionTimeout != null && guestSessionTimeout.toMillis() < 2000) {
+        errors.add("--guest-session-timeout must be at least 2 s (the agent's minimum)");
+      }
       return errors;
     }
 
@@ -229,7 +241,8 @@ public record VmNodeConfig(
           shutdownTimeout,
           probeTimeout,
           zkSessionTimeout,
-          zkConnectTimeout);
+          zkConnectTimeout,
+          guestSessionTimeout);
     }
   }
 

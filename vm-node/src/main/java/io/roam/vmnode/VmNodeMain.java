@@ -107,6 +107,15 @@ public final class VmNodeMain implements Callable<Integer> {
       description = "how long to wait for ZooKeeper at start-up (default: ${DEFAULT-VALUE})")
   Duration zkConnectTimeout;
 
+  @Option(
+      names = "--guest-session-timeout",
+      defaultValue = "PT40S",
+      description =
+          "ZooKeeper session timeout of the guest agents (the ensemble's maxSessionTimeout caps"
+              + " it); long, because guests under software emulation stall for seconds"
+              + " (default: ${DEFAULT-VALUE})")
+  Duration guestSessionTimeout;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   public static void main(String[] args) {
@@ -134,7 +143,8 @@ public final class VmNodeMain implements Callable<Integer> {
             .reconcileInterval(reconcileInterval)
             .shutdownTimeout(shutdownTimeout)
             .probeTimeout(probeTimeout)
-            .zkConnectTimeout(zkConnectTimeout);
+            .zkConnectTimeout(zkConnectTimeout)
+            .guestSessionTimeout(guestSessionTimeout);
     List<String> errors = b.validate();
     if (!errors.isEmpty()) {
       err.println("vm-node: invalid options:");
@@ -202,7 +212,8 @@ public final class VmNodeMain implements Callable<Integer> {
                 type.type(),
                 cfg.grid(),
                 cfg.guestZkConnect(),
-                secret);
+                secret,
+                cfg.guestSessionTimeout());
         VmNode node =
             new VmNode(
                 cfg.hostId(),

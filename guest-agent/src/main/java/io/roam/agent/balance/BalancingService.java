@@ -202,8 +202,7 @@ public final class BalancingService implements AutoCloseable {
 
   private void send(NodeRecord peer, byte[] message) {
     try {
-      channel.send(
-          ByteBuffer.wrap(message), new InetSocketAddress(peer.address(), peer.migrationPort()));
+      channel.send(ByteBuffer.wrap(message), migrator.addressOf(peer));
     } catch (IOException e) {
       LOG.debug("gossip to {}: {}", peer.id(), e.toString());
     }

@@ -48,6 +48,7 @@ public final class Migrator {
   private final Duration ioTimeout;
   private final IntentJournal journal;
   private volatile FaultPoints faults = FaultPoints.fromSystemProperties();
+  private final PeerAddresses peers;
 
   public Migrator(
       JobSupervisor jobs,
@@ -56,6 +57,17 @@ public final class Migrator {
       String secret,
       Clock clock,
       Duration ioTimeout) {
+    this(jobs, checkpoint, store, secret, clock, ioTimeout, PeerAddresses.direct());
+  }
+
+  public Migrator(
+      JobSupervisor jobs,
+      CheckpointPort checkpoint,
+      GridStore store,
+      String secret,
+      Clock clock,
+      Duration ioTimeout,
+      PeerAddresses peers) {
     this.self = jobs.node();
     this.jobs = jobs;
     this.checkpoint = checkpoint;
@@ -64,12 +76,18 @@ public final class Migrator {
     this.clock = clock;
     this.ioTimeout = ioTimeout;
     this.journal = new IntentJournal(jobs.stateDir());
+    this.peers = peers;
   }
 
   /** Tests only: where this agent "dies" (see {@link FaultPoints}). */
   public Migrator withFaults(FaultPoints faults) {
     this.faults = faults;
     return this;
+  }
+
+  /** Where this node reaches a peer's migration (and gossip) port. */
+  public InetSocketAddress addressOf(NodeRecord peer) {
+    return peers.migration(peer);
   }
 
   private final class Attempt {
@@ -190,9 +208,7 @@ public final class Migrator {
         new Wire.Header(a.id.value(), self.value(), a.target.id().value(), a.attempt, salt);
     boolean committed = false;
     try (Socket socket = new Socket()) {
-      socket.connect(
-          new InetSocketAddress(a.target.address(), a.target.migrationPort()),
-          (int) Math.min(ioTimeout.toMillis(), 10_000));
+      socket.connect(peers.migration(a.target), (int) Math.min(ioTimeout.toMillis(), 10_000));
       socket.setSoTimeout((int) ioTimeout.toMillis());
       socket.setTcpNoDelay(true);
       DataOutputStream raw =

@@ -30,6 +30,16 @@ public final class SeedFiles {
     line(env, "ROAM_BIND", id.bind());
     line(env, "ROAM_ADVERTISE", id.advertise());
     line(env, "ROAM_HOSTNAME", id.node().value());
+    if (id.migrationGuestPort() > 0 && id.migrationHostPort() > 0) {
+      line(env, "ROAM_MIGRATION_PORT", Integer.toString(id.migrationGuestPort()));
+      line(env, "ROAM_ADVERTISE_MIGRATION_PORT", Integer.toString(id.migrationHostPort()));
+    }
+    if (id.hostLoopback() != null) {
+      line(env, "ROAM_HOST_LOOPBACK", id.hostLoopback());
+    }
+    if (id.zkSessionTimeout() != null) {
+      line(env, "ROAM_ZK_SESSION_TIMEOUT_MS", Long.toString(id.zkSessionTimeout().toMillis()));
+    }
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("roam.env", env.toString().getBytes(StandardCharsets.UTF_8));
     files.put("agent.secret", (id.secret() + "\n").getBytes(StandardCharsets.UTF_8));

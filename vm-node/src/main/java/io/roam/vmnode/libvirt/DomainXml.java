@@ -105,6 +105,11 @@ public final class DomainXml {
       netdev.append(",hostfwd=tcp:127.0.0.1:").append(p.hostPort()).append("-:");
       netdev.append(p.guestPort());
     }
+    // UDP too: the agent gossips its load over UDP on its migration port's number.
+    for (PortForward p : spec.ports()) {
+      netdev.append(",hostfwd=udp:127.0.0.1:").append(p.hostPort()).append("-:");
+      netdev.append(p.guestPort());
+    }
     arg(cmd, "-netdev");
     arg(cmd, netdev.toString());
     arg(cmd, "-device");

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,6 +25,13 @@ public final class DomainSpecs {
   private final String grid;
   private final String guestZkConnect;
   private final String secret;
+  private final Duration guestSessionTimeout;
+
+  /** The host's loopback address as guests on QEMU's user-mode network see it. */
+  public static final String GUEST_HOST_LOOPBACK = "10.0.2.2";
+
+  /** Guests under software emulation stall for seconds: their sessions must outlast that. */
+  public static final Duration DEFAULT_GUEST_SESSION_TIMEOUT = Duration.ofSeconds(40);
 
   public DomainSpecs(
       Path imagesDir,
@@ -32,12 +40,24 @@ public final class DomainSpecs {
       String grid,
       String guestZkConnect,
       String secret) {
+    this(imagesDir, stateDir, type, grid, guestZkConnect, secret, DEFAULT_GUEST_SESSION_TIMEOUT);
+  }
+
+  public DomainSpecs(
+      Path imagesDir,
+      Path stateDir,
+      DomainType type,
+      String grid,
+      String guestZkConnect,
+      String secret,
+      Duration guestSessionTimeout) {
     this.imagesDir = Objects.requireNonNull(imagesDir);
     this.domainsDir = stateDir.resolve("domains");
     this.type = Objects.requireNonNull(type);
     this.grid = Objects.requireNonNull(grid);
     this.guestZkConnect = Objects.requireNonNull(guestZkConnect);
     this.secret = Objects.requireNonNull(secret);
+    this.guestSessionTimeout = Objects.requireNonNull(guestSessionTimeout);
   }
 
   public Path domainsDir() {
@@ -54,6 +74,8 @@ public final class DomainSpecs {
     String name = DomainNames.of(desired.node());
     Path dir = directoryOf(name);
     PortForward agent = desired.ports().get(0);
+    // The second forward, when there is one, is the agent's migration port.
+    Optional<PortForward> migration = desired.ports().stream().skip(1).findFirst();
     NodeIdentity identity =
         new NodeIdentity(
             desired.node(),
@@ -62,7 +84,11 @@ public final class DomainSpecs {
             guestZkConnect,
             "0.0.0.0:" + agent.guestPort(),
             "127.0.0.1:" + agent.hostPort(),
-            secret);
+            secret,
+            migration.map(PortForward::guestPort).orElse(0),
+            migration.map(PortForward::hostPort).orElse(0),
+            GUEST_HOST_LOOPBACK,
+            guestSessionTimeout);
     return new DomainSpec(
         name,
         type,
@@ -95,6 +121,7 @@ public final class DomainSpecs {
     s.append('|').append(d.vcpus()).append('|').append(d.memoryMib());
     s.append('|').append(d.image()).append('|').append(d.imageSha256());
     s.append('|').append(grid).append('|').append(guestZkConnect);
+    s.append('|').append(guestSessionTimeout.toMillis());
     for (PortForward p : d.ports()) {
       s.append('|').append(p.hostPort()).append(':').append(p.guestPort());
     }

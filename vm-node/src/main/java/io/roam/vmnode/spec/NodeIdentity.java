@@ -2,6 +2,7 @@ package io.roam.vmnode.spec;
 
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -13,6 +14,12 @@ import java.util.Objects;
  * @param advertise where the rest of the grid reaches that agent (e.g. 127.0.0.1:17400 on the host,
  *     through the port forward)
  * @param secret the agent secret handed to the guest; never logged
+ * @param migrationGuestPort the agent's migration port inside the guest; 0 when not forwarded
+ * @param migrationHostPort where the rest of the grid reaches that port on the host; 0 when not
+ *     forwarded
+ * @param hostLoopback the host's loopback address as the guest sees it (peers advertising a
+ *     loopback address are reached there); null when not set
+ * @param zkSessionTimeout the agent's ZooKeeper session timeout; null for the agent's default
  */
 public record NodeIdentity(
     NodeId node,
@@ -21,7 +28,11 @@ public record NodeIdentity(
     String zkConnect,
     String bind,
     String advertise,
-    String secret) {
+    String secret,
+    int migrationGuestPort,
+    int migrationHostPort,
+    String hostLoopback,
+    Duration zkSessionTimeout) {
   public NodeIdentity {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(cluster, "cluster");
@@ -32,6 +43,21 @@ public record NodeIdentity(
     if (secret == null || secret.isBlank()) {
       throw new IllegalArgumentException("a node needs the agent secret");
     }
+    if (migrationGuestPort < 0 || migrationHostPort < 0) {
+      throw new IllegalArgumentException("migration ports must not be negative");
+    }
+  }
+
+  /** An identity without a migration forward, host loopback or session timeout. */
+  public NodeIdentity(
+      NodeId node,
+      ClusterId cluster,
+      String grid,
+      String zkConnect,
+      String bind,
+      String advertise,
+      String secret) {
+    this(node, cluster, grid, zkConnect, bind, advertise, secret, 0, 0, null, null);
   }
 
   @Override
@@ -50,6 +76,14 @@ public record NodeIdentity(
         + advertise
         + ", secret="
         + "(set)"
+        + ", migrationGuestPort="
+        + migrationGuestPort
+        + ", migrationHostPort="
+        + migrationHostPort
+        + ", hostLoopback="
+        + hostLoopback
+        + ", zkSessionTimeout="
+        + zkSessionTimeout
         + "]";
   }
 }

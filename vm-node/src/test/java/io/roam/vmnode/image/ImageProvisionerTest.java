@@ -71,7 +71,8 @@ class ImageProvisionerTest {
             "ROAM_NODE_ID=n1\nROAM_CLUSTER=c1\nROAM_ZK=10.0.2.2:2181\nROAM_GRID=t\n"
                 + "ROAM_BIND=0.0.0.0:7000\nROAM_ADVERTISE=127.0.0.1:"
                 + port
-                + "\nROAM_HOSTNAME=n1\n");
+                + "\nROAM_HOSTNAME=n1\nROAM_HOST_LOOPBACK=10.0.2.2\n"
+                + "ROAM_ZK_SESSION_TIMEOUT_MS=40000\n");
     assertThat(run("isoinfo", "-R", "-i", iso.toString(), "-x", "/agent.secret")).isEqualTo("pw\n");
     assertThat(Files.exists(spec.directory().resolve("seed"))).as("staging removed").isFalse();
 

@@ -77,7 +77,8 @@ class DomainXmlTest {
     assertThat(args.getLength()).isEqualTo(4);
     assertThat(x(d, "/domain/*[local-name()='commandline']/*[2]/@value"))
         .isEqualTo(
-            "user,id=roamnet0,hostfwd=tcp:127.0.0.1:17001-:7000,hostfwd=tcp:127.0.0.1:17002-:7001");
+            "user,id=roamnet0,hostfwd=tcp:127.0.0.1:17001-:7000,hostfwd=tcp:127.0.0.1:17002-:7001"
+                + ",hostfwd=udp:127.0.0.1:17001-:7000,hostfwd=udp:127.0.0.1:17002-:7001");
     assertThat(x(d, "/domain/*[local-name()='commandline']/*[4]/@value"))
         .matches(
             "virtio-net-pci,netdev=roamnet0,mac=52:54:00(:[0-9a-f]{2}){3},bus=pci.0,addr=0x1f");
