@@ -1,5 +1,6 @@
 package io.roam.common.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param lastMigration how its latest migration attempt ended; null if it never tried
  * @param owner the principal whose token started it; null for jobs started before owners were
  *     recorded (only an admin may kill those)
+ * @param locked its owner pinned it: automatic balancing never moves it (an explicit migration, a
+ *     cluster detach or a node expel still do, so that nothing is stranded)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -36,11 +39,47 @@ public record JobRecord(
     Instant endedAt,
     int migrations,
     MigrationOutcome lastMigration,
-    String owner) {
+    String owner,
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean locked) {
+
+  /** The record as written before jobs could be locked: not locked. */
+  public JobRecord(
+      JobId id,
+      List<String> command,
+      NodeId home,
+      ClusterId homeCluster,
+      NodeId node,
+      JobState state,
+      Integer exitCode,
+      String reason,
+      Instant createdAt,
+      Instant startedAt,
+      Instant endedAt,
+      int migrations,
+      MigrationOutcome lastMigration,
+      String owner) {
+    this(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        false);
+  }
 
   /** What the command line shows to those who may only know that a job is there. */
   public static final String HIDDEN_COMMAND = "(hidden)";
 
+  @JsonCreator
   public JobRecord {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(home, "home");
@@ -49,6 +88,8 @@ public record JobRecord(
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(createdAt, "createdAt");
     command = List.copyOf(Objects.requireNonNull(command, "command"));
+    // Records written before locks existed have none: unlocked. Never null after this.
+    locked = Boolean.TRUE.equals(locked);
     if (command.isEmpty()) {
       throw new IllegalArgumentException("a job needs a command");
     }
@@ -70,7 +111,8 @@ public record JobRecord(
         null,
         0,
         null,
-        null);
+        null,
+        false);
   }
 
   public JobRecord ownedBy(String principal) {
@@ -88,7 +130,8 @@ public record JobRecord(
         endedAt,
         migrations,
         lastMigration,
-        principal);
+        principal,
+        locked);
   }
 
   /** The same job with its command line hidden, for someone who may see only that it is there. */
@@ -107,7 +150,8 @@ public record JobRecord(
         endedAt,
         migrations,
         null,
-        null);
+        null,
+        locked);
   }
 
   public JobRecord started(Instant at) {
@@ -125,7 +169,8 @@ public record JobRecord(
         null,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        locked);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -143,7 +188,8 @@ public record JobRecord(
         at,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        locked);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -165,7 +211,8 @@ public record JobRecord(
         at,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        locked);
   }
 
   /** The job now runs on {@code target}: one more migration, and how it went. */
@@ -184,7 +231,8 @@ public record JobRecord(
         endedAt,
         migrations + 1,
         outcome,
-        owner);
+        owner,
+        locked);
   }
 
   /** Records how the latest migration attempt went; the job stays where the record says. */
@@ -203,6 +251,27 @@ public record JobRecord(
         endedAt,
         migrations,
         outcome,
-        owner);
+        owner,
+        locked);
+  }
+
+  /** The same job, locked (no automatic migration) or not. */
+  public JobRecord withLocked(boolean lock) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        lock);
   }
 }

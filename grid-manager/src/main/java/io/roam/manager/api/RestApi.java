@@ -155,6 +155,8 @@ public final class RestApi {
     router.post(ApiPaths.JOBS + "/:job/kill").blockingHandler(this::kill, false);
     router.get(ApiPaths.JOBS + "/:job/logs").blockingHandler(this::logs, false);
     router.post(ApiPaths.JOBS + "/:job/migrate").blockingHandler(this::migrate, false);
+    router.post(ApiPaths.JOBS + "/:job/lock").blockingHandler(ctx -> lock(ctx, true), false);
+    router.post(ApiPaths.JOBS + "/:job/unlock").blockingHandler(ctx -> lock(ctx, false), false);
     operations.mount(router);
     hosts.mount(router);
 
@@ -243,6 +245,24 @@ public final class RestApi {
           403, "job " + job.id() + " is not yours: only its owner or a grid admin may move it");
     }
     Bodies.json(ctx, 202, jobs.migrate(job.id(), Bodies.read(ctx, MigrateRequest.class)));
+  }
+
+  /** Locking a job is moving it in a way: the same people may do it as may migrate it. */
+  private void lock(RoutingContext ctx, boolean lock) {
+    TokenRecord caller = Access.caller(ctx);
+    JobRecord job = jobs.job(param(ctx, "job", JobId::of));
+    if (!Access.ownsJob(caller, job)) {
+      throw new HttpProblem(
+          403,
+          "job "
+              + job.id()
+              + " is not yours: only its owner or a grid admin may "
+              + (lock ? "lock" : "unlock")
+              + " it");
+    }
+    JobRecord after = jobs.lock(job.id(), lock);
+    awaitStored(job.id());
+    Bodies.json(ctx, 200, after);
   }
 
   private void kill(RoutingContext ctx) {

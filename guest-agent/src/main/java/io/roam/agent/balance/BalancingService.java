@@ -72,6 +72,7 @@ public final class BalancingService implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("gossip-step"));
   private final ExecutorService mover = Executors.newSingleThreadExecutor(daemon("balance-move"));
   private volatile List<NodeRecord> members = List.of();
+  private volatile java.util.Set<JobId> locked = java.util.Set.of();
   private DatagramChannel channel;
   private double runnable;
   private long steps;
@@ -168,6 +169,7 @@ public final class BalancingService implements AutoCloseable {
     if (steps % MEMBERSHIP_EVERY == 1) {
       try {
         members = store.nodes();
+        locked = lockedAmong(jobs.runningRoots().keySet());
       } catch (StoreException e) {
         LOG.debug("membership not refreshed: {}", e.getMessage());
       }
@@ -200,6 +202,21 @@ public final class BalancingService implements AutoCloseable {
     }
   }
 
+  /** Which of this node's jobs their owners locked (read from their records now and then). */
+  private java.util.Set<JobId> lockedAmong(java.util.Set<JobId> here) {
+    java.util.Set<JobId> out = new java.util.HashSet<>();
+    for (JobId id : here) {
+      if (isLocked(id)) {
+        out.add(id);
+      }
+    }
+    return java.util.Set.copyOf(out);
+  }
+
+  private boolean isLocked(JobId id) {
+    return store.job(id).map(v -> v.value().locked()).orElse(false);
+  }
+
   private void send(NodeRecord peer, byte[] message) {
     try {
       channel.send(
@@ -214,7 +231,12 @@ public final class BalancingService implements AutoCloseable {
     samples.forEach(
         (job, s) ->
             loads.add(
-                new JobLoad(job, s.residentBytes(), s.cpuSeconds(), arrived.get(job), false)));
+                new JobLoad(
+                    job,
+                    s.residentBytes(),
+                    s.cpuSeconds(),
+                    arrived.get(job),
+                    locked.contains(job))));
     List<NodeState> others;
     synchronized (view) {
       others = view.others().stream().map(e -> NodeState.from(e, false, 0)).toList();
@@ -234,6 +256,17 @@ public final class BalancingService implements AutoCloseable {
     Optional<NodeRecord> target =
         members.stream().filter(n -> n.id().equals(move.target())).findFirst();
     if (target.isEmpty()) {
+      return;
+    }
+    // The lock may be newer than the last refresh: the record has the last word.
+    try {
+      if (isLocked(move.job())) {
+        java.util.Set<JobId> more = new java.util.HashSet<>(locked);
+        more.add(move.job());
+        locked = java.util.Set.copyOf(more);
+        return;
+      }
+    } catch (StoreException e) {
       return;
     }
     moving.set(true);
