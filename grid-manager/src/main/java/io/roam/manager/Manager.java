@@ -5,6 +5,7 @@ import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
 import io.roam.manager.api.ClusterService;
 import io.roam.manager.api.HostsApi;
+import io.roam.manager.api.NodeControlApi;
 import io.roam.manager.api.OperationsApi;
 import io.roam.manager.api.RestApi;
 import io.roam.manager.auth.TokenService;
@@ -20,6 +21,7 @@ import io.roam.store.CuratorClusterStore;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.CuratorHostStore;
 import io.roam.store.CuratorTokenStore;
+import io.roam.store.NodeFlagStore;
 import io.roam.web.HttpServers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -129,6 +131,7 @@ public final class Manager implements AutoCloseable {
               new SecureRandom(),
               settings.grid(),
               zookeeper);
+      NodeFlagStore nodeFlags = closer.register(new NodeFlagStore(store.client(), layout)).start();
       RestApi api =
           new RestApi(
               jobs,
@@ -138,6 +141,7 @@ public final class Manager implements AutoCloseable {
               new OperationsApi(operations, store),
               new HostsApi(
                   new HostService(new CuratorHostStore(store.client(), layout), store), store),
+              new NodeControlApi(nodeFlags, view, clock),
               settings.grid(),
               zookeeper);
       Vertx vertx = Vertx.vertx();

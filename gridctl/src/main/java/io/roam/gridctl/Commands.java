@@ -231,8 +231,15 @@ final class Commands {
   @Command(
       name = "node",
       mixinStandardHelpOptions = true,
-      description = "Look at the grid's nodes.",
-      subcommands = {NodeList.class, MonCommands.NodeLoad.class})
+      description = "Look at the grid's nodes, and set their flags.",
+      subcommands = {
+        NodeList.class,
+        MonCommands.NodeLoad.class,
+        NodeCommands.Stay.class,
+        NodeCommands.NoStay.class,
+        NodeCommands.Block.class,
+        NodeCommands.Unblock.class
+      })
   static final class NodeCmd {}
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live nodes.")
@@ -264,7 +271,8 @@ final class Commands {
         return 0;
       }
       Table table =
-          new Table("NODE", "CLUSTER", "ADDRESS", "CORES", "MEMORY", "SPEED", "JOBS", "SANDBOX");
+          new Table(
+              "NODE", "CLUSTER", "ADDRESS", "CORES", "MEMORY", "SPEED", "JOBS", "SANDBOX", "FLAGS");
       for (NodeSummary n : nodes) {
         table.row(
             n.id(),
@@ -274,11 +282,20 @@ final class Commands {
             Table.bytes(n.memoryBytes()),
             n.speed(),
             n.runningJobs(),
-            n.sandboxed() ? "yes" : "no");
+            n.sandboxed() ? "yes" : "no",
+            flags(n));
       }
       table.print(OUT);
       return 0;
     }
+  }
+
+  /** A node's flags in a word or two: "stay", "block", "stay,block" or "-". */
+  static String flags(NodeSummary n) {
+    String f =
+        (Boolean.TRUE.equals(n.stay()) ? "stay," : "")
+            + (Boolean.TRUE.equals(n.block()) ? "block," : "");
+    return f.isEmpty() ? "-" : f.substring(0, f.length() - 1);
   }
 
   @Command(

@@ -66,6 +66,7 @@ public final class RestApi {
   private final TokenService tokens;
   private final OperationsApi operations;
   private final HostsApi hosts;
+  private final NodeControlApi nodeControl;
   private final String grid;
   private final String zookeeper;
   private final byte[] openapi;
@@ -79,6 +80,23 @@ public final class RestApi {
       HostsApi hosts,
       String grid,
       String zookeeper) {
+    this(jobs, view, clusters, tokens, operations, hosts, null, grid, zookeeper);
+  }
+
+  /**
+   * @param nodeControl the node flags and node operations; null serves none (nodes show no flags)
+   */
+  public RestApi(
+      JobService jobs,
+      GridView view,
+      ClusterService clusters,
+      TokenService tokens,
+      OperationsApi operations,
+      HostsApi hosts,
+      NodeControlApi nodeControl,
+      String grid,
+      String zookeeper) {
+    this.nodeControl = nodeControl;
     this.operations = operations;
     this.hosts = hosts;
     this.jobs = jobs;
@@ -159,6 +177,9 @@ public final class RestApi {
     router.post(ApiPaths.JOBS + "/:job/unlock").blockingHandler(ctx -> lock(ctx, false), false);
     operations.mount(router);
     hosts.mount(router);
+    if (nodeControl != null) {
+      nodeControl.mount(router);
+    }
 
     router.get(TOKENS).handler(ctx -> Bodies.json(ctx, 200, tokens.list(Access.caller(ctx))));
     router
@@ -212,7 +233,7 @@ public final class RestApi {
       }
     }
     return view.nodes().stream()
-        .map(n -> NodeSummary.of(n, running.getOrDefault(n.id(), 0)))
+        .map(n -> NodeSummary.of(n, running.getOrDefault(n.id(), 0), flagsOf(n.id())))
         .toList();
   }
 
@@ -226,7 +247,11 @@ public final class RestApi {
             view.jobs().stream()
                 .filter(e -> e.job().state() == JobState.RUNNING && e.job().node().equals(id))
                 .count();
-    return NodeSummary.of(n, running);
+    return NodeSummary.of(n, running, flagsOf(id));
+  }
+
+  private io.roam.common.model.NodeFlags flagsOf(NodeId id) {
+    return nodeControl == null ? null : nodeControl.flags(id).orElse(null);
   }
 
   private void run(RoutingContext ctx) {
@@ -244,7 +269,23 @@ public final class RestApi {
       throw new HttpProblem(
           403, "job " + job.id() + " is not yours: only its owner or a grid admin may move it");
     }
-    Bodies.json(ctx, 202, jobs.migrate(job.id(), Bodies.read(ctx, MigrateRequest.class)));
+    MigrateRequest request = Bodies.read(ctx, MigrateRequest.class);
+    if (nodeControl != null) {
+      // A blocked target would refuse the guest anyway: say why now, and start nothing.
+      try {
+        NodeId target =
+            MigrateRequest.HOME.equals(request.target()) ? job.home() : NodeId.of(request.target());
+        nodeControl
+            .refusal(job, target)
+            .ifPresent(
+                why -> {
+                  throw new HttpProblem(409, "job " + job.id() + " cannot go there: " + why);
+                });
+      } catch (IllegalArgumentException e) {
+        // JobService words the bad target
+      }
+    }
+    Bodies.json(ctx, 202, jobs.migrate(job.id(), request));
   }
 
   /** Locking a job is moving it in a way: the same people may do it as may migrate it. */

@@ -94,4 +94,51 @@ class NodeControlIT {
     assertProblem(grid.call("POST", ApiPaths.jobUnlock(id), null, alice), 409, "already ended");
     assertThat(stored(job.id()).locked()).isTrue();
   }
+
+  private HttpResponse<String> flags(String node, String body, String token) throws Exception {
+    return grid.call("POST", ApiPaths.nodeFlags(node), body, token);
+  }
+
+  @Test
+  void aBlockedNodeRefusesGuestsWithTheReasonAndOnlyItsOwnerSetsIt() throws Exception {
+    HttpResponse<String> blocked = flags("ca-n1", "{\"block\":true}", alice);
+    assertThat(blocked.statusCode()).as(blocked.body()).isEqualTo(200);
+    assertThat(grid.call("GET", ApiPaths.NODES + "/ca-n1", null, bob).body())
+        .contains("\"block\":true")
+        .doesNotContain("\"stay\"");
+
+    // Bob owns cb, not ca: refused, and nothing changes.
+    assertProblem(flags("ca-n1", "{\"block\":false}", bob), 403, "owned by 'alice'");
+    assertThat(grid.manager.view().node(io.roam.common.id.NodeId.of("ca-n1"))).isPresent();
+    assertThat(grid.call("GET", ApiPaths.NODES + "/ca-n1", null, bob).body())
+        .contains("\"block\":true");
+    assertProblem(flags("ca-n1", "{}", alice), 400, "at least one");
+    assertProblem(flags("zz-n9", "{\"stay\":true}", ADMIN), 404, "unknown node");
+
+    // A guest is refused with the reason; a job of ca-n1 comes home all the same.
+    JobRecord guest = run(bob, "cb-n1", false);
+    assertProblem(
+        grid.call("POST", ApiPaths.jobMigrate(guest.id().value()), "{\"target\":\"ca-n1\"}", bob),
+        409,
+        "node ca-n1 is blocked");
+    assertThat(stored(guest.id()).node().value()).isEqualTo("cb-n1");
+    JobRecord own = run(alice, "ca-n1", false);
+    grid.store.updateJob(own.id(), j -> j.movedTo(io.roam.common.id.NodeId.of("cb-n1"), null));
+    HttpResponse<String> home =
+        grid.call("POST", ApiPaths.jobMigrate(own.id().value()), "{\"target\":\"home\"}", alice);
+    assertThat(home.statusCode()).as(home.body()).isEqualTo(202);
+
+    // The flags live in their own znode: they outlive the node's registration.
+    assertThat(
+            grid.store
+                .client()
+                .checkExists()
+                .forPath(
+                    new io.roam.common.zk.ZkLayout("t")
+                        .nodeFlags(io.roam.common.id.NodeId.of("ca-n1"))))
+        .isNotNull();
+    HttpResponse<String> stay = flags("ca-n1", "{\"stay\":true,\"block\":false}", ADMIN);
+    assertThat(stay.statusCode()).as(stay.body()).isEqualTo(200);
+    assertThat(stay.body()).contains("\"stay\":true", "\"block\":false");
+  }
 }

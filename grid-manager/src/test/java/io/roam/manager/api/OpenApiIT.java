@@ -145,6 +145,9 @@ class OpenApiIT {
         "GET /api/v1/nodes/{node}/load",
         () -> new Call("GET", "/api/v1/nodes/ca-n1/load", null, 200));
     happy.put(
+        "POST /api/v1/nodes/{node}/flags",
+        () -> new Call("POST", "/api/v1/nodes/ca-n1/flags", "{\"stay\":false}", 200));
+    happy.put(
         "POST /api/v1/jobs",
         () -> new Call("POST", "/api/v1/jobs", "{\"command\":[\"sleep\",\"60\"]}", 201));
     happy.put("GET /api/v1/jobs", () -> new Call("GET", "/api/v1/jobs", null, 200));

@@ -19,6 +19,7 @@ import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
+import io.roam.store.NodeFlagStore;
 import io.roam.store.StoreException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -65,6 +66,7 @@ public final class BalancingService implements AutoCloseable {
   private final Duration step;
   private final int balanceEvery;
   private final boolean balance;
+  private final NodeFlagStore flags;
   private final GossipView view;
   private final Map<JobId, Instant> arrived = new HashMap<>();
   private final AtomicBoolean moving = new AtomicBoolean();
@@ -91,6 +93,43 @@ public final class BalancingService implements AutoCloseable {
       Duration step,
       int balanceEvery,
       boolean balance) {
+    this(
+        self,
+        speed,
+        grid,
+        jobs,
+        migrator,
+        store,
+        sampler,
+        balancer,
+        clock,
+        random,
+        step,
+        balanceEvery,
+        balance,
+        null);
+  }
+
+  /**
+   * @param flags the node flags, watched in ZooKeeper: this node's stay silences its moves away, a
+   *     blocked node is no target; null: no node is flagged
+   */
+  public BalancingService(
+      NodeId self,
+      double speed,
+      String grid,
+      JobSupervisor jobs,
+      Migrator migrator,
+      GridStore store,
+      LoadSampler sampler,
+      Balancer balancer,
+      Clock clock,
+      RandomGenerator random,
+      Duration step,
+      int balanceEvery,
+      boolean balance,
+      NodeFlagStore flags) {
+    this.flags = flags;
     this.self = self;
     this.speed = speed;
     this.jobs = jobs;
@@ -202,6 +241,10 @@ public final class BalancingService implements AutoCloseable {
     }
   }
 
+  private boolean blocked(NodeId node) {
+    return flags != null && flags.blocked(node);
+  }
+
   /** Which of this node's jobs their owners locked (read from their records now and then). */
   private java.util.Set<JobId> lockedAmong(java.util.Set<JobId> here) {
     java.util.Set<JobId> out = new java.util.HashSet<>();
@@ -239,14 +282,14 @@ public final class BalancingService implements AutoCloseable {
                     locked.contains(job))));
     List<NodeState> others;
     synchronized (view) {
-      others = view.others().stream().map(e -> NodeState.from(e, false, 0)).toList();
+      others = view.others().stream().map(e -> NodeState.from(e, blocked(e.node()), 0)).toList();
     }
     Plan plan =
         balancer.plan(
             new Snapshot(
                 NodeState.of(
                     self, speed, own.runnable(), own.freeMemoryBytes(), own.totalMemoryBytes()),
-                false,
+                flags != null && flags.stay(self),
                 loads,
                 others));
     if (plan.moves().isEmpty()) {

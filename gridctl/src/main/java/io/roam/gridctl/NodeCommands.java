@@ -1,0 +1,117 @@
+package io.roam.gridctl;
+
+import io.roam.common.api.ApiPaths;
+import io.roam.common.api.NodeFlagsRequest;
+import io.roam.common.id.NodeId;
+import io.roam.common.json.Json;
+import io.roam.common.model.NodeFlags;
+import io.roam.gridctl.client.ApiClient;
+import io.roam.gridctl.client.GridCtlException;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Per-node controls under `gridctl node`: the flags stay and block. */
+final class NodeCommands {
+  private NodeCommands() {}
+
+  private static final PrintStream OUT = System.out;
+
+  static String nodeId(String raw) {
+    try {
+      return NodeId.of(raw).value();
+    } catch (IllegalArgumentException e) {
+      throw new GridCtlException(e.getMessage());
+    }
+  }
+
+  /** What the flag commands share: the node, --json, and printing the flags after the change. */
+  abstract static class FlagCommand implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(paramLabel = "NODE", description = "The node id.")
+    String node;
+
+    @Option(names = "--json", description = "Print the node's flags as JSON.")
+    boolean json;
+
+    abstract NodeFlagsRequest change();
+
+    @Override
+    public Integer call() {
+      ApiClient api = grid.client();
+      NodeFlags flags = api.post(ApiPaths.nodeFlags(nodeId(node)), change(), NodeFlags.class);
+      if (json) {
+        OUT.println(Json.encodePretty(flags));
+      } else {
+        OUT.printf("Node %s: %s.%n", flags.node(), describe(flags));
+      }
+      return 0;
+    }
+  }
+
+  static String describe(NodeFlags f) {
+    return (f.stay() ? "stay (no automatic migration away)" : "no stay")
+        + ", "
+        + (f.block() ? "blocked (no guests arrive; its own jobs still come home)" : "not blocked");
+  }
+
+  @Command(
+      name = "stay",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Keep the jobs on a node: load balancing moves nothing away from it.",
+        "",
+        "Explicit migrations, cluster detach and node expel still move jobs. The flag is kept in",
+        "the grid's store: it holds across restarts of the node's agent until 'node nostay'.",
+        "Only the owner of the node's cluster or an admin may set it."
+      })
+  static final class Stay extends FlagCommand {
+    @Override
+    NodeFlagsRequest change() {
+      return new NodeFlagsRequest(true, null);
+    }
+  }
+
+  @Command(
+      name = "nostay",
+      mixinStandardHelpOptions = true,
+      description = "Let load balancing move jobs away from a node again (undoes 'node stay').")
+  static final class NoStay extends FlagCommand {
+    @Override
+    NodeFlagsRequest change() {
+      return new NodeFlagsRequest(false, null);
+    }
+  }
+
+  @Command(
+      name = "block",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Close a node to guests: migrations into it of jobs whose home is another node are",
+        "refused, with the reason; a job coming home to it is always taken.",
+        "",
+        "Guests already there stay (see 'node expel'). The flag holds across agent restarts",
+        "until 'node unblock'. Only the owner of the node's cluster or an admin may set it."
+      })
+  static final class Block extends FlagCommand {
+    @Override
+    NodeFlagsRequest change() {
+      return new NodeFlagsRequest(null, true);
+    }
+  }
+
+  @Command(
+      name = "unblock",
+      mixinStandardHelpOptions = true,
+      description = "Open a node to guests again (undoes 'node block').")
+  static final class Unblock extends FlagCommand {
+    @Override
+    NodeFlagsRequest change() {
+      return new NodeFlagsRequest(null, false);
+    }
+  }
+}
