@@ -141,7 +141,7 @@ public final class Manager implements AutoCloseable {
               new OperationsApi(operations, store),
               new HostsApi(
                   new HostService(new CuratorHostStore(store.client(), layout), store), store),
-              new NodeControlApi(nodeFlags, view, clock),
+              new NodeControlApi(nodeFlags, view, clock, operations),
               settings.grid(),
               zookeeper);
       Vertx vertx = Vertx.vertx();

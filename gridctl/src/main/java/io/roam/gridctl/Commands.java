@@ -231,14 +231,16 @@ final class Commands {
   @Command(
       name = "node",
       mixinStandardHelpOptions = true,
-      description = "Look at the grid's nodes, and set their flags.",
+      description = "Look at the grid's nodes, set their flags, expel guests or bring jobs home.",
       subcommands = {
         NodeList.class,
         MonCommands.NodeLoad.class,
         NodeCommands.Stay.class,
         NodeCommands.NoStay.class,
         NodeCommands.Block.class,
-        NodeCommands.Unblock.class
+        NodeCommands.Unblock.class,
+        NodeCommands.Expel.class,
+        NodeCommands.Bring.class
       })
   static final class NodeCmd {}
 

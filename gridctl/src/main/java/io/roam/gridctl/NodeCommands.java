@@ -5,6 +5,7 @@ import io.roam.common.api.NodeFlagsRequest;
 import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
 import io.roam.common.model.NodeFlags;
+import io.roam.common.model.OperationRecord;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
 import java.io.PrintStream;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Per-node controls under `gridctl node`: the flags stay and block. */
+/** Per-node controls under `gridctl node`: the flags stay and block; expel and bring. */
 final class NodeCommands {
   private NodeCommands() {}
 
@@ -112,6 +113,71 @@ final class NodeCommands {
     @Override
     NodeFlagsRequest change() {
       return new NodeFlagsRequest(null, false);
+    }
+  }
+
+  @Command(
+      name = "expel",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Send every guest on a node away without stopping it.",
+        "",
+        "A guest is a job whose home is another node. Each migrates to its home node, or else to",
+        "another node of its home cluster that is not blocked; locked jobs go too (a lock only",
+        "keeps load balancing away). A guest with nowhere to go makes the operation wait, and",
+        "says so. To keep new guests out as well, 'node block' the node first.",
+        "Only the owner of the node's cluster or an admin may expel."
+      },
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {"0:done (or, without --wait, started)", "1:refused, or failed"})
+  static final class Expel implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(paramLabel = "NODE", description = "The node id.")
+    String node;
+
+    @Option(names = "--wait", description = "Show progress until it is done.")
+    boolean await;
+
+    @Option(names = "--json", description = "Print the operation as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient api = grid.client();
+      OperationRecord op = api.post(ApiPaths.nodeExpel(nodeId(node)), null, OperationRecord.class);
+      return ClusterOps.follow(api, op, await, json);
+    }
+  }
+
+  @Command(
+      name = "bring",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Call every job whose home is a node back to it, from wherever it runs, while it runs.",
+        "",
+        "Locked jobs come too. A job that cannot move makes the operation wait, and says so.",
+        "Only the owner of the node's cluster or an admin may bring."
+      },
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {"0:done (or, without --wait, started)", "1:refused, or failed"})
+  static final class Bring implements Callable<Integer> {
+    @Mixin GridOptions grid;
+
+    @Parameters(paramLabel = "NODE", description = "The node id.")
+    String node;
+
+    @Option(names = "--wait", description = "Show progress until it is done.")
+    boolean await;
+
+    @Option(names = "--json", description = "Print the operation as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      ApiClient api = grid.client();
+      OperationRecord op = api.post(ApiPaths.nodeBring(nodeId(node)), null, OperationRecord.class);
+      return ClusterOps.follow(api, op, await, json);
     }
   }
 }

@@ -10,6 +10,7 @@ import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeFlags;
 import io.roam.common.model.NodeRecord;
 import io.roam.manager.auth.Access;
+import io.roam.manager.operations.OperationService;
 import io.roam.manager.view.GridView;
 import io.roam.store.NodeFlagStore;
 import io.roam.store.Versioned;
@@ -21,15 +22,22 @@ import java.time.Clock;
 import java.util.Optional;
 
 /**
- * Routes of the per-node controls: the node flags (stay, block). Only the owner of the node's
- * cluster or an admin may change them.
+ * Routes of the per-node controls: the node flags (stay, block), and the node operations expel
+ * (guests leave) and bring (its own jobs come back). Only the owner of the node's cluster or an
+ * admin may use them.
  */
 public final class NodeControlApi {
   private final NodeFlagStore flags;
   private final GridView view;
   private final Clock clock;
+  private final OperationService operations;
 
-  public NodeControlApi(NodeFlagStore flags, GridView view, Clock clock) {
+  /**
+   * @param operations where expel and bring become persisted operations
+   */
+  public NodeControlApi(
+      NodeFlagStore flags, GridView view, Clock clock, OperationService operations) {
+    this.operations = operations;
     this.flags = flags;
     this.view = view;
     this.clock = clock;
@@ -37,6 +45,24 @@ public final class NodeControlApi {
 
   public void mount(Router router) {
     router.post(ApiPaths.NODES + "/:node/flags").blockingHandler(this::setFlags, false);
+    router
+        .post(ApiPaths.NODES + "/:node/expel")
+        .blockingHandler(
+            ctx -> {
+              NodeId id = node(ctx);
+              ownedCluster(Access.caller(ctx), id, "expel the guests of node " + id);
+              Bodies.json(ctx, 202, operations.expel(id));
+            },
+            false);
+    router
+        .post(ApiPaths.NODES + "/:node/bring")
+        .blockingHandler(
+            ctx -> {
+              NodeId id = node(ctx);
+              ownedCluster(Access.caller(ctx), id, "bring the jobs of node " + id + " home");
+              Bodies.json(ctx, 202, operations.bring(id));
+            },
+            false);
   }
 
   /** The node's flags as the manager's watch last saw them. */

@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.roam.common.api.ApiPaths;
 import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
 import io.roam.common.model.JobRecord;
+import io.roam.common.model.OperationRecord;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,5 +142,64 @@ class NodeControlIT {
     HttpResponse<String> stay = flags("ca-n1", "{\"stay\":true,\"block\":false}", ADMIN);
     assertThat(stay.statusCode()).as(stay.body()).isEqualTo(200);
     assertThat(stay.body()).contains("\"stay\":true", "\"block\":false");
+  }
+
+  private JobRecord runAt(String token, String home, String at, boolean locked) throws Exception {
+    JobRecord job = run(token, home, locked);
+    if (!home.equals(at)) {
+      grid.store.updateJob(job.id(), j -> j.movedTo(NodeId.of(at), null));
+    }
+    return job;
+  }
+
+  private OperationRecord awaitDone(OperationRecord op) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                grid.store.operation(op.id()).orElseThrow().value().state()
+                    != OperationRecord.State.RUNNING);
+    return grid.store.operation(op.id()).orElseThrow().value();
+  }
+
+  @Test
+  void expelSendsGuestsHomeAndBringCallsTheNodesJobsBack() throws Exception {
+    grid.node("ca", "alice", 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> grid.manager.view().nodes().size() == 3);
+    grid.migrationsComplete = true;
+    JobRecord bobs = runAt(bob, "cb-n1", "ca-n1", true);
+    JobRecord fromN2 = runAt(alice, "ca-n2", "ca-n1", false);
+    JobRecord own = runAt(alice, "ca-n1", "ca-n1", false);
+
+    assertProblem(grid.call("POST", ApiPaths.nodeExpel("ca-n1"), null, bob), 403, "alice");
+    assertThat(grid.store.operations()).isEmpty();
+
+    HttpResponse<String> started = grid.call("POST", ApiPaths.nodeExpel("ca-n1"), null, alice);
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    OperationRecord expel = Json.decode(started.body(), OperationRecord.class);
+    assertThat(expel.kind()).isEqualTo(OperationRecord.Kind.EXPEL);
+    assertThat(expel.node()).isEqualTo(NodeId.of("ca-n1"));
+    assertProblem(grid.call("POST", ApiPaths.nodeBring("ca-n1"), null, alice), 409, "under way");
+
+    OperationRecord done = awaitDone(expel);
+    assertThat(done.state()).as(done.message()).isEqualTo(OperationRecord.State.DONE);
+    assertThat(done.items()).hasSize(2);
+    // The lock keeps balancing away, not an expel: nothing is stranded.
+    assertThat(stored(bobs.id()).node()).isEqualTo(NodeId.of("cb-n1"));
+    assertThat(stored(bobs.id()).locked()).isTrue();
+    assertThat(stored(fromN2.id()).node()).isEqualTo(NodeId.of("ca-n2"));
+    assertThat(stored(own.id()).node()).isEqualTo(NodeId.of("ca-n1"));
+
+    grid.store.updateJob(own.id(), j -> j.movedTo(NodeId.of("cb-n1"), null));
+    JobRecord second = runAt(alice, "ca-n1", "ca-n2", true);
+    HttpResponse<String> bring = grid.call("POST", ApiPaths.nodeBring("ca-n1"), null, alice);
+    assertThat(bring.statusCode()).as(bring.body()).isEqualTo(202);
+    OperationRecord brought = awaitDone(Json.decode(bring.body(), OperationRecord.class));
+    assertThat(brought.state()).as(brought.message()).isEqualTo(OperationRecord.State.DONE);
+    assertThat(stored(own.id()).node()).isEqualTo(NodeId.of("ca-n1"));
+    assertThat(stored(second.id()).node()).isEqualTo(NodeId.of("ca-n1"));
+    assertThat(stored(bobs.id()).node()).isEqualTo(NodeId.of("cb-n1"));
+
+    assertProblem(grid.call("POST", ApiPaths.nodeExpel("zz-n1"), null, ADMIN), 404, "unknown");
   }
 }

@@ -148,6 +148,12 @@ class OpenApiIT {
         "POST /api/v1/nodes/{node}/flags",
         () -> new Call("POST", "/api/v1/nodes/ca-n1/flags", "{\"stay\":false}", 200));
     happy.put(
+        "POST /api/v1/nodes/{node}/expel",
+        () -> new Call("POST", "/api/v1/nodes/ca-n1/expel", null, 202));
+    happy.put(
+        "POST /api/v1/nodes/{node}/bring",
+        () -> new Call("POST", "/api/v1/nodes/cb-n1/bring", null, 202));
+    happy.put(
         "POST /api/v1/jobs",
         () -> new Call("POST", "/api/v1/jobs", "{\"command\":[\"sleep\",\"60\"]}", 201));
     happy.put("GET /api/v1/jobs", () -> new Call("GET", "/api/v1/jobs", null, 200));
