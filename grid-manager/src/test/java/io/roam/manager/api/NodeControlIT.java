@@ -202,4 +202,48 @@ class NodeControlIT {
 
     assertProblem(grid.call("POST", ApiPaths.nodeExpel("zz-n1"), null, ADMIN), 404, "unknown");
   }
+
+  @Test
+  void flagsOutliveTheNodesRegistrationAndItsOwnerKeepsThem() throws Exception {
+    io.roam.store.CuratorGridStore agent =
+        io.roam.store.CuratorGridStore.connect(
+            grid.zk.getConnectString(),
+            new io.roam.common.zk.ZkLayout("t"),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(10));
+    io.roam.common.model.NodeRecord n5 =
+        new io.roam.common.model.NodeRecord(
+            NodeId.of("ca-n5"),
+            io.roam.common.id.ClusterId.of("ca"),
+            "127.0.0.1",
+            grid.agent.actualPort(),
+            2,
+            1L << 30,
+            1.0,
+            false,
+            "t",
+            java.time.Instant.now(),
+            0);
+    io.roam.store.NodeRegistration registration = agent.registerNode(n5);
+    await().atMost(Duration.ofSeconds(10)).until(() -> grid.manager.view().nodes().size() == 3);
+    assertThat(flags("ca-n5", "{\"stay\":true,\"block\":true}", alice).statusCode()).isEqualTo(200);
+
+    // The agent goes away: its registration with it, not the flags.
+    registration.close();
+    agent.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> grid.manager.view().nodes().size() == 2);
+    assertProblem(flags("ca-n5", "{\"block\":false}", bob), 403, "owned by 'alice'");
+    HttpResponse<String> kept = flags("ca-n5", "{\"stay\":false}", alice);
+    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+    assertThat(kept.body()).contains("\"block\":true", "\"stay\":false");
+
+    // It comes back, flagged as it was left.
+    grid.store.registerNode(n5);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> grid.call("GET", ApiPaths.NODES + "/ca-n5", null, alice).statusCode() == 200);
+    assertThat(grid.call("GET", ApiPaths.NODES + "/ca-n5", null, alice).body())
+        .contains("\"block\":true")
+        .doesNotContain("\"stay\"");
+  }
 }
