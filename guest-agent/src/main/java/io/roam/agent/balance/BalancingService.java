@@ -30,9 +30,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,7 +76,7 @@ public final class BalancingService implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("gossip-step"));
   private final ExecutorService mover = Executors.newSingleThreadExecutor(daemon("balance-move"));
   private volatile List<NodeRecord> members = List.of();
-  private volatile java.util.Set<JobId> locked = java.util.Set.of();
+  private volatile Set<JobId> locked = Set.of();
   private DatagramChannel channel;
   private double runnable;
   private long steps;
@@ -246,14 +248,14 @@ public final class BalancingService implements AutoCloseable {
   }
 
   /** Which of this node's jobs their owners locked (read from their records now and then). */
-  private java.util.Set<JobId> lockedAmong(java.util.Set<JobId> here) {
-    java.util.Set<JobId> out = new java.util.HashSet<>();
+  private Set<JobId> lockedAmong(Set<JobId> here) {
+    Set<JobId> out = new HashSet<>();
     for (JobId id : here) {
       if (isLocked(id)) {
         out.add(id);
       }
     }
-    return java.util.Set.copyOf(out);
+    return Set.copyOf(out);
   }
 
   private boolean isLocked(JobId id) {
@@ -304,9 +306,9 @@ public final class BalancingService implements AutoCloseable {
     // The lock may be newer than the last refresh: the record has the last word.
     try {
       if (isLocked(move.job())) {
-        java.util.Set<JobId> more = new java.util.HashSet<>(locked);
+        Set<JobId> more = new HashSet<>(locked);
         more.add(move.job());
-        locked = java.util.Set.copyOf(more);
+        locked = Set.copyOf(more);
         return;
       }
     } catch (StoreException e) {
