@@ -512,9 +512,10 @@ final class Commands {
       description = {
         "Move a running job to another node (or back home) while it runs; or lock it in place.",
         "",
-        "TARGET 'lock' locks the job: load balancing never moves it (an explicit migrate, a",
-        "cluster detach or a node expel still do, so that nothing is stranded); 'unlock' undoes",
-        "that. 'gridctl ps' shows locked jobs in its MOVABLE column.",
+        "TARGET 'lock' locks the job: load balancing never moves it (an explicit",
+        "migrate, a cluster detach or a node expel still do, so that nothing is",
+        "stranded); 'unlock' undoes that. 'gridctl ps' shows locked jobs as MOVABLE",
+        "'locked'.",
         "",
         "Asynchronous: it returns once the job's node has taken the request; with --wait it",
         "prints the outcome (freeze time, total time, bytes moved) or why the job stays."

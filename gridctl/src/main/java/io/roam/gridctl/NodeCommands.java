@@ -66,9 +66,9 @@ final class NodeCommands {
       description = {
         "Keep the jobs on a node: load balancing moves nothing away from it.",
         "",
-        "Explicit migrations, cluster detach and node expel still move jobs. The flag is kept in",
-        "the grid's store: it holds across restarts of the node's agent until 'node nostay'.",
-        "Only the owner of the node's cluster or an admin may set it."
+        "Explicit migrations, cluster detach and node expel still move jobs. The flag is",
+        "kept in the grid's store: it holds across restarts of the node's agent until",
+        "'node nostay'. Only the owner of the node's cluster or an admin may set it."
       })
   static final class Stay extends FlagCommand {
     @Override
@@ -92,11 +92,12 @@ final class NodeCommands {
       name = "block",
       mixinStandardHelpOptions = true,
       description = {
-        "Close a node to guests: migrations into it of jobs whose home is another node are",
-        "refused, with the reason; a job coming home to it is always taken.",
+        "Close a node to guests: no job from another node migrates in.",
         "",
-        "Guests already there stay (see 'node expel'). The flag holds across agent restarts",
-        "until 'node unblock'. Only the owner of the node's cluster or an admin may set it."
+        "A migration into it of a job whose home is another node is refused, with the",
+        "reason; a job coming home to it is always taken. Guests already there stay (see",
+        "'node expel'). The flag holds across agent restarts until 'node unblock'.",
+        "Only the owner of the node's cluster or an admin may set it."
       })
   static final class Block extends FlagCommand {
     @Override
@@ -122,11 +123,11 @@ final class NodeCommands {
       description = {
         "Send every guest on a node away without stopping it.",
         "",
-        "A guest is a job whose home is another node. Each migrates to its home node, or else to",
-        "another node of its home cluster that is not blocked; locked jobs go too (a lock only",
-        "keeps load balancing away). A guest with nowhere to go makes the operation wait, and",
-        "says so. To keep new guests out as well, 'node block' the node first.",
-        "Only the owner of the node's cluster or an admin may expel."
+        "A guest is a job whose home is another node. Each migrates to its home node, or",
+        "else to another node of its home cluster that is not blocked; locked jobs go too",
+        "(a lock only keeps load balancing away). A guest with nowhere to go makes the",
+        "operation wait, and says so. To keep new guests out as well, 'node block' the",
+        "node first. Only the owner of the node's cluster or an admin may expel."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {"0:done (or, without --wait, started)", "1:refused, or failed"})
@@ -154,7 +155,7 @@ final class NodeCommands {
       name = "bring",
       mixinStandardHelpOptions = true,
       description = {
-        "Call every job whose home is a node back to it, from wherever it runs, while it runs.",
+        "Call every job whose home is a node back to it, while it runs.",
         "",
         "Locked jobs come too. A job that cannot move makes the operation wait, and says so.",
         "Only the owner of the node's cluster or an admin may bring."
