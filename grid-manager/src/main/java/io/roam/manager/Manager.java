@@ -5,6 +5,7 @@ import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
 import io.roam.manager.api.ClusterService;
 import io.roam.manager.api.HostsApi;
+import io.roam.manager.api.NodeControlApi;
 import io.roam.manager.api.OperationsApi;
 import io.roam.manager.api.RestApi;
 import io.roam.manager.auth.TokenService;
@@ -21,6 +22,7 @@ import io.roam.store.CuratorClusterStore;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.CuratorHostStore;
 import io.roam.store.CuratorTokenStore;
+import io.roam.store.NodeFlagStore;
 import io.roam.web.HttpServers;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -134,6 +136,7 @@ public final class Manager implements AutoCloseable {
               new SecureRandom(),
               settings.grid(),
               zookeeper);
+      NodeFlagStore nodeFlags = closer.register(new NodeFlagStore(store.client(), layout)).start();
       RestApi api =
           new RestApi(
               jobs,
@@ -143,6 +146,7 @@ public final class Manager implements AutoCloseable {
               new OperationsApi(operations, store),
               new HostsApi(
                   new HostService(new CuratorHostStore(store.client(), layout), store), store),
+              new NodeControlApi(nodeFlags, view, clock, operations),
               settings.grid(),
               zookeeper,
               events);

@@ -111,8 +111,8 @@ final class ClusterOps {
         OUT.println(Json.encodePretty(op));
       } else {
         OUT.printf(
-            "Operation %s started (%s of cluster %s).%n",
-            op.id(), op.kind().name().toLowerCase(Locale.ROOT), op.cluster());
+            "Operation %s started (%s of %s).%n",
+            op.id(), op.kind().name().toLowerCase(Locale.ROOT), op.subject());
       }
       return 0;
     }
@@ -148,7 +148,7 @@ final class ClusterOps {
     return String.format(
         "%s %s: %d/%d jobs moved, %d moving — %s",
         op.kind().name().toLowerCase(Locale.ROOT),
-        op.cluster(),
+        op.node() == null ? op.cluster() : op.node(),
         done,
         op.items().size(),
         moving,

@@ -262,8 +262,17 @@ final class Commands {
   @Command(
       name = "node",
       mixinStandardHelpOptions = true,
-      description = "Look at the grid's nodes.",
-      subcommands = {NodeList.class, MonCommands.NodeLoad.class})
+      description = "Look at the grid's nodes, set their flags, expel guests or bring jobs home.",
+      subcommands = {
+        NodeList.class,
+        MonCommands.NodeLoad.class,
+        NodeCommands.Stay.class,
+        NodeCommands.NoStay.class,
+        NodeCommands.Block.class,
+        NodeCommands.Unblock.class,
+        NodeCommands.Expel.class,
+        NodeCommands.Bring.class
+      })
   static final class NodeCmd {}
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List the live nodes.")
@@ -295,7 +304,8 @@ final class Commands {
         return 0;
       }
       Table table =
-          new Table("NODE", "CLUSTER", "ADDRESS", "CORES", "MEMORY", "SPEED", "JOBS", "SANDBOX");
+          new Table(
+              "NODE", "CLUSTER", "ADDRESS", "CORES", "MEMORY", "SPEED", "JOBS", "SANDBOX", "FLAGS");
       for (NodeSummary n : nodes) {
         table.row(
             n.id(),
@@ -305,11 +315,20 @@ final class Commands {
             Table.bytes(n.memoryBytes()),
             n.speed(),
             n.runningJobs(),
-            n.sandboxed() ? "yes" : "no");
+            n.sandboxed() ? "yes" : "no",
+            flags(n));
       }
       table.print(OUT);
       return 0;
     }
+  }
+
+  /** A node's flags in a word or two: "stay", "block", "stay,block" or "-". */
+  static String flags(NodeSummary n) {
+    String f =
+        (Boolean.TRUE.equals(n.stay()) ? "stay," : "")
+            + (Boolean.TRUE.equals(n.block()) ? "block," : "");
+    return f.isEmpty() ? "-" : f.substring(0, f.length() - 1);
   }
 
   @Command(
@@ -329,6 +348,13 @@ final class Commands {
 
     @Option(names = "--wait", description = "Wait for it to end and exit with its exit code.")
     boolean await;
+
+    @Option(
+        names = "--lock",
+        description =
+            "Start it locked: load balancing never moves it (explicit migrate, cluster detach"
+                + " and node expel still do). Unlock with 'gridctl migrate JOB unlock'.")
+    boolean lock;
 
     @Option(names = "--json", description = "Print the job's record as JSON.")
     boolean json;
@@ -351,7 +377,7 @@ final class Commands {
       }
       RunJobRequest request;
       try {
-        request = new RunJobRequest(command, target);
+        request = new RunJobRequest(command, target, lock ? Boolean.TRUE : null);
       } catch (IllegalArgumentException e) {
         throw new GridCtlException(e.getMessage());
       }
@@ -428,12 +454,20 @@ final class Commands {
       return 0;
     }
 
-    /** What the last attempt taught: "yes", "no: why", or "?" before any attempt. */
+    /**
+     * What the last attempt taught: "yes", "no: why", or "?" before any attempt; "locked" first
+     * when balancing may not move it.
+     */
     private static String movable(JobRecord j) {
-      MigrationOutcome last = j.lastMigration();
       if (j.state().terminal()) {
         return "-";
       }
+      String what = movableByMigration(j);
+      return j.locked() ? "locked (" + what + ")" : what;
+    }
+
+    private static String movableByMigration(JobRecord j) {
+      MigrationOutcome last = j.lastMigration();
       if (last == null) {
         return "?";
       }
@@ -507,7 +541,12 @@ final class Commands {
       name = "migrate",
       mixinStandardHelpOptions = true,
       description = {
-        "Move a running job to another node (or back home) while it runs.",
+        "Move a running job to another node (or back home) while it runs; or lock it in place.",
+        "",
+        "TARGET 'lock' locks the job: load balancing never moves it (an explicit",
+        "migrate, a cluster detach or a node expel still do, so that nothing is",
+        "stranded); 'unlock' undoes that. 'gridctl ps' shows locked jobs as MOVABLE",
+        "'locked'.",
         "",
         "Asynchronous: it returns once the job's node has taken the request; with --wait it",
         "prints the outcome (freeze time, total time, bytes moved) or why the job stays."
@@ -523,7 +562,10 @@ final class Commands {
     @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
     String job;
 
-    @Parameters(index = "1", paramLabel = "TARGET", description = "A node id, or 'home'.")
+    @Parameters(
+        index = "1",
+        paramLabel = "TARGET",
+        description = "A node id, or 'home'; or 'lock' / 'unlock'.")
     String target;
 
     @Option(names = "--wait", description = "Wait for the outcome and print it.")
@@ -542,6 +584,25 @@ final class Commands {
     public Integer call() throws Exception {
       JobId id = jobId(job);
       ApiClient api = grid.client();
+      if (target.equals("lock") || target.equals("unlock")) {
+        boolean lock = target.equals("lock");
+        JobRecord after =
+            api.post(
+                lock ? ApiPaths.jobLock(id.value()) : ApiPaths.jobUnlock(id.value()),
+                null,
+                JobRecord.class);
+        if (json) {
+          json(after);
+        } else {
+          OUT.printf(
+              "Job %s is %s.%n",
+              id,
+              lock
+                  ? "locked: load balancing leaves it on " + after.node()
+                  : "unlocked: load balancing may move it");
+        }
+        return 0;
+      }
       MigrationAccepted accepted =
           api.post(
               ApiPaths.jobMigrate(id.value()), new MigrateRequest(target), MigrationAccepted.class);

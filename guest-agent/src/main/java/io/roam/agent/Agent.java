@@ -25,6 +25,7 @@ import io.roam.store.AlreadyRegisteredException;
 import io.roam.store.CuratorClusterStore;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.GridStore;
+import io.roam.store.NodeFlagStore;
 import io.roam.store.NodeRegistration;
 import io.roam.web.HttpServers;
 import io.vertx.core.Vertx;
@@ -83,6 +84,9 @@ public final class Agent implements AutoCloseable {
       new MigrationRecovery(jobs, checkpoint, store, clock, config.sessionTimeout().multipliedBy(3))
           .run();
       jobs.adoptSurvivors();
+      // Flags outlive this agent; a watch keeps the current ones at hand.
+      NodeFlagStore flags = closer.register(new NodeFlagStore(store.client(), store.layout()));
+      flags.start();
       MigrationServer migrations =
           new MigrationServer(
               config.cluster(),
@@ -93,7 +97,8 @@ public final class Agent implements AutoCloseable {
               config.maxMigrationBytes(),
               MIGRATIONS_AT_ONCE,
               MIGRATION_IO_TIMEOUT,
-              policyOf(store));
+              policyOf(store),
+              flags::flags);
       closer.register(migrations);
       startHomecoming(jobs, store, migrations);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
@@ -132,7 +137,8 @@ public final class Agent implements AutoCloseable {
               new SecureRandom(),
               GOSSIP_STEP,
               BALANCE_EVERY_STEPS,
-              config.balance());
+              config.balance(),
+              flags);
       closer.register(balancing);
       // Gossip is UDP on the migration port's number.
       balancing.start(config.bind(), migrationPort);

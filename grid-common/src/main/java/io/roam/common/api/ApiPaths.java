@@ -47,6 +47,31 @@ public final class ApiPaths {
     return JOBS + "/" + job + "/migrate";
   }
 
+  /** POST: lock the job: automatic balancing leaves it where it is. */
+  public static String jobLock(String job) {
+    return JOBS + "/" + job + "/lock";
+  }
+
+  /** POST: unlock the job: automatic balancing may move it again. */
+  public static String jobUnlock(String job) {
+    return JOBS + "/" + job + "/unlock";
+  }
+
+  /** POST: change a node's flags (stay, block); the body names the flags to change. */
+  public static String nodeFlags(String node) {
+    return NODES + "/" + node + "/flags";
+  }
+
+  /** POST: send every guest on the node away (an operation). */
+  public static String nodeExpel(String node) {
+    return NODES + "/" + node + "/expel";
+  }
+
+  /** POST: bring every job whose home is the node back to it (an operation). */
+  public static String nodeBring(String node) {
+    return NODES + "/" + node + "/bring";
+  }
+
   public static final String AGENT = "/agent/v1";
   public static final String AGENT_HEALTH = AGENT + "/health";
   public static final String AGENT_JOBS = AGENT + "/jobs";

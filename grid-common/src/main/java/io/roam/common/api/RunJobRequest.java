@@ -1,5 +1,7 @@
 package io.roam.common.api;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.roam.common.id.NodeId;
 import java.util.List;
@@ -10,14 +12,25 @@ import java.util.Objects;
  *
  * @param command the program and its arguments, as exec sees them (no shell unless you ask for one)
  * @param node where to start it; null lets the grid choose
+ * @param locked start it locked: automatic balancing never moves it; null or false: unlocked
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunJobRequest(List<String> command, NodeId node) {
+public record RunJobRequest(List<String> command, NodeId node, Boolean locked) {
   public static final int MAX_ARGS = 1024;
   public static final int MAX_ARG_CHARS = 65536;
 
+  @JsonCreator
   public RunJobRequest {
     command = CommandLine.check(command);
+  }
+
+  public RunJobRequest(List<String> command, NodeId node) {
+    this(command, node, null);
+  }
+
+  @JsonIgnore
+  public boolean lockedOrFalse() {
+    return Boolean.TRUE.equals(locked);
   }
 
   /** Validation shared by every request that carries a command line. */

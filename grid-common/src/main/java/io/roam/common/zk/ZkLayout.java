@@ -20,6 +20,7 @@ import io.roam.common.id.NodeId;
  * /roam/{grid}/desired/{host}         HostDesiredState (persistent: written by the manager)
  * /roam/{grid}/policies/{cluster}     ClusterPolicy (persistent; absent: the default policy)
  * /roam/{grid}/tokens/{name}          TokenRecord (persistent; holds only the token's SHA-256)
+ * /roam/{grid}/nodeflags/{node}       NodeFlags (persistent: outlives the node's registration)
  * </pre>
  */
 public final class ZkLayout {
@@ -127,5 +128,14 @@ public final class ZkLayout {
       throw new IllegalArgumentException("token name '" + name + "' is not valid");
     }
     return tokens() + "/" + name;
+  }
+
+  /** Parent of the node flags (stay, block), one znode per node that has been flagged. */
+  public String nodeFlags() {
+    return root + "/nodeflags";
+  }
+
+  public String nodeFlags(NodeId id) {
+    return nodeFlags() + "/" + id.value();
   }
 }

@@ -54,6 +54,24 @@ class JsonTest {
   }
 
   @Test
+  void aLockedJobSaysSoAndAnUnlockedOneLeavesItOut() {
+    JobRecord job =
+        JobRecord.pending(
+            JobId.of("j8"), List.of("sleep", "9"), NodeId.of("c1-n1"), ClusterId.of("c1"), T0);
+
+    assertThat(Json.encodeString(job)).doesNotContain("locked");
+    String locked = Json.encodeString(job.withLocked(true).started(T0));
+    assertThat(locked).contains("\"locked\":true");
+    assertThat(Json.decode(locked, JobRecord.class).locked()).isTrue();
+    assertThat(Json.decode(locked, JobRecord.class).withLocked(false).locked()).isFalse();
+    assertThat(
+            Json.decode("{\"command\":[\"x\"],\"locked\":true}", RunJobRequest.class)
+                .lockedOrFalse())
+        .isTrue();
+    assertThat(Json.decode("{\"command\":[\"x\"]}", RunJobRequest.class).lockedOrFalse()).isFalse();
+  }
+
+  @Test
   void unknownFieldsAreRejectedByName() {
     assertThatThrownBy(
             () -> Json.decode("{\"command\":[\"true\"],\"nod\":\"c1-n1\"}", RunJobRequest.class))

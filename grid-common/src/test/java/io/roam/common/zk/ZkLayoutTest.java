@@ -20,6 +20,7 @@ class ZkLayoutTest {
     assertThat(layout.policy(io.roam.common.id.ClusterId.of("c1")))
         .isEqualTo("/roam/test/policies/c1");
     assertThat(layout.token("alice")).isEqualTo("/roam/test/tokens/alice");
+    assertThat(layout.nodeFlags(NodeId.of("c1-n2"))).isEqualTo("/roam/test/nodeflags/c1-n2");
     assertThatThrownBy(() -> layout.token("../x")).hasMessageContaining("token name");
   }
 

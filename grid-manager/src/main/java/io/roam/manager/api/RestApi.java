@@ -68,6 +68,7 @@ public final class RestApi {
   private final TokenService tokens;
   private final OperationsApi operations;
   private final HostsApi hosts;
+  private final NodeControlApi nodeControl;
   private final String grid;
   private final String zookeeper;
   private final byte[] openapi;
@@ -82,10 +83,11 @@ public final class RestApi {
       HostsApi hosts,
       String grid,
       String zookeeper) {
-    this(jobs, view, clusters, tokens, operations, hosts, grid, zookeeper, null);
+    this(jobs, view, clusters, tokens, operations, hosts, null, grid, zookeeper, null);
   }
 
   /**
+   * @param nodeControl the node flags and node operations; null serves none (nodes show no flags)
    * @param events the events kept for clients that resume; null for a log of this API's own
    */
   public RestApi(
@@ -95,6 +97,7 @@ public final class RestApi {
       TokenService tokens,
       OperationsApi operations,
       HostsApi hosts,
+      NodeControlApi nodeControl,
       String grid,
       String zookeeper,
       EventLog events) {
@@ -103,6 +106,7 @@ public final class RestApi {
       view.listen(events);
     }
     this.events = events;
+    this.nodeControl = nodeControl;
     this.operations = operations;
     this.hosts = hosts;
     this.jobs = jobs;
@@ -179,8 +183,13 @@ public final class RestApi {
     router.post(ApiPaths.JOBS + "/:job/kill").blockingHandler(this::kill, false);
     router.get(ApiPaths.JOBS + "/:job/logs").blockingHandler(this::logs, false);
     router.post(ApiPaths.JOBS + "/:job/migrate").blockingHandler(this::migrate, false);
+    router.post(ApiPaths.JOBS + "/:job/lock").blockingHandler(ctx -> lock(ctx, true), false);
+    router.post(ApiPaths.JOBS + "/:job/unlock").blockingHandler(ctx -> lock(ctx, false), false);
     operations.mount(router);
     hosts.mount(router);
+    if (nodeControl != null) {
+      nodeControl.mount(router);
+    }
 
     router.get(TOKENS).handler(ctx -> Bodies.json(ctx, 200, tokens.list(Access.caller(ctx))));
     router
@@ -234,7 +243,7 @@ public final class RestApi {
       }
     }
     return view.nodes().stream()
-        .map(n -> NodeSummary.of(n, running.getOrDefault(n.id(), 0)))
+        .map(n -> NodeSummary.of(n, running.getOrDefault(n.id(), 0), flagsOf(n.id())))
         .toList();
   }
 
@@ -248,7 +257,11 @@ public final class RestApi {
             view.jobs().stream()
                 .filter(e -> e.job().state() == JobState.RUNNING && e.job().node().equals(id))
                 .count();
-    return NodeSummary.of(n, running);
+    return NodeSummary.of(n, running, flagsOf(id));
+  }
+
+  private io.roam.common.model.NodeFlags flagsOf(NodeId id) {
+    return nodeControl == null ? null : nodeControl.flags(id).orElse(null);
   }
 
   private void run(RoutingContext ctx) {
@@ -266,7 +279,41 @@ public final class RestApi {
       throw new HttpProblem(
           403, "job " + job.id() + " is not yours: only its owner or a grid admin may move it");
     }
-    Bodies.json(ctx, 202, jobs.migrate(job.id(), Bodies.read(ctx, MigrateRequest.class)));
+    MigrateRequest request = Bodies.read(ctx, MigrateRequest.class);
+    if (nodeControl != null) {
+      // A blocked target would refuse the guest anyway: say why now, and start nothing.
+      try {
+        NodeId target =
+            MigrateRequest.HOME.equals(request.target()) ? job.home() : NodeId.of(request.target());
+        nodeControl
+            .refusal(job, target)
+            .ifPresent(
+                why -> {
+                  throw new HttpProblem(409, "job " + job.id() + " cannot go there: " + why);
+                });
+      } catch (IllegalArgumentException e) {
+        // JobService words the bad target
+      }
+    }
+    Bodies.json(ctx, 202, jobs.migrate(job.id(), request));
+  }
+
+  /** Locking a job is moving it in a way: the same people may do it as may migrate it. */
+  private void lock(RoutingContext ctx, boolean lock) {
+    TokenRecord caller = Access.caller(ctx);
+    JobRecord job = jobs.job(param(ctx, "job", JobId::of));
+    if (!Access.ownsJob(caller, job)) {
+      throw new HttpProblem(
+          403,
+          "job "
+              + job.id()
+              + " is not yours: only its owner or a grid admin may "
+              + (lock ? "lock" : "unlock")
+              + " it");
+    }
+    JobRecord after = jobs.lock(job.id(), lock);
+    awaitStored(job.id());
+    Bodies.json(ctx, 200, after);
   }
 
   private void kill(RoutingContext ctx) {

@@ -90,7 +90,8 @@ public final class JobService {
     JobId id = store.nextJobId();
     JobRecord job =
         JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant())
-            .ownedBy(owner);
+            .ownedBy(owner)
+            .withLocked(request.lockedOrFalse());
     store.createJob(job);
     try {
       return agents.launch(target, new AgentLaunchRequest(id, request.command()));
@@ -184,6 +185,18 @@ public final class JobService {
       throw new HttpProblem(502, e.getMessage());
     }
     return new MigrationAccepted(id, attempt, job.node(), target);
+  }
+
+  /**
+   * Locks or unlocks a job: a locked job is never moved by automatic balancing (an explicit
+   * migration, a cluster detach or a node expel still move it). Only a job that has not ended.
+   */
+  public JobRecord lock(JobId id, boolean lock) {
+    JobRecord job = job(id);
+    if (job.state().terminal()) {
+      throw new HttpProblem(409, "job " + id + " has already ended (" + job.state() + ")");
+    }
+    return store.updateJob(id, j -> j.withLocked(lock));
   }
 
   /** The job's state as stored (read first) and a chunk of its output. */

@@ -5,6 +5,7 @@ import io.roam.common.id.JobId;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.MigrationOutcome;
+import io.roam.common.model.NodeFlags;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.model.OperationRecord;
 import io.roam.common.model.OperationRecord.Item;
@@ -16,20 +17,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives operations (detach, attach) from their persisted state, one step at a time, on the leading
- * manager only: every decision is re-derived from ZooKeeper, so a manager that takes over simply
- * goes on. Jobs move by migration, never by killing.
+ * Drives operations (detach, attach, expel, bring) from their persisted state, one step at a time,
+ * on the leading manager only: every decision is re-derived from ZooKeeper, so a manager that takes
+ * over simply goes on. Jobs move by migration, never by killing.
  */
 public final class OperationEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OperationEngine.class);
@@ -47,6 +50,7 @@ public final class OperationEngine {
   private final Duration retryFailedAfter;
   private final BooleanSupplier leading;
   private final Map<JobId, Instant> failedAt = new HashMap<>();
+  private final Supplier<Collection<NodeFlags>> flags;
 
   public OperationEngine(
       GridStore store,
@@ -56,6 +60,22 @@ public final class OperationEngine {
       int parallelism,
       Duration retryFailedAfter,
       BooleanSupplier leading) {
+    this(store, mover, clock, random, parallelism, retryFailedAfter, leading, List::of);
+  }
+
+  /**
+   * @param flags the node flags as last seen (blocked nodes take no expelled guests)
+   */
+  public OperationEngine(
+      GridStore store,
+      Mover mover,
+      Clock clock,
+      RandomGenerator random,
+      int parallelism,
+      Duration retryFailedAfter,
+      BooleanSupplier leading,
+      Supplier<Collection<NodeFlags>> flags) {
+    this.flags = flags;
     this.store = store;
     this.mover = mover;
     this.clock = clock;
@@ -75,6 +95,7 @@ public final class OperationEngine {
         switch (op.kind()) {
           case DETACH -> stepDetach(op.id());
           case ATTACH -> stepAttach(op.id());
+          case EXPEL, BRING -> stepNode(op.id());
         }
       } catch (StoreException e) {
         LOG.warn("operation {}: {}", op.id(), e.getMessage());
@@ -237,5 +258,112 @@ public final class OperationEngine {
       store.updateCluster(op.cluster(), state);
       LOG.info("cluster {} is {}", op.cluster(), state);
     }
+  }
+
+  /**
+   * One step of an expel or bring: as for detach, every job that must move gets an item, moved a
+   * few at a time and retried after a failure; the operation is done once none is left to move.
+   * Locked jobs move too: a lock only keeps automatic balancing away.
+   */
+  private void stepNode(String id) {
+    Versioned<OperationRecord> v = store.operation(id).orElseThrow();
+    OperationRecord op = v.value();
+    NodePlanner.Snapshot grid =
+        new NodePlanner.Snapshot(store.nodes(), store.clusters(), store.jobs(), flags.get());
+    Map<JobId, JobRecord> jobs =
+        grid.jobs().stream().collect(Collectors.toMap(JobRecord::id, j -> j));
+    List<JobRecord> mustMove = NodePlanner.mustMove(op.kind(), op.node(), grid);
+    Map<JobId, Item> items = new java.util.LinkedHashMap<>();
+    op.items().forEach(i -> items.put(i.job(), i));
+    for (JobRecord j : mustMove) {
+      Item known = items.get(j.id());
+      if (known == null || known.state() == ItemState.DONE) {
+        items.put(j.id(), new Item(j.id(), j.node(), null, ItemState.PENDING, null, null));
+      }
+    }
+    java.util.Set<JobId> stillNeeded =
+        mustMove.stream().map(JobRecord::id).collect(Collectors.toSet());
+    Instant now = clock.instant();
+    int moving = 0;
+    for (Item item : new ArrayList<>(items.values())) {
+      Item next = progress(item, jobs.get(item.job()), stillNeeded, now);
+      items.put(item.job(), next);
+      if (next.state() == ItemState.MOVING) {
+        moving++;
+      }
+    }
+    for (Item item : new ArrayList<>(items.values())) {
+      if (item.state() != ItemState.PENDING || moving >= parallelism) {
+        continue;
+      }
+      JobRecord job = jobs.get(item.job());
+      Optional<NodeRecord> target = NodePlanner.target(op.kind(), op.node(), job, grid, random);
+      Optional<NodeRecord> source =
+          grid.nodes().stream().filter(n -> n.id().equals(job.node())).findFirst();
+      if (target.isEmpty() || source.isEmpty()) {
+        String why =
+            op.kind() == OperationRecord.Kind.BRING
+                ? "node " + op.node() + " is not up"
+                : "no node of cluster " + job.homeCluster() + " is up and open to take it";
+        items.put(item.job(), item.with(ItemState.PENDING, null, null, why));
+        continue;
+      }
+      String attempt = "x" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+      try {
+        mover.migrate(source.get(), job.id(), new AgentMigrateRequest(target.get().id(), attempt));
+        items.put(
+            item.job(),
+            new Item(job.id(), job.node(), target.get().id(), ItemState.MOVING, attempt, null));
+        moving++;
+      } catch (RuntimeException e) {
+        items.put(item.job(), item.with(ItemState.FAILED, target.get().id(), null, e.getMessage()));
+        failedAt.put(item.job(), now);
+      }
+    }
+    List<Item> list = List.copyOf(items.values());
+    boolean done =
+        stillNeeded.isEmpty() && list.stream().allMatch(i -> i.state() == ItemState.DONE);
+    String verb = op.kind() == OperationRecord.Kind.EXPEL ? "expelled from" : "brought back to";
+    OperationRecord next =
+        done
+            ? op.with(
+                OperationRecord.State.DONE,
+                list,
+                list.size() + " job(s) " + verb + " node " + op.node(),
+                now)
+            : op.with(
+                OperationRecord.State.RUNNING,
+                list,
+                list.isEmpty() ? "planning" : waitingFor(list),
+                now);
+    if (!next.equals(op) && !sameProgress(op, next)) {
+      store.compareAndSetOperation(next, v.version());
+    }
+  }
+
+  /** An item's next state from its job's record: ended, no longer needed, moved, or retried. */
+  private Item progress(Item item, JobRecord job, java.util.Set<JobId> stillNeeded, Instant now) {
+    if (job == null || job.state().terminal()) {
+      return item.with(ItemState.DONE, item.to(), item.attempt(), job == null ? "gone" : "ended");
+    }
+    if (!stillNeeded.contains(item.job())) {
+      return item.with(ItemState.DONE, job.node(), item.attempt(), null);
+    }
+    if (item.state() == ItemState.MOVING) {
+      MigrationOutcome last = job.lastMigration();
+      if (last != null && item.attempt().equals(last.attempt()) && last.endedAt() != null) {
+        if (last.succeeded()) {
+          return item.with(ItemState.DONE, last.to(), item.attempt(), null);
+        }
+        failedAt.put(item.job(), now);
+        return item.with(ItemState.FAILED, item.to(), item.attempt(), last.reason());
+      }
+    } else if (item.state() == ItemState.FAILED) {
+      Instant when = failedAt.getOrDefault(item.job(), Instant.MIN);
+      if (!when.plus(retryFailedAfter).isAfter(now)) {
+        return item.with(ItemState.PENDING, item.to(), null, item.reason());
+      }
+    }
+    return item;
   }
 }

@@ -2,10 +2,13 @@ package io.roam.manager.operations;
 
 import io.roam.common.api.DetachRequest;
 import io.roam.common.id.ClusterId;
+import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
+import io.roam.common.model.NodeRecord;
 import io.roam.common.model.OperationRecord;
 import io.roam.store.CuratorGridStore;
+import io.roam.store.NodeFlagStore;
 import io.roam.web.HttpProblem;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,6 +34,7 @@ public final class OperationService implements AutoCloseable {
   private final Clock clock;
   private final LeaderLatch latch;
   private final OperationEngine engine;
+  private final NodeFlagStore flags;
   private volatile boolean suspended;
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -49,6 +53,7 @@ public final class OperationService implements AutoCloseable {
     this.store = store;
     this.clock = clock;
     this.latch = new LeaderLatch(store.client(), store.layout().managerLeader(), managerId);
+    this.flags = new NodeFlagStore(store.client(), store.layout());
     this.engine =
         new OperationEngine(
             store,
@@ -57,7 +62,8 @@ public final class OperationService implements AutoCloseable {
             new java.security.SecureRandom(),
             parallelism,
             Duration.ofSeconds(10),
-            this::leading);
+            this::leading,
+            flags::all);
     store
         .client()
         .getConnectionStateListenable()
@@ -74,6 +80,7 @@ public final class OperationService implements AutoCloseable {
   }
 
   public OperationService start(Duration every) throws Exception {
+    flags.start();
     latch.start();
     timer.scheduleWithFixedDelay(
         this::safeStep, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
@@ -143,6 +150,56 @@ public final class OperationService implements AutoCloseable {
     return op;
   }
 
+  /** Starts sending every guest on {@code node} away (home, or elsewhere in its home cluster). */
+  public OperationRecord expel(NodeId node) {
+    return nodeOperation(OperationRecord.Kind.EXPEL, node, "expelling guests");
+  }
+
+  /** Starts calling every job whose home is {@code node} back to it. */
+  public OperationRecord bring(NodeId node) {
+    return nodeOperation(OperationRecord.Kind.BRING, node, "bringing jobs home");
+  }
+
+  private OperationRecord nodeOperation(OperationRecord.Kind kind, NodeId id, String message) {
+    NodeRecord node =
+        store
+            .node(id)
+            .orElseThrow(
+                () ->
+                    new HttpProblem(
+                        404, "unknown node '" + id + "': it is not up (see gridctl node list)"));
+    store.operations().stream()
+        .filter(o -> o.state() == OperationRecord.State.RUNNING)
+        .filter(
+            o -> id.equals(o.node()) || (o.node() == null && o.cluster().equals(node.cluster())))
+        .findFirst()
+        .ifPresent(
+            o -> {
+              throw new HttpProblem(
+                  409, o.subject() + " has operation " + o.id() + " under way (" + o.kind() + ")");
+            });
+    Instant now = clock.instant();
+    OperationRecord op =
+        new OperationRecord(
+            kind.name().toLowerCase(java.util.Locale.ROOT)
+                + "-"
+                + id.value()
+                + "-"
+                + Long.toString(clock.millis(), 36),
+            kind,
+            node.cluster(),
+            OperationRecord.State.RUNNING,
+            now,
+            now,
+            null,
+            null,
+            List.of(),
+            message,
+            id);
+    store.createOperation(op);
+    return op;
+  }
+
   public OperationRecord operation(String id) {
     try {
       return store
@@ -184,6 +241,7 @@ public final class OperationService implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    flags.close();
     try {
       latch.close();
     } catch (Exception e) {

@@ -61,6 +61,9 @@ final class ApiFixture implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicBoolean filesLeave =
       new java.util.concurrent.atomic.AtomicBoolean();
 
+  /** Whether a migration request completes (the job's record moves, as a real target records). */
+  volatile boolean migrationsComplete;
+
   ApiFixture(Path state) throws Exception {
     zk = new TestingServer();
     manager =
@@ -132,7 +135,32 @@ final class ApiFixture implements AutoCloseable {
                             + "\"freeMemoryBytes\":1,\"totalMemoryBytes\":2,\"age\":0}]"));
     router
         .post(ApiPaths.AGENT_JOBS + "/:job/migrate")
-        .handler(ctx -> ctx.response().setStatusCode(202).end("{}"));
+        .blockingHandler(
+            ctx -> {
+              if (migrationsComplete) {
+                io.roam.common.api.AgentMigrateRequest req =
+                    Json.decode(
+                        ctx.body().buffer().getBytes(),
+                        io.roam.common.api.AgentMigrateRequest.class);
+                store.updateJob(
+                    io.roam.common.id.JobId.of(ctx.pathParam("job")),
+                    j ->
+                        j.movedTo(
+                            req.target(),
+                            new io.roam.common.model.MigrationOutcome(
+                                req.attempt(),
+                                j.node(),
+                                req.target(),
+                                true,
+                                Instant.now(),
+                                Instant.now(),
+                                10,
+                                20,
+                                1000,
+                                null)));
+              }
+              ctx.response().setStatusCode(202).end("{}");
+            });
     router
         .get(ApiPaths.AGENT_JOBS + "/:job/logs")
         .blockingHandler(
@@ -154,9 +182,14 @@ final class ApiFixture implements AutoCloseable {
 
   /** A cluster owned by {@code owner} with one live node {@code <cluster>-n1}. */
   NodeId clusterWithNode(String cluster, String owner) {
+    return node(cluster, owner, 1);
+  }
+
+  /** Live node {@code <cluster>-n<n>} of a cluster owned by {@code owner} (created if new). */
+  NodeId node(String cluster, String owner, int n) {
     store.ensureCluster(
         new ClusterRecord(ClusterId.of(cluster), owner, ClusterState.ATTACHED, Instant.now()));
-    NodeId node = NodeId.of(cluster + "-n1");
+    NodeId node = NodeId.of(cluster + "-n" + n);
     registerNode(node.value(), cluster, agent.actualPort());
     return node;
   }

@@ -145,6 +145,15 @@ class OpenApiIT {
         "GET /api/v1/nodes/{node}/load",
         () -> new Call("GET", "/api/v1/nodes/ca-n1/load", null, 200));
     happy.put(
+        "POST /api/v1/nodes/{node}/flags",
+        () -> new Call("POST", "/api/v1/nodes/ca-n1/flags", "{\"stay\":false}", 200));
+    happy.put(
+        "POST /api/v1/nodes/{node}/expel",
+        () -> new Call("POST", "/api/v1/nodes/ca-n1/expel", null, 202));
+    happy.put(
+        "POST /api/v1/nodes/{node}/bring",
+        () -> new Call("POST", "/api/v1/nodes/cb-n1/bring", null, 202));
+    happy.put(
         "POST /api/v1/jobs",
         () -> new Call("POST", "/api/v1/jobs", "{\"command\":[\"sleep\",\"60\"]}", 201));
     happy.put("GET /api/v1/jobs", () -> new Call("GET", "/api/v1/jobs", null, 200));
@@ -171,6 +180,12 @@ class OpenApiIT {
               "{\"target\":\"" + target + "\"}",
               202);
         });
+    happy.put(
+        "POST /api/v1/jobs/{job}/lock",
+        () -> new Call("POST", "/api/v1/jobs/" + job[0] + "/lock", null, 200));
+    happy.put(
+        "POST /api/v1/jobs/{job}/unlock",
+        () -> new Call("POST", "/api/v1/jobs/" + job[0] + "/unlock", null, 200));
     happy.put(
         "POST /api/v1/jobs/{job}/kill",
         () -> new Call("POST", "/api/v1/jobs/" + job[0] + "/kill", null, 202));

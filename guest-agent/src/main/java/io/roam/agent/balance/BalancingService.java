@@ -19,6 +19,7 @@ import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
+import io.roam.store.NodeFlagStore;
 import io.roam.store.StoreException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,9 +30,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,6 +68,7 @@ public final class BalancingService implements AutoCloseable {
   private final Duration step;
   private final int balanceEvery;
   private final boolean balance;
+  private final NodeFlagStore flags;
   private final GossipView view;
   private final Map<JobId, Instant> arrived = new HashMap<>();
   private final AtomicBoolean moving = new AtomicBoolean();
@@ -72,6 +76,7 @@ public final class BalancingService implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("gossip-step"));
   private final ExecutorService mover = Executors.newSingleThreadExecutor(daemon("balance-move"));
   private volatile List<NodeRecord> members = List.of();
+  private volatile Set<JobId> locked = Set.of();
   private DatagramChannel channel;
   private double runnable;
   private long steps;
@@ -90,6 +95,43 @@ public final class BalancingService implements AutoCloseable {
       Duration step,
       int balanceEvery,
       boolean balance) {
+    this(
+        self,
+        speed,
+        grid,
+        jobs,
+        migrator,
+        store,
+        sampler,
+        balancer,
+        clock,
+        random,
+        step,
+        balanceEvery,
+        balance,
+        null);
+  }
+
+  /**
+   * @param flags the node flags, watched in ZooKeeper: this node's stay silences its moves away, a
+   *     blocked node is no target; null: no node is flagged
+   */
+  public BalancingService(
+      NodeId self,
+      double speed,
+      String grid,
+      JobSupervisor jobs,
+      Migrator migrator,
+      GridStore store,
+      LoadSampler sampler,
+      Balancer balancer,
+      Clock clock,
+      RandomGenerator random,
+      Duration step,
+      int balanceEvery,
+      boolean balance,
+      NodeFlagStore flags) {
+    this.flags = flags;
     this.self = self;
     this.speed = speed;
     this.jobs = jobs;
@@ -168,6 +210,7 @@ public final class BalancingService implements AutoCloseable {
     if (steps % MEMBERSHIP_EVERY == 1) {
       try {
         members = store.nodes();
+        locked = lockedAmong(jobs.runningRoots().keySet());
       } catch (StoreException e) {
         LOG.debug("membership not refreshed: {}", e.getMessage());
       }
@@ -200,6 +243,25 @@ public final class BalancingService implements AutoCloseable {
     }
   }
 
+  private boolean blocked(NodeId node) {
+    return flags != null && flags.blocked(node);
+  }
+
+  /** Which of this node's jobs their owners locked (read from their records now and then). */
+  private Set<JobId> lockedAmong(Set<JobId> here) {
+    Set<JobId> out = new HashSet<>();
+    for (JobId id : here) {
+      if (isLocked(id)) {
+        out.add(id);
+      }
+    }
+    return Set.copyOf(out);
+  }
+
+  private boolean isLocked(JobId id) {
+    return store.job(id).map(v -> v.value().locked()).orElse(false);
+  }
+
   private void send(NodeRecord peer, byte[] message) {
     try {
       channel.send(ByteBuffer.wrap(message), migrator.addressOf(peer));
@@ -213,17 +275,22 @@ public final class BalancingService implements AutoCloseable {
     samples.forEach(
         (job, s) ->
             loads.add(
-                new JobLoad(job, s.residentBytes(), s.cpuSeconds(), arrived.get(job), false)));
+                new JobLoad(
+                    job,
+                    s.residentBytes(),
+                    s.cpuSeconds(),
+                    arrived.get(job),
+                    locked.contains(job))));
     List<NodeState> others;
     synchronized (view) {
-      others = view.others().stream().map(e -> NodeState.from(e, false, 0)).toList();
+      others = view.others().stream().map(e -> NodeState.from(e, blocked(e.node()), 0)).toList();
     }
     Plan plan =
         balancer.plan(
             new Snapshot(
                 NodeState.of(
                     self, speed, own.runnable(), own.freeMemoryBytes(), own.totalMemoryBytes()),
-                false,
+                flags != null && flags.stay(self),
                 loads,
                 others));
     if (plan.moves().isEmpty()) {
@@ -233,6 +300,17 @@ public final class BalancingService implements AutoCloseable {
     Optional<NodeRecord> target =
         members.stream().filter(n -> n.id().equals(move.target())).findFirst();
     if (target.isEmpty()) {
+      return;
+    }
+    // The lock may be newer than the last refresh: the record has the last word.
+    try {
+      if (isLocked(move.job())) {
+        Set<JobId> more = new HashSet<>(locked);
+        more.add(move.job());
+        locked = Set.copyOf(more);
+        return;
+      }
+    } catch (StoreException e) {
       return;
     }
     moving.set(true);

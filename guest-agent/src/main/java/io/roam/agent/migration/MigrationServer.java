@@ -13,6 +13,7 @@ import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
+import io.roam.common.model.NodeFlags;
 import io.roam.store.GridStore;
 import io.roam.store.StoreException;
 import java.io.BufferedInputStream;
@@ -57,6 +58,7 @@ public final class MigrationServer implements AutoCloseable {
   private final Duration ioTimeout;
   private final Semaphore slots;
   private final Function<ClusterId, ClusterPolicy> policies;
+  private final Function<NodeId, Optional<NodeFlags>> flags;
   private final ExecutorService workers =
       Executors.newCachedThreadPool(
           r -> {
@@ -83,7 +85,35 @@ public final class MigrationServer implements AutoCloseable {
       int concurrent,
       Duration ioTimeout,
       Function<ClusterId, ClusterPolicy> policies) {
+    this(
+        cluster,
+        jobs,
+        checkpoint,
+        store,
+        secret,
+        maxBytes,
+        concurrent,
+        ioTimeout,
+        policies,
+        id -> Optional.empty());
+  }
+
+  /**
+   * @param flags the node flags as last seen (from a ZooKeeper watch, not read per migration)
+   */
+  public MigrationServer(
+      ClusterId cluster,
+      JobSupervisor jobs,
+      CheckpointPort checkpoint,
+      GridStore store,
+      String secret,
+      long maxBytes,
+      int concurrent,
+      Duration ioTimeout,
+      Function<ClusterId, ClusterPolicy> policies,
+      Function<NodeId, Optional<NodeFlags>> flags) {
     this.policies = policies;
+    this.flags = flags;
     this.self = jobs.node();
     this.cluster = cluster;
     this.jobs = jobs;
@@ -280,6 +310,11 @@ public final class MigrationServer implements AutoCloseable {
       JobRecord job = store.job(id).map(v -> v.value()).orElse(null);
       if (job == null) {
         return Optional.of("no job " + id + " in the grid");
+      }
+      // The node's owner blocked it: no guests; its own jobs may always come home.
+      Optional<String> byFlags = flags.apply(self).flatMap(f -> f.refusal(job.home()));
+      if (byFlags.isPresent()) {
+        return byFlags;
       }
       // A cluster that is leaving the grid takes no guests; its own jobs may always come home.
       if (!job.homeCluster().equals(cluster)) {

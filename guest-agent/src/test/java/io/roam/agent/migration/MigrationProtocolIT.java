@@ -50,6 +50,7 @@ class MigrationProtocolIT {
       io.roam.common.model.ClusterPolicy.defaults();
   private NodeRecord targetNode;
   private Migrator migrator;
+  private io.roam.store.NodeFlagStore flags;
 
   @BeforeEach
   void start() throws Exception {
@@ -63,6 +64,7 @@ class MigrationProtocolIT {
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
     source = new JobSupervisor(A, temp.resolve("a"), launcher, store, Clock.systemUTC());
     target = new JobSupervisor(B, temp.resolve("b"), launcher, store, Clock.systemUTC());
+    flags = new io.roam.store.NodeFlagStore(store.client(), store.layout()).start();
     startServer(SECRET, 1 << 20);
     migrator =
         new Migrator(source, checkpoint, store, SECRET, Clock.systemUTC(), Duration.ofSeconds(10));
@@ -82,7 +84,8 @@ class MigrationProtocolIT {
             maxBytes,
             2,
             Duration.ofSeconds(10),
-            c -> targetPolicy);
+            c -> targetPolicy,
+            flags::flags);
     int port = server.start("127.0.0.1", 0);
     targetNode =
         new NodeRecord(
@@ -108,6 +111,7 @@ class MigrationProtocolIT {
     if (restored != null) {
       ProcessHandle.of(restored).ifPresent(ProcessHandle::destroyForcibly);
     }
+    flags.close();
     store.close();
     zk.close();
   }
@@ -219,6 +223,17 @@ class MigrationProtocolIT {
 
     assertThat(outcome.reason()).contains("cluster c2 accepts no guests");
     assertRunsOnSourceOnly(job, "a7");
+  }
+
+  @Test
+  void aBlockedTargetNodeRefusesAGuestWithTheReason() throws Exception {
+    flags.update(B, ClusterId.of("c2"), f -> f.with(null, true, Instant.now(), "owner"));
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a8");
+
+    assertThat(outcome.reason()).contains("node " + B + " is blocked");
+    assertRunsOnSourceOnly(job, "a8");
   }
 
   @Test
