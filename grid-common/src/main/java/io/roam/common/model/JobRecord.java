@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param lastMigration how its latest migration attempt ended; null if it never tried
  * @param owner the principal whose token started it; null for jobs started before owners were
  *     recorded (only an admin may kill those)
+ * @param checkpoint its latest checkpoint, where it is kept and when it was taken; null if none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -36,10 +37,45 @@ public record JobRecord(
     Instant endedAt,
     int migrations,
     MigrationOutcome lastMigration,
-    String owner) {
+    String owner,
+    JobCheckpoint checkpoint) {
 
   /** What the command line shows to those who may only know that a job is there. */
   public static final String HIDDEN_COMMAND = "(hidden)";
+
+  /** A record without a checkpoint (the shape from before checkpoints were recorded). */
+  public JobRecord(
+      JobId id,
+      List<String> command,
+      NodeId home,
+      ClusterId homeCluster,
+      NodeId node,
+      JobState state,
+      Integer exitCode,
+      String reason,
+      Instant createdAt,
+      Instant startedAt,
+      Instant endedAt,
+      int migrations,
+      MigrationOutcome lastMigration,
+      String owner) {
+    this(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        null);
+  }
 
   public JobRecord {
     Objects.requireNonNull(id, "id");
@@ -70,6 +106,7 @@ public record JobRecord(
         null,
         0,
         null,
+        null,
         null);
   }
 
@@ -88,7 +125,8 @@ public record JobRecord(
         endedAt,
         migrations,
         lastMigration,
-        principal);
+        principal,
+        checkpoint);
   }
 
   /** The same job with its command line hidden, for someone who may see only that it is there. */
@@ -107,7 +145,8 @@ public record JobRecord(
         endedAt,
         migrations,
         null,
-        null);
+        null,
+        checkpoint);
   }
 
   public JobRecord started(Instant at) {
@@ -125,7 +164,8 @@ public record JobRecord(
         null,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        checkpoint);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -143,7 +183,8 @@ public record JobRecord(
         at,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        checkpoint);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -165,7 +206,8 @@ public record JobRecord(
         at,
         migrations,
         lastMigration,
-        owner);
+        owner,
+        checkpoint);
   }
 
   /** The job now runs on {@code target}: one more migration, and how it went. */
@@ -184,7 +226,8 @@ public record JobRecord(
         endedAt,
         migrations + 1,
         outcome,
-        owner);
+        owner,
+        checkpoint);
   }
 
   /** Records how the latest migration attempt went; the job stays where the record says. */
@@ -203,6 +246,76 @@ public record JobRecord(
         endedAt,
         migrations,
         outcome,
-        owner);
+        owner,
+        checkpoint);
+  }
+
+  /** Records its latest checkpoint, replacing the one before. */
+  public JobRecord withCheckpoint(JobCheckpoint latest) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        latest);
+  }
+
+  /**
+   * Its node was lost: the job is to be restored from its checkpoint on {@code keeper}, the node
+   * that keeps it. It stays RESTARTING until that node runs it (or says why it cannot).
+   */
+  public JobRecord restartingOn(NodeId keeper, String why) {
+    if (checkpoint == null || !checkpoint.keptOn().equals(keeper)) {
+      throw new IllegalArgumentException("job " + id + " has no checkpoint on " + keeper);
+    }
+    if (state.terminal()) {
+      throw new IllegalArgumentException("job " + id + " has ended: " + state);
+    }
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        keeper,
+        JobState.RESTARTING,
+        null,
+        why,
+        createdAt,
+        startedAt,
+        null,
+        migrations,
+        lastMigration,
+        owner,
+        checkpoint);
+  }
+
+  /** Runs again, restored from its checkpoint; the reason says from when and why. */
+  public JobRecord restarted(String why) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        JobState.RUNNING,
+        null,
+        why,
+        createdAt,
+        startedAt,
+        null,
+        migrations,
+        lastMigration,
+        owner,
+        checkpoint);
   }
 }
