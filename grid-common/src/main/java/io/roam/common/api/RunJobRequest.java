@@ -10,14 +10,31 @@ import java.util.Objects;
  *
  * @param command the program and its arguments, as exec sees them (no shell unless you ask for one)
  * @param node where to start it; null lets the grid choose
+ * @param checkpointEverySeconds checkpoint it this often while it runs; null: only on request
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunJobRequest(List<String> command, NodeId node) {
+public record RunJobRequest(List<String> command, NodeId node, Long checkpointEverySeconds) {
   public static final int MAX_ARGS = 1024;
   public static final int MAX_ARG_CHARS = 65536;
 
+  /** Shortest period of periodic checkpoints: each one freezes the job for a moment. */
+  public static final long MIN_CHECKPOINT_EVERY_SECONDS = 5;
+
+  public RunJobRequest(List<String> command, NodeId node) {
+    this(command, node, null);
+  }
+
   public RunJobRequest {
     command = CommandLine.check(command);
+    if (checkpointEverySeconds != null
+        && (checkpointEverySeconds < MIN_CHECKPOINT_EVERY_SECONDS
+            || checkpointEverySeconds > 7 * 24 * 3600)) {
+      throw new IllegalArgumentException(
+          "checkpointEverySeconds must be between "
+              + MIN_CHECKPOINT_EVERY_SECONDS
+              + " and 604800 (a week), not "
+              + checkpointEverySeconds);
+    }
   }
 
   /** Validation shared by every request that carries a command line. */

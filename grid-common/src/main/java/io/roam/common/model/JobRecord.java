@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param owner the principal whose token started it; null for jobs started before owners were
  *     recorded (only an admin may kill those)
  * @param checkpoint its latest checkpoint, where it is kept and when it was taken; null if none
+ * @param checkpointEverySeconds how often the node running it checkpoints it; null: only on request
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -38,7 +39,8 @@ public record JobRecord(
     int migrations,
     MigrationOutcome lastMigration,
     String owner,
-    JobCheckpoint checkpoint) {
+    JobCheckpoint checkpoint,
+    Long checkpointEverySeconds) {
 
   /** What the command line shows to those who may only know that a job is there. */
   public static final String HIDDEN_COMMAND = "(hidden)";
@@ -74,10 +76,14 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
+        null,
         null);
   }
 
   public JobRecord {
+    if (checkpointEverySeconds != null && checkpointEverySeconds < 1) {
+      throw new IllegalArgumentException("checkpointEverySeconds must be positive");
+    }
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(home, "home");
     Objects.requireNonNull(homeCluster, "homeCluster");
@@ -107,6 +113,7 @@ public record JobRecord(
         0,
         null,
         null,
+        null,
         null);
   }
 
@@ -126,7 +133,8 @@ public record JobRecord(
         migrations,
         lastMigration,
         principal,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   /** The same job with its command line hidden, for someone who may see only that it is there. */
@@ -146,7 +154,8 @@ public record JobRecord(
         migrations,
         null,
         null,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   public JobRecord started(Instant at) {
@@ -165,7 +174,8 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   public JobRecord exited(int code, Instant at) {
@@ -184,7 +194,8 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   /** Ends the job in a state other than EXITED, saying why. */
@@ -207,7 +218,8 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   /** The job now runs on {@code target}: one more migration, and how it went. */
@@ -227,7 +239,8 @@ public record JobRecord(
         migrations + 1,
         outcome,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   /** Records how the latest migration attempt went; the job stays where the record says. */
@@ -247,7 +260,8 @@ public record JobRecord(
         migrations,
         outcome,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   /** Records its latest checkpoint, replacing the one before. */
@@ -267,7 +281,8 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
-        latest);
+        latest,
+        checkpointEverySeconds);
   }
 
   /**
@@ -296,7 +311,8 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
   }
 
   /** Runs again, restored from its checkpoint; the reason says from when and why. */
@@ -316,6 +332,28 @@ public record JobRecord(
         migrations,
         lastMigration,
         owner,
-        checkpoint);
+        checkpoint,
+        checkpointEverySeconds);
+  }
+
+  /** Checkpointed every {@code seconds} by the node running it (null: only on request). */
+  public JobRecord withCheckpointEvery(Long seconds) {
+    return new JobRecord(
+        id,
+        command,
+        home,
+        homeCluster,
+        node,
+        state,
+        exitCode,
+        reason,
+        createdAt,
+        startedAt,
+        endedAt,
+        migrations,
+        lastMigration,
+        owner,
+        checkpoint,
+        seconds);
   }
 }
