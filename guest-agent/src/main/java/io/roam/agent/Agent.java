@@ -99,6 +99,7 @@ public final class Agent implements AutoCloseable {
           closer
               .register(new Fencing(jobs, store, config.sessionTimeout()))
               .start(store.client(), FENCING_REFRESH);
+      migrations.onArrival(fencing::arrived);
       CheckpointTaker checkpoints =
           new CheckpointTaker(
               jobs,

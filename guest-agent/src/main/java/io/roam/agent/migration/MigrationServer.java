@@ -64,6 +64,7 @@ public final class MigrationServer implements AutoCloseable {
           });
   private ServerSocket server;
   private volatile CheckpointStore kept;
+  private volatile java.util.function.Consumer<JobId> arrivals = id -> {};
 
   /**
    * @param maxBytes largest job (files and image) accepted
@@ -392,6 +393,13 @@ public final class MigrationServer implements AutoCloseable {
   private void run(JobId id, LaunchedJob restored) {
     jobs.adopt(id, restored);
     Signals.resume(restored.rootPid());
+    arrivals.accept(id);
+  }
+
+  /** Told of each job that arrived and runs here now (fencing learns its checkpoint from it). */
+  public MigrationServer onArrival(java.util.function.Consumer<JobId> listener) {
+    this.arrivals = listener;
+    return this;
   }
 
   @Override

@@ -39,10 +39,18 @@ public final class Fencing implements ConnectionStateListener, AutoCloseable {
   private final Duration sessionTimeout;
   private final Set<JobId> checkpointedElsewhere = ConcurrentHashMap.newKeySet();
   private final Set<JobId> fenced = ConcurrentHashMap.newKeySet();
+  // Fencing never waits behind a store call (those block, retrying, while cut off).
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "fencing");
+            t.setDaemon(true);
+            return t;
+          });
+  private final ScheduledExecutorService learner =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fencing-learn");
             t.setDaemon(true);
             return t;
           });
@@ -58,13 +66,29 @@ public final class Fencing implements ConnectionStateListener, AutoCloseable {
   /** Starts learning which jobs to fence, every {@code every}. */
   public Fencing start(CuratorFramework client, Duration every) {
     client.getConnectionStateListenable().addListener(this);
-    timer.scheduleWithFixedDelay(this::refresh, 0, every.toMillis(), TimeUnit.MILLISECONDS);
+    learner.scheduleWithFixedDelay(this::refresh, 0, every.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
   /** A checkpoint of {@code id} is now kept on another node. */
   public void keptElsewhere(JobId id) {
     checkpointedElsewhere.add(id);
+  }
+
+  /** A job arrived here by migration: learn at once whether its checkpoint lies elsewhere. */
+  public void arrived(JobId id) {
+    learner.execute(
+        () -> {
+          try {
+            store
+                .job(id)
+                .map(v -> v.value().checkpoint())
+                .filter(cp -> !cp.keptOn().equals(self))
+                .ifPresent(cp -> checkpointedElsewhere.add(id));
+          } catch (StoreException e) {
+            // the periodic refresh learns it
+          }
+        });
   }
 
   /** The jobs this node would fence now. */
@@ -110,7 +134,7 @@ public final class Fencing implements ConnectionStateListener, AutoCloseable {
       case RECONNECTED, CONNECTED -> {
         cancel();
         if (!fenced.isEmpty()) {
-          timer.execute(this::handOver);
+          learner.execute(this::handOver);
         }
       }
       default -> {}
@@ -129,13 +153,15 @@ public final class Fencing implements ConnectionStateListener, AutoCloseable {
     synchronized (this) {
       pending = null;
     }
+    Set<JobId> now = new java.util.HashSet<>();
     for (JobId id : wouldFence()) {
       if (jobs.fence(id)) {
         fenced.add(id);
+        now.add(id);
       }
     }
-    if (!fenced.isEmpty()) {
-      LOG.warn("node {} cut off from ZooKeeper: fenced jobs {}", self, fenced);
+    if (!now.isEmpty()) {
+      LOG.warn("node {} cut off from ZooKeeper: fenced jobs {}", self, now);
     }
   }
 
@@ -170,5 +196,6 @@ public final class Fencing implements ConnectionStateListener, AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    learner.shutdownNow();
   }
 }
