@@ -135,6 +135,51 @@ class NodeLossRestartIT {
     assertThat(job(job).get("state").asText()).isEqualTo("KILLED");
   }
 
+  @Test
+  void aJobCheckpointedPeriodicallyIsCheckpointedAtHomeThenByTheNodeItMovedTo() throws Exception {
+    Gridctl.Result tooOften = gridctl.run("run", "--checkpoint-every", "2s", "--", "sleep", "1");
+    assertThat(tooOften.exitCode()).isEqualTo(1);
+    assertThat(tooOften.err()).contains("between 5 and 604800");
+
+    String job =
+        gridctl
+            .ok(
+                "run",
+                "--node",
+                "c1-n2",
+                "--checkpoint-every",
+                "5s",
+                "--",
+                "sh",
+                "-c",
+                "i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done")
+            .trim();
+    await()
+        .atMost(Gridctl.scaled(Duration.ofSeconds(60)))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> job(job).has("checkpoint"));
+    JsonNode first = job(job).get("checkpoint");
+    assertThat(first.get("keptOn").asText()).isEqualTo("c1-n2");
+    Gridctl.Result moved = gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", job, "c2-n2");
+    assertThat(moved.exitCode()).as(moved.toString()).isZero();
+
+    await()
+        .atMost(Gridctl.scaled(Duration.ofSeconds(60)))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                job(job).get("node").asText().equals("c2-n2")
+                    && java.time.Instant.parse(job(job).get("checkpoint").get("takenAt").asText())
+                        .isAfter(
+                            java.time.Instant.parse(first.get("takenAt").asText()).plusSeconds(4)));
+    // Taken on c2-n2, sent home and kept there.
+    assertThat(job(job).get("checkpoint").get("keptOn").asText()).isEqualTo("c1-n2");
+    assertThat(job(job).get("checkpointEverySeconds").asInt()).isEqualTo(5);
+    consecutiveLines(job);
+    gridctl.ok("kill", job);
+    gridctl.run("wait", job);
+  }
+
   private Path nodeFile(String node, String rel) {
     return gridctl.stateDir().resolve("nodes").resolve(node).resolve(rel);
   }
