@@ -61,9 +61,44 @@ public final class Manager implements AutoCloseable {
       int httpPort,
       Set<String> adminTokenHashes,
       String agentSecret,
-      Duration sessionTimeout) {
+      Duration sessionTimeout,
+      Duration nodeLossGrace) {
+    /** Settings whose node loss grace is three session timeouts. */
+    public Settings(
+        String grid,
+        String zookeeper,
+        int embeddedZkPort,
+        Path stateDir,
+        String httpHost,
+        int httpPort,
+        Set<String> adminTokenHashes,
+        String agentSecret,
+        Duration sessionTimeout) {
+      this(
+          grid,
+          zookeeper,
+          embeddedZkPort,
+          stateDir,
+          httpHost,
+          httpPort,
+          adminTokenHashes,
+          agentSecret,
+          sessionTimeout,
+          sessionTimeout.multipliedBy(3));
+    }
+
     public Settings {
       Objects.requireNonNull(stateDir, "stateDir");
+      // Agents fence their jobs about 1.7 session timeouts after losing touch (see
+      // docs/design/checkpoint.md): a shorter grace could restart a job that still runs.
+      if (nodeLossGrace.compareTo(sessionTimeout.multipliedBy(2)) < 0) {
+        throw new IllegalArgumentException(
+            "the node loss grace ("
+                + nodeLossGrace.toSeconds()
+                + " s) must be at least two session timeouts ("
+                + sessionTimeout.multipliedBy(2).toSeconds()
+                + " s)");
+      }
       adminTokenHashes = Set.copyOf(adminTokenHashes);
       if (adminTokenHashes.isEmpty()) {
         throw new IllegalArgumentException("at least one admin token is needed");
@@ -126,7 +161,13 @@ public final class Manager implements AutoCloseable {
               .start(Duration.ofMillis(500));
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
       closer
-          .register(new NodeLossMonitor(store, clock, settings.sessionTimeout().multipliedBy(3)))
+          .register(
+              new NodeLossMonitor(
+                  store,
+                  agents::restore,
+                  clock,
+                  settings.nodeLossGrace(),
+                  settings.sessionTimeout().multipliedBy(2)))
           .start(Duration.ofSeconds(2));
       JobService jobs =
           new JobService(

@@ -100,6 +100,15 @@ public final class ManagerMain {
         description = "File holding the grid's agent secret.")
     Path agentSecret;
 
+    @Option(
+        names = "--node-loss-grace",
+        defaultValue = "45",
+        description = {
+          "Seconds a node must be gone before its jobs restart from their checkpoints (or are"
+              + " recorded LOST); at least two session timeouts (default: ${DEFAULT-VALUE})."
+        })
+    long nodeLossGraceSeconds;
+
     @Override
     public Integer call() throws Exception {
       Set<String> hashes = new HashSet<>();
@@ -125,7 +134,8 @@ public final class ManagerMain {
                   httpPort,
                   hashes,
                   Files.readString(agentSecret).trim(),
-                  Duration.ofSeconds(15)));
+                  Duration.ofSeconds(15),
+                  Duration.ofSeconds(nodeLossGraceSeconds)));
       runUntilStopped(manager.start(), () -> {});
       return 0;
     }

@@ -359,6 +359,15 @@ final class Commands {
     @Option(names = "--json", description = "Print the job's record as JSON.")
     boolean json;
 
+    @Option(
+        names = "--checkpoint-every",
+        paramLabel = "DURATION",
+        description = {
+          "Checkpoint it this often while it runs (e.g. 30s, 5m, 1h; at least 5s). Its node",
+          "being lost, it restarts from its latest checkpoint on its home node."
+        })
+    String checkpointEvery;
+
     @Parameters(
         arity = "1..*",
         paramLabel = "CMD",
@@ -377,7 +386,12 @@ final class Commands {
       }
       RunJobRequest request;
       try {
-        request = new RunJobRequest(command, target, lock ? Boolean.TRUE : null);
+        request =
+            new RunJobRequest(
+                command,
+                target,
+                lock ? Boolean.TRUE : null,
+                checkpointEvery == null ? null : CheckpointCommands.seconds(checkpointEvery));
       } catch (IllegalArgumentException e) {
         throw new GridCtlException(e.getMessage());
       }

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       Commands.Logs.class,
       Commands.Migrate.class,
       Commands.Kill.class,
+      CheckpointCommands.class,
       MonCommands.Mon.class,
       ClusterOps.OperationCmd.class,
       HostCommands.HostCmd.class,

@@ -9,6 +9,7 @@ import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobLauncher;
 import io.roam.agent.load.LoadSampler;
 import io.roam.agent.migration.CheckpointPort;
+import io.roam.agent.migration.CheckpointTaker;
 import io.roam.agent.migration.MigrationRecovery;
 import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
@@ -16,6 +17,10 @@ import io.roam.agent.migration.PeerAddresses;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.PlacementConfig;
+import io.roam.agent.recovery.CheckpointStore;
+import io.roam.agent.recovery.Fencing;
+import io.roam.agent.recovery.PeriodicCheckpoints;
+import io.roam.agent.recovery.RestoreService;
 import io.roam.common.id.ClusterId;
 import io.roam.common.lifecycle.Closer;
 import io.roam.common.model.ClusterPolicy;
@@ -51,6 +56,8 @@ public final class Agent implements AutoCloseable {
   private static final Duration MIGRATION_IO_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration GOSSIP_STEP = Duration.ofSeconds(1);
   private static final int BALANCE_EVERY_STEPS = 2;
+  private static final Duration FENCING_REFRESH = Duration.ofSeconds(2);
+  private static final Duration PERIODIC_CHECKPOINT_TICK = Duration.ofSeconds(1);
 
   private final AgentConfig config;
   private final JobLauncher launcher;
@@ -101,7 +108,28 @@ public final class Agent implements AutoCloseable {
               flags::flags);
       closer.register(migrations);
       startHomecoming(jobs, store, migrations);
+      CheckpointStore kept = new CheckpointStore(config.stateDir());
+      migrations.keepingCheckpointsIn(kept);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
+      Fencing fencing =
+          closer
+              .register(new Fencing(jobs, store, config.sessionTimeout()))
+              .start(store.client(), FENCING_REFRESH);
+      migrations.onArrival(fencing::arrived);
+      CheckpointTaker checkpoints =
+          new CheckpointTaker(
+              jobs,
+              checkpoint,
+              store,
+              kept,
+              config.secret(),
+              clock,
+              MIGRATION_IO_TIMEOUT,
+              fencing::keptElsewhere);
+      RestoreService restores = new RestoreService(jobs, checkpoint, store, kept, clock);
+      closer
+          .register(new PeriodicCheckpoints(jobs, store, checkpoints::checkpoint, clock))
+          .start(PERIODIC_CHECKPOINT_TICK);
       ExecutorService outgoing =
           Executors.newFixedThreadPool(
               MIGRATIONS_AT_ONCE,
@@ -150,6 +178,7 @@ public final class Agent implements AutoCloseable {
               vertx,
               new AgentApi(
                       config.node(), jobs, store, migrator, outgoing, config.secret(), balancing)
+                  .withRecovery(checkpoints, restores)
                   .router(vertx),
               config.bind(),
               config.port());

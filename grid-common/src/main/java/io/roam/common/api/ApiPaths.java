@@ -72,6 +72,11 @@ public final class ApiPaths {
     return NODES + "/" + node + "/bring";
   }
 
+  /** POST: checkpoint a running job; query wait=true answers once the checkpoint is kept. */
+  public static String jobCheckpoint(String job) {
+    return JOBS + "/" + job + "/checkpoint";
+  }
+
   public static final String AGENT = "/agent/v1";
   public static final String AGENT_HEALTH = AGENT + "/health";
   public static final String AGENT_JOBS = AGENT + "/jobs";
@@ -89,6 +94,16 @@ public final class ApiPaths {
 
   public static String agentJobKill(String job) {
     return AGENT_JOBS + "/" + job + "/kill";
+  }
+
+  /** POST: checkpoint a job running on the node; its image goes to the job's home node. */
+  public static String agentJobCheckpoint(String job) {
+    return AGENT_JOBS + "/" + job + "/checkpoint";
+  }
+
+  /** POST: restore a RESTARTING job from the checkpoint this node keeps. */
+  public static String agentJobRestore(String job) {
+    return AGENT_JOBS + "/" + job + "/restore";
   }
 
   /** Response header of a log chunk: the offset to ask for next. */

@@ -13,19 +13,33 @@ import java.util.Objects;
  * @param command the program and its arguments, as exec sees them (no shell unless you ask for one)
  * @param node where to start it; null lets the grid choose
  * @param locked start it locked: automatic balancing never moves it; null or false: unlocked
+ * @param checkpointEverySeconds checkpoint it this often while it runs; null: only on request
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunJobRequest(List<String> command, NodeId node, Boolean locked) {
+public record RunJobRequest(
+    List<String> command, NodeId node, Boolean locked, Long checkpointEverySeconds) {
   public static final int MAX_ARGS = 1024;
   public static final int MAX_ARG_CHARS = 65536;
+
+  /** Shortest period of periodic checkpoints: each one freezes the job for a moment. */
+  public static final long MIN_CHECKPOINT_EVERY_SECONDS = 5;
 
   @JsonCreator
   public RunJobRequest {
     command = CommandLine.check(command);
+    if (checkpointEverySeconds != null
+        && (checkpointEverySeconds < MIN_CHECKPOINT_EVERY_SECONDS
+            || checkpointEverySeconds > 7 * 24 * 3600)) {
+      throw new IllegalArgumentException(
+          "checkpointEverySeconds must be between "
+              + MIN_CHECKPOINT_EVERY_SECONDS
+              + " and 604800 (a week), not "
+              + checkpointEverySeconds);
+    }
   }
 
   public RunJobRequest(List<String> command, NodeId node) {
-    this(command, node, null);
+    this(command, node, null, null);
   }
 
   @JsonIgnore

@@ -12,9 +12,14 @@ public enum JobState {
   /** Stopped on request (gridctl kill). */
   KILLED,
   /** Its node vanished and no checkpoint could bring it back; the reason says why. */
-  LOST;
+  LOST,
+  /**
+   * Its node was lost; it is being restored from its latest checkpoint on the node that keeps it,
+   * and runs again from there (RUNNING, the reason saying from when).
+   */
+  RESTARTING;
 
   public boolean terminal() {
-    return this != PENDING && this != RUNNING;
+    return this != PENDING && this != RUNNING && this != RESTARTING;
   }
 }

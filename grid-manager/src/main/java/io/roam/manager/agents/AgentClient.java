@@ -49,6 +49,24 @@ public final class AgentClient {
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.encode(request))));
   }
 
+  /** Restores a RESTARTING job from the checkpoint the node keeps; returns once it runs. */
+  public void restore(NodeRecord node, JobId job) {
+    send(
+        node,
+        request(node, ApiPaths.agentJobRestore(job.value()))
+            .POST(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  /** Checkpoints a job running on the node; returns the job's record once the image is kept. */
+  public JobRecord checkpoint(NodeRecord node, JobId job) {
+    HttpResponse<byte[]> response =
+        send(
+            node,
+            request(node, ApiPaths.agentJobCheckpoint(job.value()))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+    return Json.decode(response.body(), JobRecord.class);
+  }
+
   public void kill(NodeRecord node, JobId job) {
     send(
         node,

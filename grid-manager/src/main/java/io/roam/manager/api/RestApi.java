@@ -185,6 +185,7 @@ public final class RestApi {
     router.post(ApiPaths.JOBS + "/:job/migrate").blockingHandler(this::migrate, false);
     router.post(ApiPaths.JOBS + "/:job/lock").blockingHandler(ctx -> lock(ctx, true), false);
     router.post(ApiPaths.JOBS + "/:job/unlock").blockingHandler(ctx -> lock(ctx, false), false);
+    router.post(ApiPaths.JOBS + "/:job/checkpoint").blockingHandler(this::checkpoint, false);
     operations.mount(router);
     hosts.mount(router);
     if (nodeControl != null) {
@@ -314,6 +315,26 @@ public final class RestApi {
     JobRecord after = jobs.lock(job.id(), lock);
     awaitStored(job.id());
     Bodies.json(ctx, 200, after);
+  }
+
+  private void checkpoint(RoutingContext ctx) {
+    TokenRecord caller = Access.caller(ctx);
+    JobRecord job = visibleJob(ctx);
+    if (!Access.ownsJob(caller, job)) {
+      throw new HttpProblem(
+          403,
+          "job " + job.id() + " is not yours: only its owner or a grid admin may checkpoint it");
+    }
+    String wait = ctx.request().getParam("wait", "false");
+    if (!wait.equals("true") && !wait.equals("false")) {
+      throw new HttpProblem(400, "wait must be true or false, not '" + wait + "'");
+    }
+    boolean waiting = wait.equals("true");
+    JobRecord after = jobs.checkpoint(job.id(), waiting);
+    if (waiting) {
+      awaitStored(job.id());
+    }
+    Bodies.json(ctx, waiting ? 200 : 202, after);
   }
 
   private void kill(RoutingContext ctx) {

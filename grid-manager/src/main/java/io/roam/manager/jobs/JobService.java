@@ -33,6 +33,18 @@ import java.util.random.RandomGenerator;
 public final class JobService {
   public static final int MAX_PAGE = 10_000;
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobService.class);
+
+  /** Checkpoints asked for without waiting; an agent takes one at a time per job anyway. */
+  private static final java.util.concurrent.ExecutorService CHECKPOINTS =
+      java.util.concurrent.Executors.newFixedThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "checkpoint-request");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final GridStore store;
   private final AgentClient agents;
   private final Clock clock;
@@ -91,7 +103,8 @@ public final class JobService {
     JobRecord job =
         JobRecord.pending(id, request.command(), target.id(), target.cluster(), clock.instant())
             .ownedBy(owner)
-            .withLocked(request.lockedOrFalse());
+            .withLocked(request.lockedOrFalse())
+            .withCheckpointEvery(request.checkpointEverySeconds());
     store.createJob(job);
     try {
       return agents.launch(target, new AgentLaunchRequest(id, request.command()));
@@ -197,6 +210,39 @@ public final class JobService {
       throw new HttpProblem(409, "job " + id + " has already ended (" + job.state() + ")");
     }
     return store.updateJob(id, j -> j.withLocked(lock));
+  }
+
+  /**
+   * Checkpoints a running job; its image is kept on the job's home node and named on its record.
+   *
+   * @param wait answer once the checkpoint is kept (the record names it), or refused with the
+   *     reason; otherwise at once, with the checkpoint taken in the background
+   */
+  public JobRecord checkpoint(JobId id, boolean wait) {
+    JobRecord job = job(id);
+    if (job.state() != JobState.RUNNING) {
+      throw new HttpProblem(
+          409, "job " + id + " is " + job.state() + ": only running jobs are checkpointed");
+    }
+    NodeRecord node = liveNode(job);
+    if (!wait) {
+      CHECKPOINTS.execute(
+          () -> {
+            try {
+              agents.checkpoint(node, id);
+            } catch (RuntimeException e) {
+              LOG.warn("checkpoint of job {} not taken: {}", id, e.getMessage());
+            }
+          });
+      return job;
+    }
+    try {
+      return agents.checkpoint(node, id);
+    } catch (AgentRefusedException e) {
+      throw new HttpProblem(e.status() == 404 || e.status() == 409 ? 409 : 502, e.getMessage());
+    } catch (AgentUnreachableException e) {
+      throw new HttpProblem(502, e.getMessage());
+    }
   }
 
   /** The job's state as stored (read first) and a chunk of its output. */

@@ -11,28 +11,42 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Node loss: a job whose node has been gone from the grid for longer than {@code grace} (its
- * ephemeral registration vanished, and did not come back after a reconnect) is recorded as LOST
- * with the reason. Nothing is dropped silently. (Restarting such jobs from a checkpoint comes with
- * periodic checkpoints.)
+ * Node loss: once a job's node has been gone from the grid for longer than {@code grace} (its
+ * ephemeral registration vanished and did not come back), the job is restarted from its latest
+ * checkpoint on the node that keeps it, or recorded as LOST with the reason. Nothing is dropped
+ * silently. The decision is {@link NodeLossPlanner}'s; this class reads the store, writes each
+ * decision by compare-and-set (so two managers never restart a job twice) and asks the keeping
+ * node's agent to restore.
  */
 public final class NodeLossMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeLossMonitor.class);
 
+  /** Asks a node's agent to restore a RESTARTING job from the checkpoint it keeps. */
+  public interface Restorer {
+    void restore(NodeRecord keeper, JobId job);
+  }
+
   private final GridStore store;
+  private final Restorer restorer;
   private final Clock clock;
   private final Duration grace;
+  private final Duration askAgainAfter;
   private final Map<JobId, Instant> missingSince = new HashMap<>();
+  private final Map<JobId, Instant> restoreAskedAt = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -40,11 +54,30 @@ public final class NodeLossMonitor implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final ScheduledExecutorService restores =
+      Executors.newScheduledThreadPool(
+          2,
+          r -> {
+            Thread t = new Thread(r, "node-loss-restore");
+            t.setDaemon(true);
+            return t;
+          });
 
-  public NodeLossMonitor(GridStore store, Clock clock, Duration grace) {
+  /**
+   * @param grace how long a node must be gone before its jobs restart or are lost; longer than the
+   *     agents' fencing time (see docs/design/checkpoint.md)
+   * @param askAgainAfter how long to wait before asking a keeping node again to restore a job
+   */
+  public NodeLossMonitor(
+      GridStore store, Restorer restorer, Clock clock, Duration grace, Duration askAgainAfter) {
+    if (grace.isNegative() || askAgainAfter.isNegative() || askAgainAfter.isZero()) {
+      throw new IllegalArgumentException("grace and askAgainAfter must be positive");
+    }
     this.store = store;
+    this.restorer = restorer;
     this.clock = clock;
     this.grace = grace;
+    this.askAgainAfter = askAgainAfter;
   }
 
   public NodeLossMonitor start(Duration every) {
@@ -61,45 +94,104 @@ public final class NodeLossMonitor implements AutoCloseable {
     }
   }
 
-  /** One pass; returns how many jobs were marked lost. */
-  public synchronized int scan() {
-    Set<NodeId> live = store.nodes().stream().map(NodeRecord::id).collect(Collectors.toSet());
+  /** What one pass did. */
+  public record Pass(int restarted, int lost, int waiting) {}
+
+  /** One pass: decides, then writes each decision. */
+  public synchronized Pass scan() {
+    Map<NodeId, NodeRecord> live =
+        store.nodes().stream().collect(Collectors.toMap(NodeRecord::id, Function.identity()));
+    List<JobRecord> jobs = store.jobs();
     Instant now = clock.instant();
+    List<NodeLossPlanner.Decision> decisions =
+        NodeLossPlanner.decide(
+            new NodeLossPlanner.Snapshot(jobs, live.keySet(), missingSince, restoreAskedAt, now),
+            grace,
+            askAgainAfter);
+    Map<JobId, Instant> stillMissing = new HashMap<>();
+    int restarted = 0;
     int lost = 0;
-    Set<JobId> stillMissing = new java.util.HashSet<>();
-    for (JobRecord job : store.jobs()) {
-      if (job.state().terminal() || live.contains(job.node())) {
-        continue;
-      }
-      stillMissing.add(job.id());
-      Instant since = missingSince.computeIfAbsent(job.id(), id -> now);
-      if (Duration.between(since, now).compareTo(grace) >= 0) {
-        NodeId gone = job.node();
-        JobRecord after =
-            store.updateJob(
-                job.id(),
-                j ->
-                    !j.state().terminal() && j.node().equals(gone)
-                        ? j.ended(
-                            JobState.LOST,
-                            "node "
-                                + gone
-                                + " left the grid while the job ran there, and no checkpoint of it exists",
-                            now)
-                        : j);
-        if (after.state() == JobState.LOST) {
+    int waiting = 0;
+    for (NodeLossPlanner.Decision d : decisions) {
+      if (d instanceof NodeLossPlanner.Wait w) {
+        stillMissing.put(w.job(), w.since());
+        waiting++;
+      } else if (d instanceof NodeLossPlanner.Lost l) {
+        if (apply(
+            l.job(),
+            j -> j.node().equals(l.gone()) && !j.state().terminal(),
+            j -> j.ended(JobState.LOST, l.reason(), now))) {
           lost++;
-          LOG.warn("job {} lost with node {}", job.id(), gone);
+          LOG.warn("job {} lost with node {}: {}", l.job(), l.gone(), l.reason());
         }
-        stillMissing.remove(job.id());
+      } else if (d instanceof NodeLossPlanner.Restart r) {
+        if (apply(
+            r.job(),
+            j ->
+                j.node().equals(r.gone())
+                    && !j.state().terminal()
+                    && r.checkpoint().equals(j.checkpoint()),
+            j -> j.restartingOn(r.keeper(), r.reason()))) {
+          restarted++;
+          LOG.warn("job {}: {} on {}", r.job(), r.reason(), r.keeper());
+          askRestore(live.get(r.keeper()), r.job(), now);
+        }
+      } else if (d instanceof NodeLossPlanner.AskRestore a) {
+        askRestore(live.get(a.keeper()), a.job(), now);
       }
     }
-    missingSince.keySet().retainAll(stillMissing);
-    return lost;
+    missingSince.clear();
+    missingSince.putAll(stillMissing);
+    Set<JobId> restarting =
+        jobs.stream()
+            .filter(j -> j.state() == JobState.RESTARTING)
+            .map(JobRecord::id)
+            .collect(Collectors.toSet());
+    restoreAskedAt.keySet().retainAll(restarting);
+    return new Pass(restarted, lost, waiting);
+  }
+
+  /** Changes a job by compare-and-set if {@code when} holds; true if this call changed it. */
+  private boolean apply(
+      JobId id,
+      java.util.function.Predicate<JobRecord> when,
+      java.util.function.UnaryOperator<JobRecord> change) {
+    AtomicBoolean changed = new AtomicBoolean();
+    try {
+      store.updateJob(
+          id,
+          j -> {
+            // The last call decides: updateJob retries it after a lost compare-and-set.
+            changed.set(when.test(j));
+            return changed.get() ? change.apply(j) : j;
+          });
+    } catch (StoreException e) {
+      LOG.warn("job {}: could not record the node loss decision: {}", id, e.getMessage());
+      return false;
+    }
+    return changed.get();
+  }
+
+  /** Off the scan's thread: an agent may take a while to restore. */
+  private void askRestore(NodeRecord keeper, JobId job, Instant now) {
+    if (keeper == null) {
+      return;
+    }
+    restoreAskedAt.put(job, now);
+    restores.execute(
+        () -> {
+          try {
+            restorer.restore(keeper, job);
+          } catch (RuntimeException e) {
+            // Asked again after askAgainAfter while the job stays RESTARTING on a live node.
+            LOG.warn("node {} did not restore job {}: {}", keeper.id(), job, e.getMessage());
+          }
+        });
   }
 
   @Override
   public void close() {
     timer.shutdownNow();
+    restores.shutdownNow();
   }
 }

@@ -135,12 +135,26 @@ public final class OperationEngine {
     List<JobId> stillNeeded =
         DetachPlanner.mustMove(op.cluster(), grid).stream().map(JobRecord::id).toList();
     Instant now = clock.instant();
+    java.util.Set<io.roam.common.id.NodeId> live =
+        grid.nodes().stream().map(NodeRecord::id).collect(Collectors.toSet());
+    // Jobs of the cluster on a node that vanished: node loss restarts them or records them lost.
+    for (JobRecord j : grid.jobs()) {
+      if (j.homeCluster().equals(op.cluster())
+          && !j.state().terminal()
+          && !live.contains(j.node())
+          && !items.containsKey(j.id())) {
+        items.put(j.id(), new Item(j.id(), j.node(), null, ItemState.PENDING, null, null));
+      }
+    }
     int moving = 0;
     for (Item item : new ArrayList<>(items.values())) {
       JobRecord job = jobs.get(item.job());
       Item next = item;
       if (job == null || job.state().terminal()) {
         next = item.with(ItemState.DONE, item.to(), item.attempt(), job == null ? "gone" : "ended");
+      } else if (!live.contains(job.node())) {
+        // Not done, and not movable: it is neither here nor there until node loss decides.
+        next = item.with(ItemState.PENDING, null, null, gone(job));
       } else if (!stillNeeded.contains(item.job())) {
         next = item.with(ItemState.DONE, job.node(), item.attempt(), null);
       } else if (item.state() == ItemState.MOVING) {
@@ -170,6 +184,9 @@ public final class OperationEngine {
         continue;
       }
       JobRecord job = jobs.get(item.job());
+      if (!live.contains(job.node())) {
+        continue;
+      }
       Optional<NodeRecord> target = DetachPlanner.target(job, op.cluster(), grid, random);
       Optional<NodeRecord> source =
           grid.nodes().stream().filter(n -> n.id().equals(job.node())).findFirst();
@@ -228,6 +245,13 @@ public final class OperationEngine {
     if (!next.equals(op) && !sameProgress(op, next)) {
       store.compareAndSetOperation(next, v.version());
     }
+  }
+
+  private static String gone(JobRecord job) {
+    return "node "
+        + job.node()
+        + " is gone: waiting for it to come back, or for the job to restart from its checkpoint"
+        + " or be recorded lost";
   }
 
   /** Progress writes only when something changed beyond the timestamp. */

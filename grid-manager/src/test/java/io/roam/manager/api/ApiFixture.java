@@ -162,6 +162,19 @@ final class ApiFixture implements AutoCloseable {
               ctx.response().setStatusCode(202).end("{}");
             });
     router
+        .post(ApiPaths.AGENT_JOBS + "/:job/checkpoint")
+        .blockingHandler(
+            ctx -> {
+              JobRecord kept =
+                  store.updateJob(
+                      JobId.of(ctx.pathParam("job")),
+                      j ->
+                          j.withCheckpoint(
+                              new io.roam.common.model.JobCheckpoint(
+                                  j.home(), Instant.parse("2026-01-01T00:00:00Z"), 4096)));
+              ctx.response().setStatusCode(200).end(Buffer.buffer(Json.encode(kept)));
+            });
+    router
         .get(ApiPaths.AGENT_JOBS + "/:job/logs")
         .blockingHandler(
             ctx -> {

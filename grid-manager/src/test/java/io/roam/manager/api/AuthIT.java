@@ -200,6 +200,10 @@ class AuthIT {
     assertProblem(
         grid.call("GET", ApiPaths.jobLogs(guest.id().value()), null, alice), 403, "its owner's");
     assertProblem(
+        grid.call("POST", ApiPaths.jobCheckpoint(guest.id().value()), null, alice),
+        403,
+        "only its owner or a grid admin may checkpoint it");
+    assertProblem(
         grid.call("GET", ApiPaths.job(elsewhere.id().value()), null, alice),
         403,
         "belongs to another owner");

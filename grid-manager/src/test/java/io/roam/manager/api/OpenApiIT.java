@@ -187,6 +187,9 @@ class OpenApiIT {
         "POST /api/v1/jobs/{job}/unlock",
         () -> new Call("POST", "/api/v1/jobs/" + job[0] + "/unlock", null, 200));
     happy.put(
+        "POST /api/v1/jobs/{job}/checkpoint",
+        () -> new Call("POST", "/api/v1/jobs/" + job[0] + "/checkpoint", null, 202));
+    happy.put(
         "POST /api/v1/jobs/{job}/kill",
         () -> new Call("POST", "/api/v1/jobs/" + job[0] + "/kill", null, 202));
     happy.put("GET /api/v1/tokens", () -> new Call("GET", "/api/v1/tokens", null, 200));

@@ -185,6 +185,39 @@ class RestApiIT {
   }
 
   @Test
+  void aCheckpointIsAskedOfTheJobsNodeAndOnlyARunningJobHasOne() throws Exception {
+    JobRecord job =
+        Json.decode(
+            call(
+                    "POST",
+                    ApiPaths.JOBS,
+                    "{\"command\":[\"sleep\",\"60\"],\"checkpointEverySeconds\":30}")
+                .body(),
+            JobRecord.class);
+    assertThat(job.checkpointEverySeconds()).isEqualTo(30L);
+
+    HttpResponse<String> bad =
+        call("POST", ApiPaths.jobCheckpoint(job.id().value()) + "?wait=maybe", null);
+    HttpResponse<String> kept =
+        call("POST", ApiPaths.jobCheckpoint(job.id().value()) + "?wait=true", null);
+
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+    JobRecord after = Json.decode(kept.body(), JobRecord.class);
+    assertThat(after.checkpoint().keptOn()).isEqualTo(NodeId.of("c1-n1"));
+    assertThat(after.checkpoint().takenAt()).isEqualTo(Instant.parse("2026-01-01T00:00:00Z"));
+
+    agentSide.updateJob(job.id(), j -> j.exited(0, Instant.now()));
+    HttpResponse<String> ended = call("POST", ApiPaths.jobCheckpoint(job.id().value()), null);
+    assertThat(ended.statusCode()).isEqualTo(409);
+    assertThat(ended.body()).contains("only running jobs are checkpointed");
+    HttpResponse<String> tooOften =
+        call("POST", ApiPaths.JOBS, "{\"command\":[\"true\"],\"checkpointEverySeconds\":1}");
+    assertThat(tooOften.statusCode()).isEqualTo(400);
+    assertThat(tooOften.body()).contains("checkpointEverySeconds must be between 5 and 604800");
+  }
+
+  @Test
   void withoutNodesThereIsNoWhereToRun() throws Exception {
     grid.dropNodes();
     agentSide = grid.store;

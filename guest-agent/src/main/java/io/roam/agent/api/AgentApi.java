@@ -5,7 +5,9 @@ import io.roam.agent.jobs.JobConflictException;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchException;
+import io.roam.agent.migration.CheckpointTaker;
 import io.roam.agent.migration.Migrator;
+import io.roam.agent.recovery.RestoreService;
 import io.roam.common.api.AgentLaunchRequest;
 import io.roam.common.api.AgentMigrateRequest;
 import io.roam.common.api.ApiPaths;
@@ -42,6 +44,8 @@ public final class AgentApi {
   private final Executor migrations;
   private final BearerAuth auth;
   private final BalancingService balancing;
+  private CheckpointTaker checkpoints;
+  private RestoreService restores;
 
   public AgentApi(
       NodeId node,
@@ -60,6 +64,13 @@ public final class AgentApi {
     this.auth = BearerAuth.single(agentSecret, "manager");
   }
 
+  /** Serves checkpoints and restores after node loss too (before {@link #router}). */
+  public AgentApi withRecovery(CheckpointTaker checkpoints, RestoreService restores) {
+    this.checkpoints = checkpoints;
+    this.restores = restores;
+    return this;
+  }
+
   public Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     router.route(ApiPaths.AGENT + "/*").handler(auth);
@@ -70,6 +81,14 @@ public final class AgentApi {
     router.get(ApiPaths.AGENT_JOBS + "/:job/logs").blockingHandler(this::logs, false);
     router.post(ApiPaths.AGENT_JOBS + "/:job/kill").blockingHandler(this::kill, false);
     router.post(ApiPaths.AGENT_JOBS + "/:job/migrate").blockingHandler(this::migrate, false);
+    if (checkpoints != null) {
+      router
+          .post(ApiPaths.AGENT_JOBS + "/:job/checkpoint")
+          .blockingHandler(ctx -> Bodies.json(ctx, 200, checkpoints.checkpoint(jobId(ctx))), false);
+      router
+          .post(ApiPaths.AGENT_JOBS + "/:job/restore")
+          .blockingHandler(ctx -> Bodies.json(ctx, 200, restores.restore(jobId(ctx))), false);
+    }
     router
         .route()
         .last()
@@ -163,6 +182,8 @@ public final class AgentApi {
     if (failure instanceof NotFoundException) {
       Problems.send(ctx, 404, failure.getMessage());
     } else if (failure instanceof JobConflictException) {
+      Problems.send(ctx, 409, failure.getMessage());
+    } else if (failure instanceof CheckpointTaker.CheckpointRefused) {
       Problems.send(ctx, 409, failure.getMessage());
     } else if (failure instanceof LaunchException) {
       Problems.send(ctx, 422, failure.getMessage());

@@ -165,16 +165,27 @@ public final class JobSupervisor implements AutoCloseable {
       if (job.node().equals(node) && !job.state().terminal() && !running.containsKey(job.id())) {
         store.updateJob(
             job.id(),
-            j ->
-                j.node().equals(node) && !j.state().terminal() && !running.containsKey(j.id())
-                    ? j.ended(
-                        JobState.LOST,
-                        "node " + node + " restarted and the job's processes did not survive",
-                        clock.instant())
-                    : j);
+            j -> {
+              if (!j.node().equals(node) || j.state().terminal() || running.containsKey(j.id())) {
+                return j;
+              }
+              // A checkpoint kept on another node brings it back there (the manager asks it).
+              if (j.checkpoint() != null && !j.checkpoint().keptOn().equals(node)) {
+                return j.restartingOn(
+                    j.checkpoint().keptOn(),
+                    "restarting from the checkpoint of "
+                        + j.checkpoint().takenAt()
+                        + " after node "
+                        + node
+                        + " restarted");
+              }
+              return j.ended(
+                  JobState.LOST,
+                  "node " + node + " restarted and the job's processes did not survive",
+                  clock.instant());
+            });
         forget(job.id());
-        LOG.warn(
-            "job {} was recorded on this node but did not survive its restart: LOST", job.id());
+        LOG.warn("job {} was recorded on this node but did not survive its restart", job.id());
       }
     }
   }
@@ -377,6 +388,28 @@ public final class JobSupervisor implements AutoCloseable {
       JobDir.deleteTree(entry.dir.root());
     }
     forget(id);
+  }
+
+  /**
+   * Fencing: kills a job here without recording its end, because the grid may restart it elsewhere
+   * from its checkpoint (this node lost its ZooKeeper session). Its files stay for inspection.
+   *
+   * @return whether it ran here
+   */
+  public boolean fence(JobId id) {
+    Running entry = running.remove(id);
+    if (entry == null) {
+      return false;
+    }
+    // Its end is not this node's to record any more (ended() sees it gone from running).
+    entry.handle.kill(Duration.ZERO);
+    LOG.warn("job {} fenced: killed here, its record is left for the grid to decide", id);
+    return true;
+  }
+
+  /** Jobs running here (migrating ones included). */
+  public java.util.Set<JobId> runningIds() {
+    return java.util.Set.copyOf(running.keySet());
   }
 
   /** Takes over a job that arrived by migration and runs here now. */

@@ -3,6 +3,7 @@ package io.roam.agent.migration;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchedJob;
+import io.roam.agent.recovery.CheckpointStore;
 import io.roam.agent.transfer.ConnectionHandler;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
@@ -70,6 +71,8 @@ public final class MigrationServer implements AutoCloseable {
   private ServerSocket server;
   private final IntentJournal journal;
   private volatile FaultPoints faults = FaultPoints.fromSystemProperties();
+  private volatile CheckpointStore kept;
+  private volatile java.util.function.Consumer<JobId> arrivals = id -> {};
 
   /**
    * @param maxBytes largest job (files and image) accepted
@@ -214,13 +217,18 @@ public final class MigrationServer implements AutoCloseable {
       refuse(out, sealed, e.getMessage());
       return;
     }
+    // Authenticates the first frame: a stream from outside the grid stops here.
+    byte kind = in.readByte();
+    if (kind == Wire.CHECKPOINT) {
+      keepCheckpoint(header, id, source, in, out, sealed);
+      return;
+    }
     Optional<String> refusal = refusal(header, id, source);
     if (refusal.isPresent()) {
       refuse(out, sealed, refusal.get());
       return;
     }
-    // Authenticates the first frame: a stream from outside the grid stops here.
-    if (in.readByte() != Wire.OFFER) {
+    if (kind != Wire.OFFER) {
       refuse(out, sealed, "protocol error: expected an offer");
       return;
     }
@@ -297,6 +305,62 @@ public final class MigrationServer implements AutoCloseable {
             .map(io.roam.agent.launch.LiveProcess::startTicks)
             .orElse(0L);
     return intent.at(MigrationIntent.Phase.RESTORED, launcher, ticks, restored.rootPid());
+  }
+
+  /** Where this node keeps the checkpoints of the jobs whose home it is; none: it keeps none. */
+  public MigrationServer keepingCheckpointsIn(CheckpointStore store) {
+    this.kept = store;
+    return this;
+  }
+
+  /** A checkpoint of a job of this home node, sent by the node it runs on, to keep. */
+  private void keepCheckpoint(
+      Wire.Header header,
+      JobId id,
+      NodeId source,
+      DataInputStream in,
+      DataOutputStream out,
+      SealedChannel.Writer sealed)
+      throws IOException {
+    CheckpointStore keeper = kept;
+    if (keeper == null || !header.target().equals(self.value())) {
+      refuse(out, sealed, "node " + self + " keeps no checkpoints for " + header.target());
+      return;
+    }
+    try {
+      JobRecord job = store.job(id).map(v -> v.value()).orElse(null);
+      if (job == null || !job.home().equals(self)) {
+        refuse(out, sealed, "node " + self + " is not the home of job " + id);
+        return;
+      }
+      if (job.state() != JobState.RUNNING || !job.node().equals(source)) {
+        refuse(out, sealed, "job " + id + " is " + job.state() + " on " + job.node());
+        return;
+      }
+    } catch (StoreException e) {
+      refuse(out, sealed, "node " + self + " cannot read the grid's store: " + e.getMessage());
+      return;
+    }
+    java.time.Instant takenAt = java.time.Instant.ofEpochMilli(in.readLong());
+    Path staged = keeper.staging(id);
+    boolean installed = false;
+    try {
+      TreeArchive.unpack(in, staged, maxBytes);
+      CheckpointStore.Kept k = keeper.install(id, staged, takenAt);
+      installed = true;
+      CheckpointTaker.record(store, keeper, id, self, source, k);
+      Wire.message(out, Wire.STORED, "");
+      sealed.close();
+      LOG.info("keeping the checkpoint of job {} of {} from {}", id, takenAt, source);
+    } catch (TreeArchive.TooLargeException | CheckpointTaker.CheckpointRefused e) {
+      refuse(out, sealed, e.getMessage());
+    } catch (StoreException e) {
+      refuse(out, sealed, "node " + self + " could not record the checkpoint: " + e.getMessage());
+    } finally {
+      if (!installed) {
+        JobDir.deleteTree(staged);
+      }
+    }
   }
 
   private Optional<String> refusal(Wire.Header header, JobId id, NodeId source) {
@@ -421,6 +485,13 @@ public final class MigrationServer implements AutoCloseable {
   private void run(JobId id, LaunchedJob restored) {
     jobs.adopt(id, restored);
     Signals.resume(restored.rootPid());
+    arrivals.accept(id);
+  }
+
+  /** Told of each job that arrived and runs here now (fencing learns its checkpoint from it). */
+  public MigrationServer onArrival(java.util.function.Consumer<JobId> listener) {
+    this.arrivals = listener;
+    return this;
   }
 
   @Override

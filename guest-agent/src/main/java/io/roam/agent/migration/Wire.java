@@ -17,6 +17,14 @@ import java.nio.charset.StandardCharsets;
  * target -> source, sealed: DONE (running there) | FAILED reason
  * </pre>
  *
+ * A checkpoint sent to the job's home node for keeping uses the same header and keys, but another
+ * first frame:
+ *
+ * <pre>
+ * source -> home, sealed: CHECKPOINT, taken-at (epoch ms), then the trees "job" and "images", end
+ * home -> source, sealed: STORED (kept as the job's latest) | FAILED reason
+ * </pre>
+ *
  * The header is bound into the keys, so changing any of it makes the sealed parts unreadable.
  */
 final class Wire {
@@ -27,6 +35,8 @@ final class Wire {
   static final byte COMMIT = 'C';
   static final byte ABORT = 'A';
   static final byte DONE = 'D';
+  static final byte CHECKPOINT = 'K';
+  static final byte STORED = 'S';
   static final String TO_TARGET = "source-to-target";
   static final String TO_SOURCE = "target-to-source";
 

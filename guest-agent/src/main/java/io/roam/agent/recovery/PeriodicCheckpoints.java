@@ -1,0 +1,102 @@
+package io.roam.agent.recovery;
+
+import io.roam.agent.jobs.JobSupervisor;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.JobState;
+import io.roam.store.GridStore;
+import io.roam.store.StoreException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Periodic checkpoints: the node running a job that asked for them ({@code gridctl run
+ * --checkpoint-every}) checkpoints it once its latest checkpoint is older than its period, one job
+ * at a time. After a migration the new node takes over, reading the same record.
+ */
+public final class PeriodicCheckpoints implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PeriodicCheckpoints.class);
+
+  private final NodeId self;
+  private final JobSupervisor jobs;
+  private final GridStore store;
+  private final Function<JobId, JobRecord> checkpoint;
+  private final Clock clock;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "periodic-checkpoints");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * @param checkpoint takes a checkpoint of a job running here (blocking)
+   */
+  public PeriodicCheckpoints(
+      JobSupervisor jobs, GridStore store, Function<JobId, JobRecord> checkpoint, Clock clock) {
+    this.self = jobs.node();
+    this.jobs = jobs;
+    this.store = store;
+    this.checkpoint = checkpoint;
+    this.clock = clock;
+  }
+
+  public PeriodicCheckpoints start(Duration every) {
+    timer.scheduleWithFixedDelay(
+        this::tick, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** The jobs running here whose checkpoint is due now: a pure choice over their records. */
+  static List<JobId> due(
+      List<JobRecord> records, NodeId self, Set<JobId> runningHere, Instant now) {
+    List<JobId> out = new ArrayList<>();
+    for (JobRecord j : records) {
+      if (j.checkpointEverySeconds() == null
+          || j.state() != JobState.RUNNING
+          || !j.node().equals(self)
+          || !runningHere.contains(j.id())) {
+        continue;
+      }
+      Instant since = j.checkpoint() != null ? j.checkpoint().takenAt() : j.startedAt();
+      if (since == null || !since.plusSeconds(j.checkpointEverySeconds()).isAfter(now)) {
+        out.add(j.id());
+      }
+    }
+    return out;
+  }
+
+  private void tick() {
+    List<JobId> ids;
+    try {
+      ids = due(store.jobs(), self, jobs.runningIds(), clock.instant());
+    } catch (StoreException e) {
+      return;
+    }
+    for (JobId id : ids) {
+      try {
+        checkpoint.apply(id);
+      } catch (RuntimeException e) {
+        // Tried again at the next tick; the job runs on.
+        LOG.warn("periodic checkpoint of job {} not taken: {}", id, e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}
