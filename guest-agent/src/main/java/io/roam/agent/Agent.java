@@ -107,7 +107,11 @@ public final class Agent implements AutoCloseable {
               policyOf(store),
               flags::flags);
       closer.register(migrations);
-      startHomecoming(jobs, store, migrations);
+      PeerAddresses peers =
+          config.hostLoopback() == null
+              ? PeerAddresses.direct()
+              : PeerAddresses.hostLoopbackAt(config.hostLoopback());
+      startHomecoming(jobs, store, migrations, peers);
       CheckpointStore kept = new CheckpointStore(config.stateDir());
       migrations.keepingCheckpointsIn(kept);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
@@ -126,6 +130,7 @@ public final class Agent implements AutoCloseable {
               clock,
               MIGRATION_IO_TIMEOUT,
               fencing::keptElsewhere);
+      checkpoints.reachingPeersThrough(peers);
       RestoreService restores = new RestoreService(jobs, checkpoint, store, kept, clock);
       closer
           .register(new PeriodicCheckpoints(jobs, store, checkpoints::checkpoint, clock))
@@ -141,15 +146,7 @@ public final class Agent implements AutoCloseable {
       closer.register(outgoing::shutdownNow);
       Migrator migrator =
           new Migrator(
-              jobs,
-              checkpoint,
-              store,
-              config.secret(),
-              clock,
-              MIGRATION_IO_TIMEOUT,
-              config.hostLoopback() == null
-                  ? PeerAddresses.direct()
-                  : PeerAddresses.hostLoopbackAt(config.hostLoopback()));
+              jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT, peers);
       BalancingService balancing =
           new BalancingService(
               config.node(),
@@ -209,7 +206,8 @@ public final class Agent implements AutoCloseable {
   }
 
   /** Files of jobs that end away from home go home over the migration port (homecoming). */
-  private void startHomecoming(JobSupervisor jobs, GridStore store, MigrationServer migrations) {
+  private void startHomecoming(
+      JobSupervisor jobs, GridStore store, MigrationServer migrations, PeerAddresses peers) {
     migrations.share(
         HomecomingReceiver.magic(),
         new HomecomingReceiver(
@@ -230,6 +228,7 @@ public final class Agent implements AutoCloseable {
                 MIGRATION_IO_TIMEOUT,
                 Backoff.DEFAULT,
                 new SecureRandom()));
+    sender.reachingPeersThrough(peers);
     jobs.onEnd(sender::ended);
     sender.resumePending();
   }

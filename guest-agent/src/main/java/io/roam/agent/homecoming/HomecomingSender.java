@@ -2,6 +2,7 @@ package io.roam.agent.homecoming;
 
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
+import io.roam.agent.migration.PeerAddresses;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
@@ -16,7 +17,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -68,6 +68,15 @@ public final class HomecomingSender implements AutoCloseable {
   /**
    * @param maxBytes largest set of files sent (the migration size limit)
    */
+  // Inside a VM with user-mode networking, peers advertising loopback are reached via the host.
+  private volatile PeerAddresses peers = PeerAddresses.direct();
+
+  /** How this node reaches its peers' migration ports (direct unless set). */
+  public HomecomingSender reachingPeersThrough(PeerAddresses peers) {
+    this.peers = java.util.Objects.requireNonNull(peers, "peers");
+    return this;
+  }
+
   public HomecomingSender(
       JobSupervisor jobs,
       GridStore store,
@@ -240,9 +249,7 @@ public final class HomecomingSender implements AutoCloseable {
     WorkspaceWire.Header header =
         new WorkspaceWire.Header(id.value(), self.value(), home.id().value(), attempt, salt);
     try (Socket socket = new Socket()) {
-      socket.connect(
-          new InetSocketAddress(home.address(), home.migrationPort()),
-          (int) Math.min(ioTimeout.toMillis(), 10_000));
+      socket.connect(peers.migration(home), (int) Math.min(ioTimeout.toMillis(), 10_000));
       socket.setSoTimeout((int) ioTimeout.toMillis());
       socket.setTcpNoDelay(true);
       DataOutputStream raw =

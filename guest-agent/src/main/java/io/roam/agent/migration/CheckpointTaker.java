@@ -19,7 +19,6 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -55,6 +54,15 @@ public final class CheckpointTaker {
    * @param keptElsewhere told of each job whose checkpoint now lies on another node (such a job
    *     must be fenced if this node loses its ZooKeeper session)
    */
+  // Inside a VM with user-mode networking, peers advertising loopback are reached via the host.
+  private volatile PeerAddresses peers = PeerAddresses.direct();
+
+  /** How this node reaches its peers' migration ports (direct unless set). */
+  public CheckpointTaker reachingPeersThrough(PeerAddresses peers) {
+    this.peers = java.util.Objects.requireNonNull(peers, "peers");
+    return this;
+  }
+
   public CheckpointTaker(
       JobSupervisor jobs,
       CheckpointPort checkpoint,
@@ -225,9 +233,7 @@ public final class CheckpointTaker {
     Wire.Header header =
         new Wire.Header(id.value(), self.value(), home.id().value(), attempt, salt);
     try (Socket socket = new Socket()) {
-      socket.connect(
-          new InetSocketAddress(home.address(), home.migrationPort()),
-          (int) Math.min(ioTimeout.toMillis(), 10_000));
+      socket.connect(peers.migration(home), (int) Math.min(ioTimeout.toMillis(), 10_000));
       socket.setSoTimeout((int) ioTimeout.toMillis());
       DataOutputStream raw =
           new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
