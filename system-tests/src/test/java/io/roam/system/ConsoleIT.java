@@ -241,6 +241,21 @@ class ConsoleIT {
     screenshot("filtered");
     new Select(browser.findElement(By.id("filter-node"))).selectByValue("");
     new Select(browser.findElement(By.id("filter-state"))).selectByValue("");
+    // Paging, newest first: ten more jobs push the first one to the second page of ten.
+    for (int i = 0; i < 10; i++) {
+      runJob("true");
+    }
+    new Select(browser.findElement(By.id("filter-size"))).selectByValue("10");
+    waiting(20)
+        .until(ExpectedConditions.textToBePresentInElementLocated(By.id("jobs-page"), "1 of 2"));
+    waiting(10).until(ExpectedConditions.invisibilityOfElementLocated(row));
+    browser.findElement(By.id("jobs-older")).click();
+    waiting(10).until(ExpectedConditions.visibilityOfElementLocated(row));
+    assertThat(text(By.id("jobs-page"))).isEqualTo("page 2 of 2");
+    screenshot("paged");
+    browser.findElement(By.id("jobs-newer")).click();
+    new Select(browser.findElement(By.id("filter-size"))).selectByValue("50");
+    waiting(10).until(ExpectedConditions.visibilityOfElementLocated(row));
 
     waiting(10)
         .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
