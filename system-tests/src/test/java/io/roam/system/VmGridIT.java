@@ -40,7 +40,10 @@ class VmGridIT {
   private static final String HOST = "e2e";
   private static final String URI = "qemu:///system";
 
-  /** A cluster of VMs only: the local grid's own node (of c1) is not reachable from guests. */
+  /**
+   * A cluster of VMs only: the local grid's own node (of c1) advertises a 127.0.1.x address, which
+   * guests cannot reach (QEMU's user network maps only the host's 127.0.0.1).
+   */
   private static final String CLUSTER = "vm";
 
   private static final List<String> NODES = List.of("vm-v1", "vm-v2");
