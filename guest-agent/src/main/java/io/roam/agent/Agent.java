@@ -86,6 +86,13 @@ public final class Agent implements AutoCloseable {
       JobSupervisor jobs =
           closer.register(
               new JobSupervisor(config.node(), config.stateDir(), launcher, store, clock));
+      PeerAddresses peers =
+          config.hostLoopback() == null
+              ? PeerAddresses.direct()
+              : PeerAddresses.hostLoopbackAt(config.hostLoopback());
+      // Listening for ends before recovery: a job that ended away from home while no agent ran
+      // is recorded by recovery or adoption below, and its files must go home too.
+      HomecomingSender homecoming = homecomingSender(jobs, store, peers);
       // Before any new work: finish or undo the migrations a previous run died in, then take
       // back the jobs that outlived it; forgetVanished (below) records the rest as LOST.
       new MigrationRecovery(jobs, checkpoint, store, clock, config.sessionTimeout().multipliedBy(3))
@@ -107,11 +114,7 @@ public final class Agent implements AutoCloseable {
               policyOf(store),
               flags::flags);
       closer.register(migrations);
-      PeerAddresses peers =
-          config.hostLoopback() == null
-              ? PeerAddresses.direct()
-              : PeerAddresses.hostLoopbackAt(config.hostLoopback());
-      startHomecoming(jobs, store, migrations, peers);
+      startHomecoming(jobs, store, migrations, homecoming);
       CheckpointStore kept = new CheckpointStore(config.stateDir());
       migrations.keepingCheckpointsIn(kept);
       int migrationPort = migrations.start(config.bind(), config.migrationPort());
@@ -205,19 +208,9 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Files of jobs that end away from home go home over the migration port (homecoming). */
-  private void startHomecoming(
-      JobSupervisor jobs, GridStore store, MigrationServer migrations, PeerAddresses peers) {
-    migrations.share(
-        HomecomingReceiver.magic(),
-        new HomecomingReceiver(
-            jobs,
-            store,
-            config.secret(),
-            config.maxMigrationBytes(),
-            MIGRATIONS_AT_ONCE,
-            MIGRATION_IO_TIMEOUT,
-            clock));
+  /** Sends the files of jobs that end away from home to their home node (homecoming). */
+  private HomecomingSender homecomingSender(
+      JobSupervisor jobs, GridStore store, PeerAddresses peers) {
     HomecomingSender sender =
         closer.register(
             new HomecomingSender(
@@ -230,6 +223,22 @@ public final class Agent implements AutoCloseable {
                 new SecureRandom()));
     sender.reachingPeersThrough(peers);
     jobs.onEnd(sender::ended);
+    return sender;
+  }
+
+  /** Receives the files of this node's jobs that ended elsewhere; resumes returns left pending. */
+  private void startHomecoming(
+      JobSupervisor jobs, GridStore store, MigrationServer migrations, HomecomingSender sender) {
+    migrations.share(
+        HomecomingReceiver.magic(),
+        new HomecomingReceiver(
+            jobs,
+            store,
+            config.secret(),
+            config.maxMigrationBytes(),
+            MIGRATIONS_AT_ONCE,
+            MIGRATION_IO_TIMEOUT,
+            clock));
     sender.resumePending();
   }
 

@@ -150,6 +150,17 @@ public final class JobSupervisor implements AutoCloseable {
     this.onEnd = listener;
   }
 
+  /** Tells the end listener of an end recorded here, also one recorded by recovery at start. */
+  public void announceEnd(JobRecord done) {
+    if (done.state().terminal() && done.node().equals(node)) {
+      try {
+        onEnd.accept(done);
+      } catch (RuntimeException e) {
+        LOG.warn("after the end of job {}: {}", done.id(), e.toString());
+      }
+    }
+  }
+
   /** The job's directory if it has one on this node. */
   public Optional<JobDir> dir(JobId id) {
     JobDir dir = JobDir.of(stateDir, id);
@@ -465,13 +476,7 @@ public final class JobSupervisor implements AutoCloseable {
               id, j -> j.node().equals(node) && !j.state().terminal() ? change.apply(j) : j);
       LOG.info(
           "job {} ended: {} {}", id, done.state(), done.exitCode() == null ? "" : done.exitCode());
-      if (done.state().terminal() && done.node().equals(node)) {
-        try {
-          onEnd.accept(done);
-        } catch (RuntimeException e) {
-          LOG.warn("after the end of job {}: {}", id, e.toString());
-        }
-      }
+      announceEnd(done);
     } catch (NotFoundException e) {
       LOG.warn("job {} ended but has no record any more", id);
     } catch (StoreException e) {

@@ -198,7 +198,7 @@ public final class MigrationRecovery {
       }
       case RECORD_EXIT -> {
         int code = exitCode(dir).orElseThrow();
-        update(intent, j -> j.exited(code, clock.instant()));
+        jobs.announceEnd(update(intent, j -> j.exited(code, clock.instant())));
         jobs.forget(intent.job());
         cleanUp(intent, false);
       }
@@ -238,8 +238,9 @@ public final class MigrationRecovery {
     jobs.forget(intent.job());
   }
 
-  private void update(MigrationIntent intent, java.util.function.UnaryOperator<JobRecord> change) {
-    store.updateJob(
+  private JobRecord update(
+      MigrationIntent intent, java.util.function.UnaryOperator<JobRecord> change) {
+    return store.updateJob(
         intent.job(),
         j -> j.node().equals(jobs.node()) && !j.state().terminal() ? change.apply(j) : j);
   }
