@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param maxMigrationBytes largest job (files and process image) this node accepts
  * @param balance whether this node moves its jobs by itself when another node would finish them
  *     sooner (it always gossips its load)
+ * @param jobsCgroups the cgroup its jobs run in (one directory per hierarchy; empty for none),
+ *     whose memory limit bounds the memory it reports
  */
 public record AgentConfig(
     NodeId node,
@@ -37,9 +39,50 @@ public record AgentConfig(
     Duration sessionTimeout,
     int migrationPort,
     long maxMigrationBytes,
-    boolean balance) {
+    boolean balance,
+    List<Path> jobsCgroups) {
+
+  public AgentConfig(
+      NodeId node,
+      ClusterId cluster,
+      String zookeeper,
+      String grid,
+      String bind,
+      String advertise,
+      int port,
+      Path stateDir,
+      String secret,
+      int cores,
+      long memoryBytes,
+      double speed,
+      boolean sandboxed,
+      Duration sessionTimeout,
+      int migrationPort,
+      long maxMigrationBytes,
+      boolean balance) {
+    this(
+        node,
+        cluster,
+        zookeeper,
+        grid,
+        bind,
+        advertise,
+        port,
+        stateDir,
+        secret,
+        cores,
+        memoryBytes,
+        speed,
+        sandboxed,
+        sessionTimeout,
+        migrationPort,
+        maxMigrationBytes,
+        balance,
+        List.of());
+  }
 
   public AgentConfig {
+    jobsCgroups = jobsCgroups == null ? List.of() : List.copyOf(jobsCgroups);
     List<String> errors = new ArrayList<>();
     if (zookeeper == null || zookeeper.isBlank()) {
       errors.add("--zk is required (host:port[,host:port...] of the grid's ZooKeeper)");

@@ -168,7 +168,8 @@ public final class AgentMain implements Callable<Integer> {
             Duration.ofMillis(sessionTimeoutMs),
             migrationPort,
             maxMigrationMb << 20,
-            balance);
+            balance,
+            jobsCgroups);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess(jobGroup.prefix());
     Agent agent =
         new Agent(
