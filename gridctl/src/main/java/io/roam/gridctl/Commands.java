@@ -140,11 +140,11 @@ final class Commands {
     @Option(
         names = "--cpu",
         paramLabel = "CORES,...",
-        description = {
-          "Give each node a CPU share for its jobs, in cores, one figure per node in order c1-n1,",
-          "c1-n2, ..., c2-n1, ... (e.g. --cpu 0.5,1,1,2): each node gets a cgroup whose cpu.max",
-          "makes it that fast, and its speed says so. Needs root. Default: no limits."
-        })
+        description =
+            "Give each node a CPU share for its jobs, in cores, one figure per node in order"
+                + " c1-n1, c1-n2, ..., c2-n1, ... (e.g. --cpu 0.5,1,1,2): each node gets a cgroup"
+                + " whose cpu.max makes it that fast, and its speed says so. Needs root."
+                + " Default: no limits.")
     String cpu;
 
     @Option(

@@ -158,7 +158,7 @@ public final class Agent implements AutoCloseable {
               jobs,
               migrator,
               store,
-              LoadSampler.system(),
+              LoadSampler.system(config.jobsCgroups()),
               new Balancer(
                   PlacementConfig.defaults(), MigrationPolicy.ALLOW_ALL, clock, new SecureRandom()),
               clock,

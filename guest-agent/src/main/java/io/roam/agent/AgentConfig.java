@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param hostLoopback where this node reaches its host's loopback address (10.0.2.2 inside a VM
  *     with QEMU's user-mode network), for peers that advertise a loopback address; null when peers
  *     are reached at the address they advertise
+ * @param jobsCgroups the cgroup its jobs run in (one directory per hierarchy; empty for none),
+ *     whose memory limit bounds the memory it reports
  */
 public record AgentConfig(
     NodeId node,
@@ -46,9 +48,11 @@ public record AgentConfig(
     boolean balance,
     int advertisePort,
     int advertiseMigrationPort,
-    String hostLoopback) {
+    String hostLoopback,
+    List<Path> jobsCgroups) {
 
   public AgentConfig {
+    jobsCgroups = jobsCgroups == null ? List.of() : List.copyOf(jobsCgroups);
     List<String> errors = new ArrayList<>();
     if (zookeeper == null || zookeeper.isBlank()) {
       errors.add("--zk is required (host:port[,host:port...] of the grid's ZooKeeper)");
@@ -135,6 +139,7 @@ public record AgentConfig(
         balance,
         0,
         0,
-        null);
+        null,
+        List.of());
   }
 }

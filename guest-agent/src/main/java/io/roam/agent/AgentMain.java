@@ -194,7 +194,8 @@ public final class AgentMain implements Callable<Integer> {
             balance,
             advertisePort,
             advertiseMigrationPort,
-            hostLoopback);
+            hostLoopback,
+            jobsCgroups);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess(jobGroup.prefix());
     Agent agent =
         new Agent(

@@ -80,6 +80,16 @@ class NodeCapacityIT {
       speeds.put(n.get("id").asText(), n.get("speed").asDouble());
     }
     assertThat(speeds).isEqualTo(CPU);
+    // The node gossips its group's memory, not the machine's.
+    JsonNode own = null;
+    for (JsonNode e : Json.mapper().readTree(gridctl.ok("node", "load", "c1-n1", "--json"))) {
+      if (e.get("node").asText().equals("c1-n1")) {
+        own = e;
+      }
+    }
+    assertThat(own).isNotNull();
+    assertThat(own.get("speed").asDouble()).isEqualTo(0.25);
+    assertThat(own.get("totalMemoryBytes").asLong()).isEqualTo(128L << 20);
 
     // A job runs in its node's jobs group, and after a real migration in the target's.
     String job =

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,14 +18,31 @@ public final class LoadSampler {
   private static final long TICKS_PER_SECOND = 100;
   private static final long PAGE = 4096;
 
+  /** Limits at or above this are "no limit" (v1 writes a huge page-aligned number). */
+  private static final long UNLIMITED = 1L << 60;
+
   private final Path proc;
+  private final List<Path> memoryGroups;
 
   public LoadSampler(Path proc) {
+    this(proc, List.of());
+  }
+
+  /**
+   * @param groups the cgroups the node's jobs run in: a memory limit there is the node's memory,
+   *     and what the group uses counts against it
+   */
+  public LoadSampler(Path proc, List<Path> groups) {
     this.proc = proc;
+    this.memoryGroups = List.copyOf(groups);
   }
 
   public static LoadSampler system() {
-    return new LoadSampler(Path.of("/proc"));
+    return system(List.of());
+  }
+
+  public static LoadSampler system(List<Path> jobsCgroups) {
+    return new LoadSampler(Path.of("/proc"), jobsCgroups);
   }
 
   /** One job's tree at one instant. */
@@ -77,7 +95,30 @@ public final class LoadSampler {
     } catch (IOException e) {
       // an unreadable /proc: report nothing free rather than guess
     }
+    available = Math.min(available, total);
+    for (Path group : memoryGroups) {
+      long[] limitAndUse =
+          readLimit(group, "memory.max", "memory.current")
+              .or(() -> readLimit(group, "memory.limit_in_bytes", "memory.usage_in_bytes"))
+              .orElse(null);
+      if (limitAndUse != null && limitAndUse[0] < UNLIMITED) {
+        total = Math.min(total, limitAndUse[0]);
+        available = Math.min(available, Math.max(0, limitAndUse[0] - limitAndUse[1]));
+      }
+    }
     return new long[] {Math.min(available, total), total};
+  }
+
+  /** The group's memory limit and use, if it has these files ("max" is no limit). */
+  private static Optional<long[]> readLimit(Path group, String limitFile, String usageFile) {
+    try {
+      String limit = Files.readString(group.resolve(limitFile)).trim();
+      long use = Long.parseLong(Files.readString(group.resolve(usageFile)).trim());
+      return Optional.of(
+          new long[] {limit.equals("max") ? Long.MAX_VALUE : Long.parseLong(limit), use});
+    } catch (IOException | NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   private static long kib(String line) {
