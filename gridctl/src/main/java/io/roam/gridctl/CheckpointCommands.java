@@ -55,8 +55,8 @@ final class CheckpointCommands implements Callable<Integer> {
       Commands.OUT.println("Checkpointing job " + id + " on " + after.node() + ".");
     } else if (cp != null) {
       Commands.OUT.printf(
-          "Job %s checkpointed at %s, kept on %s (%s).%n",
-          id, cp.takenAt(), cp.keptOn(), Table.bytes(cp.bytes()));
+          "Job %s checkpointed at %s (frozen %d ms), kept on %s (%s).%n",
+          id, cp.takenAt(), cp.frozenMillis(), cp.keptOn(), Table.bytes(cp.bytes()));
     }
     return 0;
   }
