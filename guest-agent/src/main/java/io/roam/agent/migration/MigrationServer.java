@@ -260,7 +260,13 @@ public final class MigrationServer implements AutoCloseable {
     boolean installed = false;
     try {
       TreeArchive.unpack(in, staged, maxBytes);
-      CheckpointStore.Kept k = keeper.install(id, staged, takenAt);
+      CheckpointStore.Kept k;
+      try {
+        k = keeper.install(id, staged, takenAt);
+      } catch (IOException e) {
+        refuse(out, sealed, "node " + self + " did not keep it: " + e.getMessage());
+        return;
+      }
       installed = true;
       CheckpointTaker.record(store, keeper, id, self, source, k, frozenMs);
       Wire.message(out, Wire.STORED, "");
