@@ -148,8 +148,7 @@ public final class CheckpointTaker {
       try {
         checkpoint.dump(root, work.resolve(CheckpointStore.IMAGES));
       } catch (CheckpointPort.CheckpointFailure e) {
-        // The dump failed: CRIU let the tree run on, untouched.
-        root = -1;
+        // The dump failed: CRIU let the tree run on (SIGCONT below is then harmless).
         throw new CheckpointRefused("cannot checkpoint job " + id + ": " + e.getMessage());
       }
       Instant takenAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
