@@ -18,9 +18,10 @@ import picocli.CommandLine.Parameters;
     description = {
       "Checkpoint a running job without stopping it for long.",
       "",
-      "The job is frozen for a moment (CRIU dump and a copy of its files) and runs on. The image",
-      "is kept on the job's home node, replacing the job's earlier one. If the node the job runs",
-      "on is lost, the grid restarts the job from its latest checkpoint on its home node.",
+      "The job is frozen for a moment (a CRIU dump and a copy of its files), then",
+      "runs on. The image is kept on the job's home node, replacing the job's",
+      "earlier one. If the node the job runs on is lost, the grid restarts the job",
+      "from its latest checkpoint on its home node.",
       "Without --wait it returns once the request is taken."
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -55,8 +56,8 @@ final class CheckpointCommands implements Callable<Integer> {
       Commands.OUT.println("Checkpointing job " + id + " on " + after.node() + ".");
     } else if (cp != null) {
       Commands.OUT.printf(
-          "Job %s checkpointed at %s, kept on %s (%s).%n",
-          id, cp.takenAt(), cp.keptOn(), Table.bytes(cp.bytes()));
+          "Job %s checkpointed at %s (frozen %d ms), kept on %s (%s).%n",
+          id, cp.takenAt(), cp.frozenMillis(), cp.keptOn(), Table.bytes(cp.bytes()));
     }
     return 0;
   }

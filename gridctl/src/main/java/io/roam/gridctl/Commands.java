@@ -362,10 +362,9 @@ final class Commands {
     @Option(
         names = "--checkpoint-every",
         paramLabel = "DURATION",
-        description = {
-          "Checkpoint it this often while it runs (e.g. 30s, 5m, 1h; at least 5s). Its node",
-          "being lost, it restarts from its latest checkpoint on its home node."
-        })
+        description =
+            "Checkpoint it this often while it runs (e.g. 30s, 5m, 1h; at least 5s). If its"
+                + " node is lost, it restarts from its latest checkpoint on its home node.")
     String checkpointEvery;
 
     @Parameters(

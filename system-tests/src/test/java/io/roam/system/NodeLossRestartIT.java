@@ -97,7 +97,9 @@ class NodeLossRestartIT {
     pause(4000);
 
     int beforeCheckpoint = consecutiveLines(job);
+    long asked = System.nanoTime();
     Gridctl.Result cp = gridctl.run(Duration.ofSeconds(120), "checkpoint", "--wait", "--json", job);
+    long checkpointMillis = (System.nanoTime() - asked) / 1_000_000;
     assertThat(cp.exitCode()).as(cp.toString()).isZero();
     JsonNode checkpoint = Json.mapper().readTree(cp.out()).get("checkpoint");
     assertThat(checkpoint.get("keptOn").asText()).isEqualTo("c1-n1");
@@ -109,6 +111,7 @@ class NodeLossRestartIT {
     assertThat(beforeLoss).isGreaterThan(afterCheckpoint + 5);
 
     killNode("c2-n1");
+    long killed = System.nanoTime();
 
     await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(150)))
@@ -117,8 +120,17 @@ class NodeLossRestartIT {
             () ->
                 job(job).get("state").asText().equals("RUNNING")
                     && job(job).get("node").asText().equals("c1-n1"));
+    long restartMillis = (System.nanoTime() - killed) / 1_000_000;
     int restarted = consecutiveLines(job);
     JsonNode record = job(job);
+    System.out.printf(
+        "checkpoint --wait (gridctl start to answer): %d ms, job frozen %d ms, %d bytes kept;"
+            + " node killed to job running again at home: %d ms (session timeout 10 s + grace"
+            + " 30 s + polling)%n",
+        checkpointMillis,
+        checkpoint.get("frozenMillis").asLong(),
+        checkpoint.get("bytes").asLong(),
+        restartMillis);
     assertThat(record.get("reason").asText())
         .isEqualTo(
             "restarted from the checkpoint of "

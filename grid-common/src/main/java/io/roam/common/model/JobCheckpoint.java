@@ -11,9 +11,18 @@ import java.util.Objects;
  * @param keptOn the node that holds it (the job's home node)
  * @param takenAt when the job was frozen for it
  * @param bytes size of the images and files kept
+ * @param frozenMillis how long the job stood still for it (dump and copy of its files; an upper
+ *     bound)
  */
-public record JobCheckpoint(NodeId keptOn, Instant takenAt, long bytes) {
+public record JobCheckpoint(NodeId keptOn, Instant takenAt, long bytes, long frozenMillis) {
+  public JobCheckpoint(NodeId keptOn, Instant takenAt, long bytes) {
+    this(keptOn, takenAt, bytes, 0);
+  }
+
   public JobCheckpoint {
+    if (frozenMillis < 0) {
+      throw new IllegalArgumentException("frozenMillis must not be negative");
+    }
     Objects.requireNonNull(keptOn, "keptOn");
     Objects.requireNonNull(takenAt, "takenAt");
     if (bytes < 0) {

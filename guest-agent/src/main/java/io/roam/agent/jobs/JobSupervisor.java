@@ -169,11 +169,19 @@ public final class JobSupervisor implements AutoCloseable {
 
   /**
    * At start: jobs the grid believes run here, but which this fresh agent does not run, did not
-   * survive the node's restart. They are recorded as LOST with the reason, never left RUNNING.
+   * survive the node's restart (processes the earlier run left behind are killed). Those with a
+   * checkpoint kept on another node restart there (RESTARTING); the others are recorded as LOST
+   * with the reason, never left RUNNING.
    */
   public void forgetVanished() {
     for (JobRecord job : store.jobs()) {
       if (job.node().equals(node) && !job.state().terminal() && !running.containsKey(job.id())) {
+        // Left running by the agent's earlier run: ended first, so that it runs nowhere twice.
+        int orphans = io.roam.agent.launch.Orphans.kill(JobDir.of(stateDir, job.id()).root());
+        if (orphans > 0) {
+          LOG.warn(
+              "job {}: killed {} process(es) left by this node's earlier run", job.id(), orphans);
+        }
         store.updateJob(
             job.id(),
             j -> {

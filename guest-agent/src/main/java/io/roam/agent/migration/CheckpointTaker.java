@@ -133,7 +133,9 @@ public final class CheckpointTaker {
       Instant takenAt = snapshot(id, work);
       long frozenMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       JobRecord after =
-          home == null ? keepHere(id, work, takenAt) : sendHome(id, home, work, takenAt);
+          home == null
+              ? keepHere(id, work, takenAt, frozenMs)
+              : sendHome(id, home, work, takenAt, frozenMs);
       LOG.info(
           "job {} checkpointed (frozen about {} ms), kept on {}",
           id,
@@ -154,8 +156,7 @@ public final class CheckpointTaker {
       try {
         checkpoint.dump(root, work.resolve(CheckpointStore.IMAGES));
       } catch (CheckpointPort.CheckpointFailure e) {
-        // The dump failed: CRIU let the tree run on, untouched.
-        root = -1;
+        // The dump failed: CRIU let the tree run on (SIGCONT below is then harmless).
         throw new CheckpointRefused("cannot checkpoint job " + id + ": " + e.getMessage());
       }
       Instant takenAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
@@ -174,7 +175,7 @@ public final class CheckpointTaker {
     }
   }
 
-  private JobRecord keepHere(JobId id, Path work, Instant takenAt) {
+  private JobRecord keepHere(JobId id, Path work, Instant takenAt, long frozenMs) {
     try {
       Path staged = kept.staging(id);
       try {
@@ -183,7 +184,7 @@ public final class CheckpointTaker {
         java.nio.file.Files.move(
             work.resolve(CheckpointStore.IMAGES), staged.resolve(CheckpointStore.IMAGES));
         CheckpointStore.Kept k = kept.install(id, staged, takenAt);
-        return record(store, kept, id, self, self, k);
+        return record(store, kept, id, self, self, k, frozenMs);
       } catch (IOException | RuntimeException e) {
         JobDir.deleteTree(staged);
         throw e;
@@ -203,8 +204,9 @@ public final class CheckpointTaker {
       JobId id,
       NodeId home,
       NodeId source,
-      CheckpointStore.Kept k) {
-    JobCheckpoint latest = new JobCheckpoint(home, k.takenAt(), k.bytes());
+      CheckpointStore.Kept k,
+      long frozenMs) {
+    JobCheckpoint latest = new JobCheckpoint(home, k.takenAt(), k.bytes(), frozenMs);
     JobRecord after =
         store.updateJob(
             id,
@@ -226,7 +228,7 @@ public final class CheckpointTaker {
     return after;
   }
 
-  private JobRecord sendHome(JobId id, NodeRecord home, Path work, Instant takenAt) {
+  private JobRecord sendHome(JobId id, NodeRecord home, Path work, Instant takenAt, long frozenMs) {
     byte[] salt = new byte[32];
     RANDOM.nextBytes(salt);
     String attempt = "k" + Long.toHexString(RANDOM.nextLong() >>> 1);
@@ -249,6 +251,7 @@ public final class CheckpointTaker {
       try {
         out.writeByte(Wire.CHECKPOINT);
         out.writeLong(takenAt.toEpochMilli());
+        out.writeLong(frozenMs);
         TreeArchive.pack(work.resolve(CheckpointStore.JOB), CheckpointStore.JOB, out);
         TreeArchive.pack(work.resolve(CheckpointStore.IMAGES), CheckpointStore.IMAGES, out);
         TreeArchive.finish(out);

@@ -342,13 +342,20 @@ public final class MigrationServer implements AutoCloseable {
       return;
     }
     java.time.Instant takenAt = java.time.Instant.ofEpochMilli(in.readLong());
+    long frozenMs = Math.max(0, in.readLong());
     Path staged = keeper.staging(id);
     boolean installed = false;
     try {
       TreeArchive.unpack(in, staged, maxBytes);
-      CheckpointStore.Kept k = keeper.install(id, staged, takenAt);
+      CheckpointStore.Kept k;
+      try {
+        k = keeper.install(id, staged, takenAt);
+      } catch (IOException e) {
+        refuse(out, sealed, "node " + self + " did not keep it: " + e.getMessage());
+        return;
+      }
       installed = true;
-      CheckpointTaker.record(store, keeper, id, self, source, k);
+      CheckpointTaker.record(store, keeper, id, self, source, k, frozenMs);
       Wire.message(out, Wire.STORED, "");
       sealed.close();
       LOG.info("keeping the checkpoint of job {} of {} from {}", id, takenAt, source);

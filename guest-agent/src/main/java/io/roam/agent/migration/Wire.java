@@ -21,7 +21,8 @@ import java.nio.charset.StandardCharsets;
  * first frame:
  *
  * <pre>
- * source -> home, sealed: CHECKPOINT, taken-at (epoch ms), then the trees "job" and "images", end
+ * source -> home, sealed: CHECKPOINT, taken-at (epoch ms), frozen (ms), the trees "job" and
+ *                         "images", end of archive
  * home -> source, sealed: STORED (kept as the job's latest) | FAILED reason
  * </pre>
  *

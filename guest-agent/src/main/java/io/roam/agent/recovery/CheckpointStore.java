@@ -63,13 +63,19 @@ public final class CheckpointStore {
    * Makes the checkpoint staged in {@code staged} (which holds {@code job/} and {@code images/})
    * the job's latest, then removes the one it replaces.
    */
-  public Kept install(JobId id, Path staged, Instant takenAt) throws IOException {
+  public synchronized Kept install(JobId id, Path staged, Instant takenAt) throws IOException {
     if (!Files.isDirectory(staged.resolve(JOB)) || !Files.isDirectory(staged.resolve(IMAGES))) {
       throw new IOException("a checkpoint needs the job's files and its images");
     }
     Path jobRoot = root.resolve(id.value());
     if (!staged.getParent().equals(jobRoot)) {
       throw new IllegalArgumentException(staged + " is not a staging directory of job " + id);
+    }
+    // A slow transfer from the node the job just left must not replace a later checkpoint.
+    Optional<Kept> latest = latest(id);
+    if (latest.isPresent() && !latest.get().takenAt().isBefore(takenAt)) {
+      throw new IOException(
+          "a checkpoint of job " + id + " taken at " + latest.get().takenAt() + " is kept already");
     }
     Files.writeString(staged.resolve(TAKEN_AT), takenAt.toString(), StandardCharsets.US_ASCII);
     Path current = jobRoot.resolve(CURRENT);

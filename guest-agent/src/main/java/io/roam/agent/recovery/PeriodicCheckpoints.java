@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,6 +34,7 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   private final GridStore store;
   private final Function<JobId, JobRecord> checkpoint;
   private final Clock clock;
+  private final Map<JobId, Instant> lastTried = new java.util.HashMap<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -59,9 +61,17 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     return this;
   }
 
-  /** The jobs running here whose checkpoint is due now: a pure choice over their records. */
+  /**
+   * The jobs running here whose checkpoint is due now: a pure choice over their records and when
+   * each was last tried here (a job that cannot be checkpointed is tried once a period, not at
+   * every tick).
+   */
   static List<JobId> due(
-      List<JobRecord> records, NodeId self, Set<JobId> runningHere, Instant now) {
+      List<JobRecord> records,
+      NodeId self,
+      Set<JobId> runningHere,
+      Map<JobId, Instant> lastTried,
+      Instant now) {
     List<JobId> out = new ArrayList<>();
     for (JobRecord j : records) {
       if (j.checkpointEverySeconds() == null
@@ -71,6 +81,10 @@ public final class PeriodicCheckpoints implements AutoCloseable {
         continue;
       }
       Instant since = j.checkpoint() != null ? j.checkpoint().takenAt() : j.startedAt();
+      Instant tried = lastTried.get(j.id());
+      if (tried != null && (since == null || tried.isAfter(since))) {
+        since = tried;
+      }
       if (since == null || !since.plusSeconds(j.checkpointEverySeconds()).isAfter(now)) {
         out.add(j.id());
       }
@@ -81,11 +95,14 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   private void tick() {
     List<JobId> ids;
     try {
-      ids = due(store.jobs(), self, jobs.runningIds(), clock.instant());
+      Set<JobId> here = jobs.runningIds();
+      lastTried.keySet().retainAll(here);
+      ids = due(store.jobs(), self, here, lastTried, clock.instant());
     } catch (StoreException e) {
       return;
     }
     for (JobId id : ids) {
+      lastTried.put(id, clock.instant());
       try {
         checkpoint.apply(id);
       } catch (RuntimeException e) {

@@ -42,6 +42,17 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void anOlderCheckpointArrivingLateDoesNotReplaceALaterOne() throws Exception {
+    CheckpointStore store = new CheckpointStore(state);
+    Instant t1 = Instant.parse("2026-01-01T00:00:00Z");
+    store.install(JOB, staged(store, "1\n2\n"), t1.plusSeconds(30));
+
+    assertThatThrownBy(() -> store.install(JOB, staged(store, "1\n"), t1))
+        .hasMessageContaining("is kept already");
+    assertThat(store.latest(JOB).orElseThrow().takenAt()).isEqualTo(t1.plusSeconds(30));
+  }
+
+  @Test
   void nothingIsKeptUntilInstalledAndAnIncompleteCheckpointIsRefused() throws Exception {
     CheckpointStore store = new CheckpointStore(state);
     Path dir = store.staging(JOB);

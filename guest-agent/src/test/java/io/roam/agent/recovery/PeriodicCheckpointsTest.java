@@ -9,6 +9,7 @@ import io.roam.common.model.JobCheckpoint;
 import io.roam.common.model.JobRecord;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -32,16 +33,28 @@ class PeriodicCheckpointsTest {
 
     assertThat(
             PeriodicCheckpoints.due(
-                List.of(fresh, checkpointed, never), SELF, here, T0.plusSeconds(59)))
+                List.of(fresh, checkpointed, never), SELF, here, Map.of(), T0.plusSeconds(59)))
         .isEmpty();
     assertThat(
             PeriodicCheckpoints.due(
-                List.of(fresh, checkpointed, never), SELF, here, T0.plusSeconds(60)))
+                List.of(fresh, checkpointed, never), SELF, here, Map.of(), T0.plusSeconds(60)))
         .containsExactly(fresh.id());
     assertThat(
             PeriodicCheckpoints.due(
-                List.of(fresh, checkpointed, never), SELF, here, T0.plusSeconds(110)))
+                List.of(fresh, checkpointed, never), SELF, here, Map.of(), T0.plusSeconds(110)))
         .containsExactly(fresh.id(), checkpointed.id());
+  }
+
+  @Test
+  void aJobThatCouldNotBeCheckpointedIsTriedAgainOnlyAPeriodLater() {
+    JobRecord refused = job(1, 60L);
+    Set<JobId> here = Set.of(refused.id());
+    Map<JobId, Instant> tried = Map.of(refused.id(), T0.plusSeconds(60));
+
+    assertThat(PeriodicCheckpoints.due(List.of(refused), SELF, here, tried, T0.plusSeconds(61)))
+        .isEmpty();
+    assertThat(PeriodicCheckpoints.due(List.of(refused), SELF, here, tried, T0.plusSeconds(120)))
+        .containsExactly(refused.id());
   }
 
   @Test
@@ -55,6 +68,7 @@ class PeriodicCheckpointsTest {
                 List.of(away, notRunningHere, ended),
                 SELF,
                 Set.of(away.id(), ended.id()),
+                Map.of(),
                 T0.plusSeconds(3600)))
         .isEmpty();
   }
