@@ -3,6 +3,7 @@
 # Idempotent and quick when everything is already in place. Run as root.
 #
 #   scripts/setup.sh            Debian packages + a CRIU >= 4 that passes `criu check`
+#   scripts/setup.sh --e2e      also libvirtd, running (for the opt-in VM end-to-end test)
 #   ROAM_CACHE=/path ...        where heavy artefacts are cached (default /var/cache/roam)
 #
 # CRIU: the distribution's criu is used when it is >= 4 and `criu check` passes; otherwise
@@ -23,6 +24,16 @@ PACKAGES+=(libvirt0 qemu-utils genisoimage qemu-system-x86 libvirt-daemon-driver
 PACKAGES+=(wrk chromium chromium-driver)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
+
+E2E=0
+for arg in "$@"; do
+  case "$arg" in
+    --e2e) E2E=1 ;;
+    *) log "unknown argument '$arg' (known: --e2e)"; exit 2 ;;
+  esac
+done
+# The opt-in VM end-to-end test (VmGridIT) drives a real libvirtd; the default suite does not.
+[ "$E2E" = 1 ] && PACKAGES+=(libvirt-daemon libvirt-clients libxml2-utils)
 
 if [ "$(id -u)" -ne 0 ]; then
   log "must run as root (installs Debian packages and creates cgroups/namespaces); try: sudo $0"
@@ -83,3 +94,18 @@ WRAP
   log "criu: $WRAPPER ($("$WRAPPER" --version | head -n1))"
 fi
 echo "$WRAPPER"
+
+if [ "$E2E" = 1 ]; then
+  # libvirtd without systemd: its QEMU guests run as root, so the qemu user only has to exist.
+  getent passwd libvirt-qemu >/dev/null || useradd --system --no-create-home --shell /usr/sbin/nologin libvirt-qemu
+  conf=/etc/libvirt/qemu.conf
+  grep -q '^user = "root"' "$conf" 2>/dev/null || printf 'user = "root"\ngroup = "root"\n' >>"$conf"
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+  for _ in $(seq 1 20); do
+    virsh -c qemu:///system version >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  virsh -c qemu:///system version >/dev/null 2>&1 || { log "libvirtd does not answer on qemu:///system"; exit 1; }
+  log "e2e: libvirtd answers on qemu:///system"
+fi

@@ -30,10 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
  * then the first VM is given back with {@code gridctl vm remove --drain}, which moves the counter
  * to the other VM first.
  *
- * <p>Opt-in ({@code -Droam.e2e=true}): it needs root, libvirtd, debootstrap's mirror (for a first
- * image build) and many minutes of software emulation. {@code -Droam.e2e.image=DIR} reuses an image
- * already built into DIR. Each phase's time is printed and written to {@code
- * target/vm-grid-e2e.txt}.
+ * <p>Opt-in ({@code -Droam.e2e=true}): it needs root, libvirtd ({@code scripts/setup.sh --e2e}
+ * installs and starts it), debootstrap's mirror (for a first image build) and many minutes of
+ * software emulation. {@code -Droam.e2e.image=DIR} reuses an image already built into DIR. Each
+ * phase's time is printed and written to {@code target/vm-grid-e2e.txt}.
  */
 @EnabledIfSystemProperty(named = "roam.e2e", matches = "true")
 class VmGridIT {
