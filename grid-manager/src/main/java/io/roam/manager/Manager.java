@@ -62,7 +62,34 @@ public final class Manager implements AutoCloseable {
       Set<String> adminTokenHashes,
       String agentSecret,
       Duration sessionTimeout,
-      Duration nodeLossGrace) {
+      Duration nodeLossGrace,
+      Duration agentTimeout) {
+    /** Settings whose agents answer within {@link AgentClient#DEFAULT_TIMEOUT}. */
+    public Settings(
+        String grid,
+        String zookeeper,
+        int embeddedZkPort,
+        Path stateDir,
+        String httpHost,
+        int httpPort,
+        Set<String> adminTokenHashes,
+        String agentSecret,
+        Duration sessionTimeout,
+        Duration nodeLossGrace) {
+      this(
+          grid,
+          zookeeper,
+          embeddedZkPort,
+          stateDir,
+          httpHost,
+          httpPort,
+          adminTokenHashes,
+          agentSecret,
+          sessionTimeout,
+          nodeLossGrace,
+          AgentClient.DEFAULT_TIMEOUT);
+    }
+
     /** Settings whose node loss grace is three session timeouts. */
     public Settings(
         String grid,
@@ -89,6 +116,10 @@ public final class Manager implements AutoCloseable {
 
     public Settings {
       Objects.requireNonNull(stateDir, "stateDir");
+      if (agentTimeout == null || agentTimeout.toMillis() < 1000) {
+        throw new IllegalArgumentException(
+            "the agent timeout must be at least 1 s, not " + agentTimeout);
+      }
       // Agents fence their jobs about 1.7 session timeouts after losing touch (see
       // docs/design/checkpoint.md): a shorter grace could restart a job that still runs.
       if (nodeLossGrace.compareTo(sessionTimeout.multipliedBy(2)) < 0) {
@@ -145,7 +176,7 @@ public final class Manager implements AutoCloseable {
       EventLog events = new EventLog(EventLog.epochAt(clock.millis()), EventLog.CAPACITY);
       view.listen(events);
       view.start(Duration.ofSeconds(60));
-      AgentClient agents = new AgentClient(settings.agentSecret());
+      AgentClient agents = new AgentClient(settings.agentSecret(), settings.agentTimeout());
       OperationService operations =
           closer
               .register(

@@ -109,6 +109,16 @@ public final class ManagerMain {
         })
     long nodeLossGraceSeconds;
 
+    @Option(
+        names = "--agent-timeout",
+        defaultValue = "20",
+        description = {
+          "Seconds an agent may take to answer the manager (a launch, a migration request);"
+              + " raise it for slow nodes such as guests under software emulation"
+              + " (default: ${DEFAULT-VALUE})."
+        })
+    long agentTimeoutSeconds;
+
     @Override
     public Integer call() throws Exception {
       Set<String> hashes = new HashSet<>();
@@ -135,7 +145,8 @@ public final class ManagerMain {
                   hashes,
                   Files.readString(agentSecret).trim(),
                   Duration.ofSeconds(15),
-                  Duration.ofSeconds(nodeLossGraceSeconds)));
+                  Duration.ofSeconds(nodeLossGraceSeconds),
+                  Duration.ofSeconds(agentTimeoutSeconds)));
       runUntilStopped(manager.start(), () -> {});
       return 0;
     }

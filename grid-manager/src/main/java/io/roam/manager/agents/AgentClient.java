@@ -18,14 +18,28 @@ import java.time.Duration;
 
 /** Calls agents' APIs with the grid's agent secret. Blocking; call it off the event loop. */
 public final class AgentClient {
-  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  /** How long an agent may take to answer, unless configured: enough for a loaded node. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String secret;
+  private final Duration timeout;
 
   public AgentClient(String secret) {
+    this(secret, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * @param timeout how long an agent may take to answer a call (slow nodes, such as guests under
+   *     software emulation, need more)
+   */
+  public AgentClient(String secret, Duration timeout) {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("the agent timeout must be positive, not " + timeout);
+    }
     this.secret = secret;
+    this.timeout = timeout;
   }
 
   /** A chunk of a job's output file on its node. */
@@ -97,7 +111,7 @@ public final class AgentClient {
 
   private HttpRequest.Builder request(NodeRecord node, String path) {
     return HttpRequest.newBuilder(URI.create(node.agentUrl() + path))
-        .timeout(TIMEOUT)
+        .timeout(timeout)
         .header("Authorization", "Bearer " + secret);
   }
 
@@ -105,6 +119,15 @@ public final class AgentClient {
     HttpResponse<byte[]> response;
     try {
       response = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new AgentUnreachableException(
+          "node "
+              + node.id()
+              + " did not answer within "
+              + timeout.toSeconds()
+              + " s (a slow node may need a longer agent timeout: roam-manager serve"
+              + " --agent-timeout)",
+          e);
     } catch (IOException e) {
       throw new AgentUnreachableException(
           "node " + node.id() + " did not answer at " + node.agentUrl() + ": " + e.getMessage(), e);
