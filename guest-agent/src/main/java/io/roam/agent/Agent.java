@@ -137,6 +137,7 @@ public final class Agent implements AutoCloseable {
       RestoreService restores = new RestoreService(jobs, checkpoint, store, kept, clock);
       closer
           .register(new PeriodicCheckpoints(jobs, store, checkpoints::checkpoint, clock))
+          .sweeping(kept)
           .start(PERIODIC_CHECKPOINT_TICK);
       ExecutorService outgoing =
           Executors.newFixedThreadPool(

@@ -2,6 +2,7 @@ package io.roam.agent.recovery;
 
 import io.roam.agent.launch.JobDir;
 import io.roam.common.id.JobId;
+import io.roam.common.model.JobRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -107,6 +108,42 @@ public final class CheckpointStore {
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /** The jobs this node keeps a checkpoint (or a staging directory) of. */
+  public java.util.Set<JobId> jobs() {
+    if (!Files.isDirectory(root)) {
+      return java.util.Set.of();
+    }
+    java.util.Set<JobId> out = new java.util.HashSet<>();
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path d : (Iterable<Path>) dirs::iterator) {
+        try {
+          out.add(JobId.of(d.getFileName().toString()));
+        } catch (IllegalArgumentException e) {
+          // not a job's directory
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /**
+   * The kept jobs whose checkpoints no longer serve: the job has ended (or its record is gone), so
+   * nothing will ever restart from them. A RESTARTING job's checkpoint is kept, of course.
+   */
+  public static java.util.Set<JobId> stale(
+      java.util.Set<JobId> kept, java.util.Map<JobId, JobRecord> records) {
+    java.util.Set<JobId> out = new java.util.HashSet<>();
+    for (JobId id : kept) {
+      JobRecord job = records.get(id);
+      if (job == null || job.state().terminal()) {
+        out.add(id);
+      }
+    }
+    return out;
   }
 
   /** Forgets every checkpoint of the job (and a staging directory left behind). */

@@ -34,6 +34,7 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   private final GridStore store;
   private final Function<JobId, JobRecord> checkpoint;
   private final Clock clock;
+  private volatile CheckpointStore kept;
   private final Map<JobId, Instant> lastTried = new java.util.HashMap<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -53,6 +54,12 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     this.store = store;
     this.checkpoint = checkpoint;
     this.clock = clock;
+  }
+
+  /** Also drops, at each tick, the checkpoints kept here of jobs that have ended. */
+  public PeriodicCheckpoints sweeping(CheckpointStore kept) {
+    this.kept = kept;
+    return this;
   }
 
   public PeriodicCheckpoints start(Duration every) {
@@ -97,7 +104,9 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     try {
       Set<JobId> here = jobs.runningIds();
       lastTried.keySet().retainAll(here);
-      ids = due(store.jobs(), self, here, lastTried, clock.instant());
+      List<JobRecord> records = store.jobs();
+      ids = due(records, self, here, lastTried, clock.instant());
+      sweep(records);
     } catch (StoreException e) {
       return;
     }
@@ -115,5 +124,26 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+  }
+
+  private void sweep(List<JobRecord> records) {
+    CheckpointStore store = kept;
+    if (store == null) {
+      return;
+    }
+    try {
+      Set<JobId> held = store.jobs();
+      if (held.isEmpty()) {
+        return;
+      }
+      Map<JobId, JobRecord> byId = new java.util.HashMap<>();
+      records.forEach(r -> byId.put(r.id(), r));
+      for (JobId id : CheckpointStore.stale(held, byId)) {
+        store.drop(id);
+        LOG.info("dropped the checkpoint of job {}: it has ended", id);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("sweeping kept checkpoints: {}", e.toString());
+    }
   }
 }
