@@ -86,7 +86,12 @@ STATE=$CI_ROOT/state
 UNITS=(roam-ci-grid-manager roam-ci-vm-node)
 rm -rf "$CI_ROOT"
 for u in "${UNITS[@]}"; do rm -f "/etc/systemd/system/$u.service"; done
-VARS=(-e "roam_manager_jar_src=$MANAGER_JAR" -e "roam_vm_node_jar_src=$VMNODE_JAR" -e "roam_image_src_dir=$IMAGE_DIR")
+# Fixed secrets: the same bytes on every run.
+mkdir -p "$WORK/secrets"
+printf 'ci-agent-secret\n' >"$WORK/secrets/agent.secret"
+printf '%s\n' "$(printf 'ci-admin-token' | sha256sum | cut -d' ' -f1)" >"$WORK/secrets/admin-tokens.sha256"
+VARS=(-e "roam_manager_jar_src=$MANAGER_JAR" -e "roam_vm_node_jar_src=$VMNODE_JAR" -e "roam_image_src_dir=$IMAGE_DIR"
+  -e "roam_agent_secret_src=$WORK/secrets/agent.secret" -e "roam_admin_token_hashes_src=$WORK/secrets/admin-tokens.sha256")
 
 run_local() { # $1: log file; other args: extra ansible-playbook args
   local out="$1"; shift
@@ -119,8 +124,14 @@ cmp -s "$MANAGER_JAR" "$CI_ROOT/opt/lib/grid-manager.jar" || fail "$CI_ROOT/opt/
 cmp -s "$VMNODE_JAR" "$CI_ROOT/opt/lib/vm-node.jar" || fail "$CI_ROOT/opt/lib/vm-node.jar differs from $VMNODE_JAR"
 grep -qx 'ROAM_ZK=127.0.0.1:2181' "$CI_ROOT/etc/grid-manager.env" || fail "grid-manager.env lacks ROAM_ZK"
 grep -qx 'ROAM_DOMAIN_TYPE=qemu' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_DOMAIN_TYPE=qemu"
-grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/vm-node.jar --zk \${ROAM_ZK} .*--domain-type \${ROAM_DOMAIN_TYPE}" "/etc/systemd/system/roam-ci-vm-node.service" ||
+grep -qx 'ROAM_FORWARD_ADDRESS=127.0.0.1' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_FORWARD_ADDRESS=127.0.0.1"
+grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/vm-node.jar --zk \${ROAM_ZK} .*--domain-type \${ROAM_DOMAIN_TYPE} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE} --forward-address \${ROAM_FORWARD_ADDRESS}" "/etc/systemd/system/roam-ci-vm-node.service" ||
   fail "roam-ci-vm-node.service does not run the rolled-out jar with its options"
+grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/grid-manager.jar serve --zk \${ROAM_ZK} .*--http-host \${ROAM_HTTP_HOST} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE}" "/etc/systemd/system/roam-ci-grid-manager.service" ||
+  fail "roam-ci-grid-manager.service does not run 'serve' with its options"
+cmp -s "$WORK/secrets/agent.secret" "$CI_ROOT/etc/vm-node.agent.secret" || fail "vm-node's agent secret differs from the one given"
+cmp -s "$WORK/secrets/agent.secret" "$CI_ROOT/etc/grid-manager.agent.secret" || fail "the manager's agent secret differs from the one given"
+[ "$(stat -c %a "$CI_ROOT/etc/vm-node.agent.secret")" = 600 ] || fail "vm-node's agent secret is not mode 0600"
 current=$(readlink "$STATE/images/current") || fail "$STATE/images/current is missing"
 (cd "$IMAGE_DIR" && for f in roam-guest.qcow2 roam-guest.vmlinuz roam-guest.initrd; do
   [ "$(cut -d' ' -f1 "$f.sha256")" = "$(sha256sum <"$STATE/images/$current/$f" | cut -d' ' -f1)" ] || exit 1

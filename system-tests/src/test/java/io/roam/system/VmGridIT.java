@@ -48,6 +48,8 @@ class VmGridIT {
 
   private static final List<String> NODES = List.of("vm-v1", "vm-v2");
 
+  private static final String FORWARD_ADDRESS = System.getProperty("roam.e2e.forwardAddress", "");
+
   @TempDir Path temp;
   private final Path home =
       Path.of(System.getProperty("roam.home", "..")).toAbsolutePath().normalize();
@@ -97,10 +99,12 @@ class VmGridIT {
         Json.mapper().readTree(Files.readAllBytes(gridctl.stateDir().resolve("grid.json")));
     ok("cluster", "create", CLUSTER);
 
-    // 3. vm-node against libvirtd, TCG.
+    // 3. vm-node against libvirtd, TCG; with -Droam.e2e.forwardAddress=ADDR (an address of this
+    // machine other than loopback) the guests are reached there, as guests on other hosts would.
     vmState = Files.createDirectories(temp.resolve("vm-state"));
-    vmNode =
-        new ProcessBuilder(
+    List<String> vmNodeCommand =
+        new ArrayList<>(
+            List.of(
                 "java",
                 "-jar",
                 home.resolve("vm-node/target/vm-node.jar").toString(),
@@ -121,7 +125,12 @@ class VmGridIT {
                 "--reconcile-interval",
                 "PT2S",
                 "--shutdown-timeout",
-                "PT90S")
+                "PT90S"));
+    if (!FORWARD_ADDRESS.isEmpty()) {
+      vmNodeCommand.addAll(List.of("--forward-address", FORWARD_ADDRESS));
+    }
+    vmNode =
+        new ProcessBuilder(vmNodeCommand)
             .redirectErrorStream(true)
             .redirectOutput(temp.resolve("vm-node.log").toFile())
             .start();
@@ -176,7 +185,8 @@ class VmGridIT {
       gridctl.run(Duration.ofSeconds(120), "node", "load", node);
     }
     JsonNode v1 = node("vm-v1");
-    assertThat(v1.get("address").asText()).isEqualTo("127.0.0.1");
+    assertThat(v1.get("address").asText())
+        .isEqualTo(FORWARD_ADDRESS.isEmpty() ? "127.0.0.1" : FORWARD_ADDRESS);
     assertThat(v1.get("sandboxed").asBoolean()).isTrue();
 
     // 6. A counter on one VM, to the other and back.

@@ -71,8 +71,17 @@ public final class RenderDomainMain implements Callable<Integer> {
   @Option(
       names = "--forward",
       paramLabel = "HOST:GUEST",
-      description = "A TCP and UDP port forward from 127.0.0.1:HOST to the guest (repeatable).")
+      description =
+          "A TCP and UDP port forward from the forward address's port HOST to the guest"
+              + " (repeatable).")
   List<String> forwards = new ArrayList<>();
+
+  @Option(
+      names = "--forward-address",
+      defaultValue = ForwardAddress.DEFAULT,
+      paramLabel = "ADDR",
+      description = "Host IPv4 address the forwards bind to (default: ${DEFAULT-VALUE}).")
+  String forwardAddress;
 
   @Option(
       names = "--unmanaged",
@@ -94,6 +103,11 @@ public final class RenderDomainMain implements Callable<Integer> {
       }
       ports.add(new PortForward(Integer.parseInt(p[0]), Integer.parseInt(p[1])));
     }
+    ForwardAddress.problem(forwardAddress)
+        .ifPresent(
+            p -> {
+              throw new CommandLine.ParameterException(new CommandLine(this), p);
+            });
     if ((kernel == null) != (initrd == null)) {
       throw new CommandLine.ParameterException(
           new CommandLine(this), "--kernel and --initrd go together");
@@ -119,7 +133,8 @@ public final class RenderDomainMain implements Callable<Integer> {
                     k ->
                         new KernelBoot(
                             k.toAbsolutePath(), "-", initrd.toAbsolutePath(), "-", cmdline)),
-            new RoamMark(node, cluster, "render"));
+            new RoamMark(node, cluster, "render"),
+            forwardAddress);
     String xml = DomainXml.render(spec);
     if (unmanaged) {
       xml = xml.replaceAll("(?s)<metadata>.*?</metadata>", "");

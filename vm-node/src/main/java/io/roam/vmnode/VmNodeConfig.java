@@ -32,7 +32,52 @@ public record VmNodeConfig(
     Duration probeTimeout,
     Duration zkSessionTimeout,
     Duration zkConnectTimeout,
-    Duration guestSessionTimeout) {
+    Duration guestSessionTimeout,
+    String forwardAddress) {
+
+  public VmNodeConfig {
+    if (forwardAddress == null) {
+      forwardAddress = ForwardAddress.DEFAULT;
+    }
+  }
+
+  /**
+   * A configuration whose port forwards bind to 127.0.0.1: guests reachable from this host only.
+   */
+  public VmNodeConfig(
+      String zkConnect,
+      String grid,
+      HostId hostId,
+      String libvirtUri,
+      DomainTypeChoice domainType,
+      Path imagesDir,
+      Path stateDir,
+      String guestZkConnect,
+      Path agentSecretFile,
+      Duration reconcileInterval,
+      Duration shutdownTimeout,
+      Duration probeTimeout,
+      Duration zkSessionTimeout,
+      Duration zkConnectTimeout,
+      Duration guestSessionTimeout) {
+    this(
+        zkConnect,
+        grid,
+        hostId,
+        libvirtUri,
+        domainType,
+        imagesDir,
+        stateDir,
+        guestZkConnect,
+        agentSecretFile,
+        reconcileInterval,
+        shutdownTimeout,
+        probeTimeout,
+        zkSessionTimeout,
+        zkConnectTimeout,
+        guestSessionTimeout,
+        ForwardAddress.DEFAULT);
+  }
 
   public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
   public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(15);
@@ -60,6 +105,7 @@ public record VmNodeConfig(
     Duration zkSessionTimeout = DEFAULT_ZK_SESSION_TIMEOUT;
     Duration zkConnectTimeout = DEFAULT_ZK_CONNECT_TIMEOUT;
     Duration guestSessionTimeout = DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT;
+    String forwardAddress = ForwardAddress.DEFAULT;
 
     public Builder zkConnect(String v) {
       zkConnect = v;
@@ -128,6 +174,11 @@ public record VmNodeConfig(
 
     public Builder guestSessionTimeout(Duration v) {
       guestSessionTimeout = v;
+      return this;
+    }
+
+    public Builder forwardAddress(String v) {
+      forwardAddress = v;
       return this;
     }
 
@@ -210,6 +261,7 @@ public record VmNodeConfig(
       if (guestSessionTimeout != null && guestSessionTimeout.toMillis() < 2000) {
         errors.add("--guest-session-timeout must be at least 2 s (the agent's minimum)");
       }
+      ForwardAddress.problem(forwardAddress).ifPresent(errors::add);
       return errors;
     }
 
@@ -242,7 +294,8 @@ public record VmNodeConfig(
           probeTimeout,
           zkSessionTimeout,
           zkConnectTimeout,
-          guestSessionTimeout);
+          guestSessionTimeout,
+          forwardAddress);
     }
   }
 

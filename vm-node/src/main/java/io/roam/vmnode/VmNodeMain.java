@@ -116,6 +116,18 @@ public final class VmNodeMain implements Callable<Integer> {
               + " (default: ${DEFAULT-VALUE})")
   Duration guestSessionTimeout;
 
+  @Option(
+      names = "--forward-address",
+      defaultValue = ForwardAddress.DEFAULT,
+      paramLabel = "ADDR",
+      description =
+          "IPv4 address of this host that the guests' port forwards bind to and that the guests"
+              + " advertise to the grid. The default ${DEFAULT-VALUE} keeps guests reachable from"
+              + " this host only; give the host's address on the grid network so that nodes and"
+              + " managers on other hosts reach them. Keep it off public networks: the agent API"
+              + " is plain HTTP with the grid's agent secret as its bearer token.")
+  String forwardAddress;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   public static void main(String[] args) {
@@ -144,7 +156,8 @@ public final class VmNodeMain implements Callable<Integer> {
             .shutdownTimeout(shutdownTimeout)
             .probeTimeout(probeTimeout)
             .zkConnectTimeout(zkConnectTimeout)
-            .guestSessionTimeout(guestSessionTimeout);
+            .guestSessionTimeout(guestSessionTimeout)
+            .forwardAddress(forwardAddress);
     List<String> errors = b.validate();
     if (!errors.isEmpty()) {
       err.println("vm-node: invalid options:");
@@ -213,7 +226,8 @@ public final class VmNodeMain implements Callable<Integer> {
                 cfg.grid(),
                 cfg.guestZkConnect(),
                 secret,
-                cfg.guestSessionTimeout());
+                cfg.guestSessionTimeout(),
+                cfg.forwardAddress());
         VmNode node =
             new VmNode(
                 cfg.hostId(),

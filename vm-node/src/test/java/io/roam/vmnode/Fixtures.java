@@ -43,4 +43,23 @@ public final class Fixtures {
   public static DomainSpecs specs(Path imagesDir, Path stateDir) {
     return new DomainSpecs(imagesDir, stateDir, DomainType.QEMU, "t", "10.0.2.2:2181", "s3cret");
   }
+
+  /** An IPv4 address of one of this host's interfaces other than loopback; null if none. */
+  public static String nonLoopbackAddressOfThisHost() throws java.net.SocketException {
+    var interfaces = java.net.NetworkInterface.getNetworkInterfaces();
+    while (interfaces.hasMoreElements()) {
+      var nic = interfaces.nextElement();
+      if (!nic.isUp() || nic.isLoopback()) {
+        continue;
+      }
+      var addresses = nic.getInetAddresses();
+      while (addresses.hasMoreElements()) {
+        var a = addresses.nextElement();
+        if (a instanceof java.net.Inet4Address) {
+          return a.getHostAddress();
+        }
+      }
+    }
+    return null;
+  }
 }

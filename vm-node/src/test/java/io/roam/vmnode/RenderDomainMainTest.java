@@ -47,6 +47,21 @@ class RenderDomainMainTest {
   }
 
   @Test
+  void theForwardsBindToTheForwardAddress() {
+    String xml =
+        render(
+            "--name",
+            "roam-t2",
+            "--dir",
+            "/var/lib/x",
+            "--forward",
+            "21000:7070",
+            "--forward-address",
+            "127.0.0.2");
+    assertThat(xml).contains("hostfwd=tcp:127.0.0.2:21000-:7070");
+  }
+
+  @Test
   void unmanagedLeavesTheMarkOutSoNoVmNodeTakesTheDomain() {
     String xml = render("--name", "roam-t2", "--dir", "/d", "--unmanaged");
     assertThat(xml).contains("<name>roam-t2</name>").doesNotContain("roam:node");

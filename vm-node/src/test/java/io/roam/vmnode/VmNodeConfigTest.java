@@ -63,4 +63,87 @@ class VmNodeConfigTest {
     assertThat(VmNodeConfig.guestView("127.0.1.5:2181")).isEqualTo("10.0.2.2:2181");
     assertThat(VmNodeConfig.guestView("zk:2181")).isEqualTo("zk:2181");
   }
+
+  private VmNodeConfig.Builder valid() throws Exception {
+    Path secret = tmp.resolve("agent.secret");
+    Files.writeString(secret, "s\n");
+    return VmNodeConfig.builder()
+        .zkConnect("127.0.0.1:2181")
+        .hostId("h1")
+        .imagesDir(tmp)
+        .stateDir(tmp.resolve("state"))
+        .agentSecretFile(secret);
+  }
+
+  @Test
+  void theForwardAddressIsLoopbackUnlessGiven() throws Exception {
+    assertThat(valid().build().forwardAddress()).isEqualTo("127.0.0.1");
+    assertThat(valid().forwardAddress("127.0.0.1").validate()).isEmpty();
+  }
+
+  @Test
+  void aForwardAddressOfThisHostIsAccepted() throws Exception {
+    String mine = Fixtures.nonLoopbackAddressOfThisHost();
+    org.junit.jupiter.api.Assumptions.assumeTrue(mine != null, "no non-loopback IPv4 address");
+    assertThat(valid().forwardAddress(mine).build().forwardAddress()).isEqualTo(mine);
+  }
+
+  @Test
+  void aForwardAddressThatPeersCouldNotReachOrQemuCouldNotBindIsRefusedWithTheReason()
+      throws Exception {
+    assertThat(valid().forwardAddress("0.0.0.0").validate())
+        .singleElement()
+        .asString()
+        .contains("is the wildcard")
+        .contains("peers cannot reach");
+    assertThat(valid().forwardAddress("grid-a.example.org").validate())
+        .singleElement()
+        .asString()
+        .contains("is not an IPv4 address");
+    assertThat(valid().forwardAddress("::1").validate())
+        .singleElement()
+        .asString()
+        .contains("is not an IPv4 address");
+    assertThat(valid().forwardAddress("10.0.0.300").validate())
+        .singleElement()
+        .asString()
+        .contains("is not an IPv4 address");
+    assertThat(valid().forwardAddress("").validate())
+        .singleElement()
+        .asString()
+        .contains("must not be empty");
+    // TEST-NET-3 (RFC 5737), unless this machine uses it.
+    String notMine = "203.0.113.77";
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        java.net.NetworkInterface.getByInetAddress(java.net.InetAddress.getByName(notMine))
+            == null);
+    assertThat(valid().forwardAddress(notMine).validate())
+        .singleElement()
+        .asString()
+        .contains("is not an address of this host");
+    assertThatThrownBy(() -> valid().forwardAddress("0.0.0.0").build())
+        .hasMessageContaining("--forward-address");
+  }
+
+  @Test
+  void theOldConstructorKeepsLoopbackForwards() {
+    VmNodeConfig c =
+        new VmNodeConfig(
+            "zk:2181",
+            "roam",
+            io.roam.common.id.HostId.of("h1"),
+            "test:///default",
+            DomainTypeChoice.AUTO,
+            tmp,
+            tmp,
+            "zk:2181",
+            tmp.resolve("s"),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(3));
+    assertThat(c.forwardAddress()).isEqualTo("127.0.0.1");
+  }
 }

@@ -3,6 +3,7 @@ package io.roam.vmnode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.HostId;
@@ -93,6 +94,10 @@ class VmNodeIT {
   }
 
   private VmNodeMain.Running startDaemon() throws Exception {
+    return startDaemon(ForwardAddress.DEFAULT);
+  }
+
+  private VmNodeMain.Running startDaemon(String forwardAddress) throws Exception {
     Path secret = tmp.resolve("agent.secret");
     Files.writeString(secret, "s3cret-token\n");
     VmNodeConfig cfg =
@@ -107,6 +112,7 @@ class VmNodeIT {
             .agentSecretFile(secret)
             .reconcileInterval(Duration.ofMillis(500))
             .shutdownTimeout(Duration.ofSeconds(30))
+            .forwardAddress(forwardAddress)
             .build();
     VmNodeMain.Running r = VmNodeMain.Running.start(cfg);
     daemons.add(r);
@@ -278,6 +284,32 @@ class VmNodeIT {
         .contains("ROAM_BIND=0.0.0.0:7000\n")
         .contains("ROAM_ADVERTISE=127.0.0.1:17106\n");
     assertThat(isoFile(iso, "/agent.secret")).isEqualTo("s3cret-token\n");
+  }
+
+  @Test
+  void withAForwardAddressTheGuestAdvertisesIt() throws Exception {
+    String address = Fixtures.nonLoopbackAddressOfThisHost();
+    assumeTrue(address != null, "this host has no non-loopback IPv4 address");
+    startDaemon(address);
+    DesiredDomain n7 =
+        new DesiredDomain(
+            NodeId.of("n7"),
+            ClusterId.of("c1"),
+            1,
+            256,
+            "base.qcow2",
+            sha,
+            List.of(new PortForward(17107, 7000), new PortForward(17108, 7001)));
+    hosts.putDesiredState(HOST, new HostDesiredState(List.of(n7)));
+    await().atMost(WAIT).until(() -> roamDomains().contains("roam-n7"));
+    // The test driver drops <qemu:commandline>, so the forwards themselves are checked by
+    // DomainXmlTest and, with real QEMU, by LibvirtQemuTcgIT.
+    Path iso = domainDir("roam-n7").resolve("seed.iso");
+    assertThat(isoFile(iso, "/roam.env"))
+        .contains("ROAM_ADVERTISE=" + address + ":17107\n")
+        .contains("ROAM_ADVERTISE_MIGRATION_PORT=17108\n")
+        // Peers on this host that still advertise loopback are reached through QEMU's gateway.
+        .contains("ROAM_HOST_LOOPBACK=10.0.2.2\n");
   }
 
   private static String isoFile(Path iso, String file) throws Exception {

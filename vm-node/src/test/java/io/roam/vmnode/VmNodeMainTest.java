@@ -63,6 +63,28 @@ class VmNodeMainTest {
   }
 
   @Test
+  void aForwardAddressThatIsNotThisHostsIsRefusedWithExitStatus2() throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    int status =
+        VmNodeMain.execute(
+            "--zk",
+            "127.0.0.1:1",
+            "--host-id",
+            "h1",
+            "--images-dir",
+            images.toString(),
+            "--state-dir",
+            tmp.resolve("s").toString(),
+            "--agent-secret-file",
+            secret().toString(),
+            "--forward-address",
+            "203.0.113.77");
+    assertThat(status).isEqualTo(2);
+    assertThat(stderr())
+        .contains("--forward-address '203.0.113.77' is not an address of this host");
+  }
+
+  @Test
   void anUnreachableLibvirtIsAClearErrorWithExitStatus1() throws Exception {
     Path images = Files.createDirectories(tmp.resolve("images"));
     int status =

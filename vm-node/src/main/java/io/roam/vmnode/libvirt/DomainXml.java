@@ -30,9 +30,10 @@ import org.w3c.dom.NodeList;
  * The one renderer of libvirt domain XML for Roam VMs, and the reader of the Roam mark back out of
  * a domain's XML.
  *
- * <p>Networking is QEMU's user-mode network (slirp) with {@code hostfwd} rules bound to 127.0.0.1,
- * passed through {@code <qemu:commandline>}: libvirt 9.0 (Debian 12) offers port forwards only with
- * the passt backend, which its build does not accept. No bridge, no address on a private range.
+ * <p>Networking is QEMU's user-mode network (slirp) with {@code hostfwd} rules bound to the spec's
+ * forward address (127.0.0.1 unless vm-node was given {@code --forward-address}), passed through
+ * {@code <qemu:commandline>}: libvirt 9.0 (Debian 12) offers port forwards only with the passt
+ * backend, which its build does not accept. No bridge, no address on a private range.
  */
 public final class DomainXml {
   /** The XML namespace of the Roam mark inside {@code <metadata>}. */
@@ -102,12 +103,22 @@ public final class DomainXml {
     domain.appendChild(cmd);
     StringBuilder netdev = new StringBuilder("user,id=" + NETDEV_ID);
     for (PortForward p : spec.ports()) {
-      netdev.append(",hostfwd=tcp:127.0.0.1:").append(p.hostPort()).append("-:");
+      netdev
+          .append(",hostfwd=tcp:")
+          .append(spec.forwardAddress())
+          .append(':')
+          .append(p.hostPort())
+          .append("-:");
       netdev.append(p.guestPort());
     }
     // UDP too: the agent gossips its load over UDP on its migration port's number.
     for (PortForward p : spec.ports()) {
-      netdev.append(",hostfwd=udp:127.0.0.1:").append(p.hostPort()).append("-:");
+      netdev
+          .append(",hostfwd=udp:")
+          .append(spec.forwardAddress())
+          .append(':')
+          .append(p.hostPort())
+          .append("-:");
       netdev.append(p.guestPort());
     }
     arg(cmd, "-netdev");

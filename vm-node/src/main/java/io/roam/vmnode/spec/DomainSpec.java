@@ -13,8 +13,11 @@ import java.util.Optional;
  * io.roam.vmnode.libvirt.DomainXml}, its files made by {@code io.roam.vmnode.image.Provisioner}.
  *
  * @param directory the domain's own state directory (overlay, seed, console log); removed with it
- * @param ports guest TCP ports forwarded to 127.0.0.1 on the host (user-mode networking)
+ * @param ports guest TCP and UDP ports forwarded from {@code forwardAddress} on the host (user-mode
+ *     networking)
  * @param boot kernel and initrd to boot directly; empty to boot from the disk's boot loader
+ * @param forwardAddress the host's IPv4 address the port forwards bind to (127.0.0.1: reachable
+ *     from this host only)
  */
 public record DomainSpec(
     String name,
@@ -26,8 +29,12 @@ public record DomainSpec(
     SeedSpec seed,
     List<PortForward> ports,
     Optional<KernelBoot> boot,
-    RoamMark mark) {
+    RoamMark mark,
+    String forwardAddress) {
   public DomainSpec {
+    if (forwardAddress == null) {
+      forwardAddress = DomainSpecs.LOOPBACK_FORWARD;
+    }
     DomainNames.requireManaged(name);
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(directory, "directory");
@@ -42,6 +49,21 @@ public record DomainSpec(
     if (memoryMib < 1) {
       throw new IllegalArgumentException("memory must be positive");
     }
+  }
+
+  /** A spec whose port forwards bind to 127.0.0.1. */
+  public DomainSpec(
+      String name,
+      DomainType type,
+      int vcpus,
+      long memoryMib,
+      Path directory,
+      DiskSpec disk,
+      SeedSpec seed,
+      List<PortForward> ports,
+      Optional<KernelBoot> boot,
+      RoamMark mark) {
+    this(name, type, vcpus, memoryMib, directory, disk, seed, ports, boot, mark, null);
   }
 
   public Path consoleLog() {

@@ -26,6 +26,10 @@ public final class DomainSpecs {
   private final String guestZkConnect;
   private final String secret;
   private final Duration guestSessionTimeout;
+  private final String forwardAddress;
+
+  /** Where port forwards bind unless told otherwise: guests reachable from this host only. */
+  public static final String LOOPBACK_FORWARD = "127.0.0.1";
 
   /** The host's loopback address as guests on QEMU's user-mode network see it. */
   public static final String GUEST_HOST_LOOPBACK = "10.0.2.2";
@@ -51,6 +55,31 @@ public final class DomainSpecs {
       String guestZkConnect,
       String secret,
       Duration guestSessionTimeout) {
+    this(
+        imagesDir,
+        stateDir,
+        type,
+        grid,
+        guestZkConnect,
+        secret,
+        guestSessionTimeout,
+        LOOPBACK_FORWARD);
+  }
+
+  /**
+   * @param forwardAddress the host's address the guests' port forwards bind to, which the guests
+   *     advertise (validated by the caller: {@code io.roam.vmnode.ForwardAddress})
+   */
+  public DomainSpecs(
+      Path imagesDir,
+      Path stateDir,
+      DomainType type,
+      String grid,
+      String guestZkConnect,
+      String secret,
+      Duration guestSessionTimeout,
+      String forwardAddress) {
+    this.forwardAddress = Objects.requireNonNull(forwardAddress);
     this.imagesDir = Objects.requireNonNull(imagesDir);
     this.domainsDir = stateDir.resolve("domains");
     this.type = Objects.requireNonNull(type);
@@ -83,10 +112,11 @@ public final class DomainSpecs {
             grid,
             guestZkConnect,
             "0.0.0.0:" + agent.guestPort(),
-            "127.0.0.1:" + agent.hostPort(),
+            forwardAddress + ":" + agent.hostPort(),
             secret,
             migration.map(PortForward::guestPort).orElse(0),
             migration.map(PortForward::hostPort).orElse(0),
+            // Still needed with a grid address: peers on this host may advertise loopback.
             GUEST_HOST_LOOPBACK,
             guestSessionTimeout);
     return new DomainSpec(
@@ -108,7 +138,8 @@ public final class DomainSpecs {
                         imagesDir.resolve(b.initrd()),
                         b.initrdSha256(),
                         b.cmdline())),
-        new RoamMark(desired.node(), desired.cluster(), fingerprint(desired)));
+        new RoamMark(desired.node(), desired.cluster(), fingerprint(desired)),
+        forwardAddress);
   }
 
   /**
@@ -122,6 +153,10 @@ public final class DomainSpecs {
     s.append('|').append(d.image()).append('|').append(d.imageSha256());
     s.append('|').append(grid).append('|').append(guestZkConnect);
     s.append('|').append(guestSessionTimeout.toMillis());
+    // Only when set: domains defined before the option existed keep their fingerprint.
+    if (!forwardAddress.equals(LOOPBACK_FORWARD)) {
+      s.append("|fwd|").append(forwardAddress);
+    }
     for (PortForward p : d.ports()) {
       s.append('|').append(p.hostPort()).append(':').append(p.guestPort());
     }

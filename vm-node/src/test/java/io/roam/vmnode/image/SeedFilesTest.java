@@ -54,6 +54,40 @@ class SeedFilesTest {
   }
 
   @Test
+  void withAForwardAddressTheGuestAdvertisesItAndStillReachesLoopbackPeersThroughTheHost() {
+    DomainSpecs specs =
+        new DomainSpecs(
+            Path.of("/images"),
+            Path.of("/state"),
+            DomainType.QEMU,
+            "g",
+            "192.168.10.11:2181",
+            "s3cret",
+            Duration.ofSeconds(45),
+            "192.168.10.12");
+    var spec =
+        specs.forDesired(
+            new DesiredDomain(
+                NodeId.of("c1-v1"),
+                ClusterId.of("c1"),
+                1,
+                512,
+                "base.qcow2",
+                SHA,
+                List.of(new PortForward(21000, 7070), new PortForward(21001, 7071))));
+
+    String env =
+        new String(SeedFiles.of(spec.seed().identity()).get("roam.env"), StandardCharsets.UTF_8);
+
+    assertThat(env)
+        .contains("ROAM_ZK=192.168.10.11:2181\n")
+        .contains("ROAM_BIND=0.0.0.0:7070\n")
+        .contains("ROAM_ADVERTISE=192.168.10.12:21000\n")
+        .contains("ROAM_ADVERTISE_MIGRATION_PORT=21001\n")
+        .contains("ROAM_HOST_LOOPBACK=10.0.2.2\n");
+  }
+
+  @Test
   void anIdentityWithoutTheNewPartsWritesOnlyTheRequiredKeys() {
     NodeIdentity id =
         new NodeIdentity(

@@ -86,6 +86,55 @@ class DomainXmlTest {
   }
 
   @Test
+  void theForwardsBindToTheForwardAddressWhichShapesTheFingerprintOnlyWhenSet() throws Exception {
+    DomainSpecs grid =
+        new DomainSpecs(
+            Path.of("/images"),
+            Path.of("/s"),
+            DomainType.QEMU,
+            "t",
+            "zk:2181",
+            "s3cret",
+            DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT,
+            "192.168.10.12");
+    DesiredDomain n1 =
+        new DesiredDomain(
+            NodeId.of("n1"),
+            ClusterId.of("c1"),
+            1,
+            256,
+            "base.qcow2",
+            Fixtures.SHA,
+            List.of(new PortForward(17001, 7000), new PortForward(17002, 7001)));
+    DomainSpec spec = grid.forDesired(n1);
+    assertThat(spec.forwardAddress()).isEqualTo("192.168.10.12");
+    Document d = parse(DomainXml.render(spec));
+    assertThat(x(d, "/domain/*[local-name()='commandline']/*[2]/@value"))
+        .isEqualTo(
+            "user,id=roamnet0,hostfwd=tcp:192.168.10.12:17001-:7000"
+                + ",hostfwd=tcp:192.168.10.12:17002-:7001"
+                + ",hostfwd=udp:192.168.10.12:17001-:7000,hostfwd=udp:192.168.10.12:17002-:7001");
+    assertThat(spec.seed().identity().advertise()).isEqualTo("192.168.10.12:17001");
+
+    DomainSpecs old =
+        new DomainSpecs(Path.of("/images"), Path.of("/s"), DomainType.QEMU, "t", "zk:2181", "s");
+    DomainSpecs explicitLoopback =
+        new DomainSpecs(
+            Path.of("/images"),
+            Path.of("/s"),
+            DomainType.QEMU,
+            "t",
+            "zk:2181",
+            "s",
+            DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT,
+            "127.0.0.1");
+    // Domains defined before the option existed are not redefined on upgrade...
+    assertThat(explicitLoopback.fingerprint(n1)).isEqualTo(old.fingerprint(n1));
+    // ...but changing the address redefines them, so that their forwards move.
+    assertThat(grid.fingerprint(n1)).isNotEqualTo(old.fingerprint(n1));
+  }
+
+  @Test
   void kvmDomainsPassTheHostCpuThrough() throws Exception {
     DomainSpecs kvm =
         new DomainSpecs(

@@ -1,6 +1,7 @@
 package io.roam.vmnode.libvirt;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -195,6 +196,60 @@ class LibvirtQemuTcgIT {
         .extracting(a -> a.getClass().getSimpleName())
         .containsExactly("Shutdown", "Destroy", "Undefine");
     assertThat(spec.directory()).doesNotExist();
+  }
+
+  @Test
+  void withAForwardAddressQemuListensThereAndNotOnLoopback() throws Exception {
+    String address = Fixtures.nonLoopbackAddressOfThisHost();
+    assumeTrue(address != null, "this host has no non-loopback IPv4 address");
+    Path images = Files.createDirectories(root.resolve("images"));
+    Path base = images.resolve("blank.qcow2");
+    Process p =
+        new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "64M")
+            .inheritIO()
+            .start();
+    assertThat(p.waitFor()).isZero();
+    String node = "vmfwd-" + ProcessHandle.current().pid();
+    name = "roam-" + node;
+    int port = freePort();
+    DomainSpecs specs =
+        new DomainSpecs(
+            images,
+            root.resolve("state"),
+            DomainType.QEMU,
+            "it",
+            "10.0.2.2:2181",
+            "it-secret",
+            DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT,
+            address);
+    DomainSpec spec =
+        specs.forDesired(
+            new DesiredDomain(
+                NodeId.of(node),
+                ClusterId.of("c1"),
+                1,
+                128,
+                "blank.qcow2",
+                new ImageVerifier().sha256(base),
+                List.of(new PortForward(port, 22))));
+    PlanExecutor executor =
+        new PlanExecutor(hv, new ImageProvisioner(new ImageVerifier()), specs, Clock.systemUTC());
+    executor.apply(
+        new Reconciler(Duration.ofSeconds(3))
+            .plan(
+                List.of(spec),
+                hv.domains(),
+                executor.shutdownRequested(),
+                Clock.systemUTC().instant()));
+
+    assertThat(qemuCommandLine(name)).contains("hostfwd=tcp:" + address + ":" + port + "-:22");
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(address, port), 2000); // what peers on other hosts reach
+    }
+    try (Socket s = new Socket()) {
+      assertThatThrownBy(() -> s.connect(new InetSocketAddress("127.0.0.1", port), 2000))
+          .isInstanceOf(java.net.ConnectException.class);
+    }
   }
 
   /**
