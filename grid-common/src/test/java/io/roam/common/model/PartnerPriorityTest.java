@@ -3,7 +3,9 @@ package io.roam.common.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.roam.common.id.ClusterId;
+import io.roam.common.json.Json;
 import io.roam.common.model.ClusterPolicy.PartnerRule;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -48,5 +50,21 @@ class PartnerPriorityTest {
         .containsExactly("b", "d");
     assertThat(PartnerPriority.preferred(List.of("c"), p::get)).isEmpty();
     assertThat(PartnerPriority.preferred(List.<String>of(), p::get)).isEmpty();
+  }
+
+  @Test
+  void localFirstIsOnUnlessTheOwnerTurnsItOffAndSurvivesJson() throws Exception {
+    assertThat(ClusterPolicy.defaults().isLocalFirstOn()).isTrue();
+    String json = Json.mapper().writeValueAsString(ClusterPolicy.defaults());
+    assertThat(json).doesNotContain("localFirst");
+    assertThat(Json.decode(json.getBytes(StandardCharsets.UTF_8), ClusterPolicy.class))
+        .isEqualTo(ClusterPolicy.defaults());
+    ClusterPolicy off = new ClusterPolicy(true, 4, List.of(), false);
+    assertThat(off.isLocalFirstOn()).isFalse();
+    assertThat(
+            Json.decode(
+                Json.mapper().writeValueAsString(off).getBytes(StandardCharsets.UTF_8),
+                ClusterPolicy.class))
+        .isEqualTo(off);
   }
 }

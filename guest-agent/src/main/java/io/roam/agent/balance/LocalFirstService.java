@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * Local work first, the owner's policy on every node (whether or not it balances): each tick it
  * asks the pure {@link GuestEviction} whether this cluster's own jobs wait for cores that guests
  * hold, and migrates the guests it names back to their home node, else to another node of their
- * home cluster. Guests are moved, never killed; one that cannot go anywhere stays.
+ * home cluster. Guests are moved, never killed; one that cannot go anywhere stays. The owner turns
+ * it off in the cluster's policy ({@code localFirst: false}); a node told to stay moves nothing.
  */
 public final class LocalFirstService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFirstService.class);
@@ -119,7 +120,9 @@ public final class LocalFirstService implements AutoCloseable {
     roots.keySet().forEach(j -> arrived.putIfAbsent(j, now));
     view.retainJobs(roots.keySet());
     // One wave at a time: the next decision sees the node after the moves it ordered.
-    if (inFlight.get() > 0 || (flags != null && flags.stay(self))) {
+    if (inFlight.get() > 0
+        || (flags != null && flags.stay(self))
+        || !view.policy(cluster).isLocalFirstOn()) {
       pressureSince = Optional.empty();
       return;
     }
