@@ -178,21 +178,23 @@ public final class Agent implements AutoCloseable {
       closer.register(balancing);
       // Gossip is UDP on the migration port's number.
       balancing.start(config.bind(), migrationPort);
-      closer.register(
-          new LocalFirstService(
-                  config.node(),
-                  config.cluster(),
-                  config.cores(),
-                  jobs,
-                  LoadSampler.system(config.jobsCgroups()),
-                  migrator,
-                  policies,
-                  flags,
-                  id -> loadOf(balancing, id),
-                  new GuestEviction(LOCAL_FIRST_HOLD, clock),
-                  clock,
-                  new SecureRandom())
-              .start(LOCAL_FIRST_TICK));
+      LocalFirstService localFirst =
+          closer.register(
+              new LocalFirstService(
+                      config.node(),
+                      config.cluster(),
+                      config.cores(),
+                      jobs,
+                      LoadSampler.system(config.jobsCgroups()),
+                      migrator,
+                      policies,
+                      flags,
+                      id -> loadOf(balancing, id),
+                      new GuestEviction(LOCAL_FIRST_HOLD, clock),
+                      clock,
+                      new SecureRandom())
+                  .start(LOCAL_FIRST_TICK));
+      migrations.refusingGuestsWhile(localFirst::refusal);
       Vertx vertx = Vertx.vertx();
       closer.register(
           () -> vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));

@@ -96,6 +96,12 @@ class LocalFirstIT {
       assertThat(r.get("migrations").asInt()).as("local job %s", j).isZero();
     }
 
+    // While its own jobs need the cores, the node takes no guests: they would only bounce.
+    Gridctl.Result back = gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", guest, "c2-n1");
+    assertThat(back.exitCode()).as(back.toString()).isNotZero();
+    assertThat(back.err()).contains("local work first");
+    assertThat(job(guest).get("node").asText()).isEqualTo("c1-n1");
+
     Thread.sleep(Gridctl.scaled(Duration.ofMillis(500)).toMillis());
     gridctl.ok("kill", guest);
     local.forEach(j -> gridctl.ok("kill", j));

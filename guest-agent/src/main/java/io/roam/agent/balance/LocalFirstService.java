@@ -58,6 +58,7 @@ public final class LocalFirstService implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("local-first"));
   private final ExecutorService mover = Executors.newFixedThreadPool(2, daemon("local-first-move"));
   private Optional<Instant> pressureSince = Optional.empty();
+  private volatile boolean crowded;
 
   /**
    * @param flags the node flags (this node's stay silences it too; blocked nodes take no one);
@@ -119,10 +120,8 @@ public final class LocalFirstService implements AutoCloseable {
     arrived.keySet().retainAll(roots.keySet());
     roots.keySet().forEach(j -> arrived.putIfAbsent(j, now));
     view.retainJobs(roots.keySet());
-    // One wave at a time: the next decision sees the node after the moves it ordered.
-    if (inFlight.get() > 0
-        || (flags != null && flags.stay(self))
-        || !view.policy(cluster).isLocalFirstOn()) {
+    if (!view.policy(cluster).isLocalFirstOn()) {
+      crowded = false;
       pressureSince = Optional.empty();
       return;
     }
@@ -141,8 +140,15 @@ public final class LocalFirstService implements AutoCloseable {
                       residents.add(
                           new GuestEviction.Resident(id, guest, s.runnable(), arrived.get(id)));
                     }));
-    GuestEviction.Decision d =
-        eviction.decide(new GuestEviction.Situation(cores, residents, pressureSince));
+    GuestEviction.Situation situation =
+        new GuestEviction.Situation(cores, residents, pressureSince);
+    crowded = GuestEviction.wouldCrowd(situation);
+    // One wave at a time: the next decision sees the node after the moves it ordered.
+    if (inFlight.get() > 0 || (flags != null && flags.stay(self))) {
+      pressureSince = Optional.empty();
+      return;
+    }
+    GuestEviction.Decision d = eviction.decide(situation);
     pressureSince = d.pressureSince();
     for (JobId id : d.sendAway()) {
       JobRecord r = guests.get(id);
@@ -172,6 +178,20 @@ public final class LocalFirstService implements AutoCloseable {
             }
           });
     }
+  }
+
+  /**
+   * Why this node takes no guest now, if so: its own cluster's jobs would wait for the guest's
+   * core, and the guest would soon be sent away again. A cluster's own jobs are not guests.
+   */
+  public Optional<String> refusal() {
+    return crowded
+        ? Optional.of(
+            "node "
+                + self
+                + " needs its cores for its own cluster's jobs (local work first); it takes no"
+                + " guests now")
+        : Optional.empty();
   }
 
   /** Its home node if up, else the least loaded other node of its home cluster not blocked. */

@@ -83,6 +83,17 @@ public final class GuestEviction {
     }
   }
 
+  /**
+   * Whether one more guest would make this node's local jobs wait: a node in that state takes no
+   * guests, or it would soon send them away again (no flapping).
+   */
+  public static boolean wouldCrowd(Situation s) {
+    int localRunnable =
+        s.jobs().stream().filter(j -> !j.guest()).mapToInt(Resident::runnable).sum();
+    long guests = s.jobs().stream().filter(Resident::guest).count();
+    return localRunnable > 0 && localRunnable + guests + 1 > s.cores();
+  }
+
   public Decision decide(Situation s) {
     Instant now = clock.instant();
     int localRunnable =

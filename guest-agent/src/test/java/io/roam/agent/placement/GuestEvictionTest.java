@@ -83,6 +83,23 @@ class GuestEvictionTest {
   }
 
   @Test
+  void aNodeWhoseLocalJobsWouldWaitTakesNoMoreGuests() {
+    assertThat(GuestEviction.wouldCrowd(new Situation(2, List.of(local(1, 1)), Optional.empty())))
+        .isFalse();
+    assertThat(
+            GuestEviction.wouldCrowd(
+                new Situation(2, List.of(local(1, 1), guest(2, 5)), Optional.empty())))
+        .isTrue();
+    assertThat(GuestEviction.wouldCrowd(new Situation(2, List.of(local(1, 2)), Optional.empty())))
+        .isTrue();
+    // Without runnable local work, guests crowd out no one.
+    assertThat(
+            GuestEviction.wouldCrowd(
+                new Situation(1, List.of(local(1, 0), guest(2, 5)), Optional.empty())))
+        .isFalse();
+  }
+
+  @Test
   void badInputIsRefusedClearly() {
     assertThatThrownBy(() -> new Situation(0, List.of(), Optional.empty()))
         .hasMessageContaining("cores");
