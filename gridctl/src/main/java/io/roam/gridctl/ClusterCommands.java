@@ -155,6 +155,14 @@ final class ClusterCommands {
     @Option(names = "--block", paramLabel = "CLUSTER", description = "Refuse a partner's jobs.")
     List<String> blocked = new ArrayList<>();
 
+    @Option(
+        names = "--local-first",
+        negatable = true,
+        description =
+            "Send guests away (home, by migration) when this cluster's own jobs wait for a node's"
+                + " cores (default: on).")
+    Boolean localFirst;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -180,7 +188,8 @@ final class ClusterCommands {
           grid.client()
               .put(
                   cluster(id) + "/policy",
-                  new ClusterPolicy(accept, max, partners),
+                  new ClusterPolicy(
+                      accept, max, partners, Boolean.FALSE.equals(localFirst) ? false : null),
                   ClusterView.class);
       if (json) {
         Commands.json(c);

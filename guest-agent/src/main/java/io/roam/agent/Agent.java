@@ -2,6 +2,8 @@ package io.roam.agent;
 
 import io.roam.agent.api.AgentApi;
 import io.roam.agent.balance.BalancingService;
+import io.roam.agent.balance.ClusterPolicyView;
+import io.roam.agent.balance.LocalFirstService;
 import io.roam.agent.homecoming.Backoff;
 import io.roam.agent.homecoming.HomecomingReceiver;
 import io.roam.agent.homecoming.HomecomingSender;
@@ -15,7 +17,7 @@ import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
 import io.roam.agent.migration.PeerAddresses;
 import io.roam.agent.placement.Balancer;
-import io.roam.agent.placement.MigrationPolicy;
+import io.roam.agent.placement.GuestEviction;
 import io.roam.agent.placement.PlacementConfig;
 import io.roam.agent.recovery.CheckpointStore;
 import io.roam.agent.recovery.Fencing;
@@ -58,6 +60,10 @@ public final class Agent implements AutoCloseable {
   private static final int BALANCE_EVERY_STEPS = 2;
   private static final Duration FENCING_REFRESH = Duration.ofSeconds(2);
   private static final Duration PERIODIC_CHECKPOINT_TICK = Duration.ofSeconds(1);
+  private static final Duration POLICY_KEPT_FOR = Duration.ofSeconds(5);
+  private static final Duration LOCAL_FIRST_TICK = Duration.ofSeconds(1);
+  // Local jobs wait this long for guests' cores before guests are sent away (no flapping).
+  private static final Duration LOCAL_FIRST_HOLD = Duration.ofSeconds(3);
 
   private final AgentConfig config;
   private final JobLauncher launcher;
@@ -151,6 +157,9 @@ public final class Agent implements AutoCloseable {
       Migrator migrator =
           new Migrator(
               jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT, peers);
+      // The owners' policies, read for the balancer (partner priority, blocks) and local-first.
+      ClusterPolicyView policies =
+          new ClusterPolicyView(store, policyOf(store), clock, POLICY_KEPT_FOR);
       BalancingService balancing =
           new BalancingService(
               config.node(),
@@ -160,8 +169,7 @@ public final class Agent implements AutoCloseable {
               migrator,
               store,
               LoadSampler.system(config.jobsCgroups()),
-              new Balancer(
-                  PlacementConfig.defaults(), MigrationPolicy.ALLOW_ALL, clock, new SecureRandom()),
+              new Balancer(PlacementConfig.defaults(), policies, clock, new SecureRandom()),
               clock,
               new SecureRandom(),
               GOSSIP_STEP,
@@ -171,6 +179,23 @@ public final class Agent implements AutoCloseable {
       closer.register(balancing);
       // Gossip is UDP on the migration port's number.
       balancing.start(config.bind(), migrationPort);
+      LocalFirstService localFirst =
+          closer.register(
+              new LocalFirstService(
+                      config.node(),
+                      config.cluster(),
+                      config.cores(),
+                      jobs,
+                      LoadSampler.system(config.jobsCgroups()),
+                      migrator,
+                      policies,
+                      flags,
+                      id -> loadOf(balancing, id),
+                      new GuestEviction(LOCAL_FIRST_HOLD, clock),
+                      clock,
+                      new SecureRandom())
+                  .start(LOCAL_FIRST_TICK));
+      migrations.refusingGuestsWhile(localFirst::refusal);
       Vertx vertx = Vertx.vertx();
       closer.register(
           () -> vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
@@ -247,6 +272,15 @@ public final class Agent implements AutoCloseable {
    * Registers the node. A registration left by this node's previous run lives on until its session
    * expires, so a refusal is retried for a few session timeouts before it counts.
    */
+  /** A node's load as this node last heard it by gossip; 0 when it has not heard. */
+  private static double loadOf(BalancingService balancing, io.roam.common.id.NodeId id) {
+    return balancing.view().stream()
+        .filter(e -> e.node().equals(id))
+        .mapToDouble(e -> e.runnable())
+        .findFirst()
+        .orElse(0);
+  }
+
   /** The owner's policy of a cluster (defaults until the owner sets one). */
   private static java.util.function.Function<ClusterId, ClusterPolicy> policyOf(
       CuratorGridStore store) {

@@ -22,17 +22,31 @@ import java.util.Set;
  * @param maxGuests most guest jobs at once on this cluster (0 when guests are not accepted)
  * @param partners per partner cluster: a priority, or a block; clusters not listed get priority
  *     {@link #DEFAULT_PRIORITY}
+ * @param localFirst whether the cluster's nodes send guests away (by migration) when the cluster's
+ *     own jobs wait for their cores; null: yes
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ClusterPolicy(
     @NotNull Boolean acceptGuests,
     @NotNull @Min(0) @Max(MAX_GUESTS) Integer maxGuests,
-    @Size(max = 256) List<@NotNull @Valid PartnerRule> partners) {
+    @Size(max = 256) List<@NotNull @Valid PartnerRule> partners,
+    Boolean localFirst) {
   public static final int MAX_GUESTS = 100_000;
   public static final int DEFAULT_PRIORITY = 50;
 
   public ClusterPolicy {
     partners = partners == null ? List.of() : List.copyOf(partners);
+  }
+
+  /** A policy with local work first on. */
+  public ClusterPolicy(Boolean acceptGuests, Integer maxGuests, List<PartnerRule> partners) {
+    this(acceptGuests, maxGuests, partners, null);
+  }
+
+  /** Whether guests make way for local work (the default). */
+  @JsonIgnore
+  public boolean isLocalFirstOn() {
+    return localFirst == null || localFirst;
   }
 
   /** Accepts up to 16 guests from anyone, at the default priority. */

@@ -2,16 +2,19 @@ package io.roam.manager.operations;
 
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.model.PartnerPriority;
 import io.roam.manager.jobs.InitialPlacement;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -24,11 +27,33 @@ import java.util.stream.Collectors;
 public final class DetachPlanner {
   private DetachPlanner() {}
 
-  /** A read-only view of the grid. */
+  /**
+   * A read-only view of the grid.
+   *
+   * @param policies the owners' policies; a cluster not in it has the default policy
+   */
   public record Snapshot(
       Collection<NodeRecord> nodes,
       Collection<ClusterRecord> clusters,
-      Collection<JobRecord> jobs) {
+      Collection<JobRecord> jobs,
+      Map<ClusterId, ClusterPolicy> policies) {
+    public Snapshot {
+      policies = Map.copyOf(policies);
+    }
+
+    /** A grid where every cluster has the default policy. */
+    public Snapshot(
+        Collection<NodeRecord> nodes,
+        Collection<ClusterRecord> clusters,
+        Collection<JobRecord> jobs) {
+      this(nodes, clusters, jobs, Map.of());
+    }
+
+    OptionalInt priority(ClusterId host, ClusterId guestHome) {
+      return PartnerPriority.of(
+          host, policies.getOrDefault(host, ClusterPolicy.defaults()), guestHome);
+    }
+
     Map<NodeId, NodeRecord> nodesById() {
       return nodes.stream().collect(Collectors.toMap(NodeRecord::id, Function.identity()));
     }
@@ -56,7 +81,8 @@ public final class DetachPlanner {
 
   /**
    * Where {@code job} should go so that {@code detaching} can leave: a guest goes to its home node,
-   * else another node of its home cluster, else any attached cluster; a job of the detaching
+   * else another node of its home cluster, else a node of the attached clusters whose owners give
+   * its home cluster the highest priority (never one that blocks it); a job of the detaching
    * cluster comes back to its home node, else another node of its cluster. Empty when no such node
    * is up now (the operation waits).
    */
@@ -81,7 +107,14 @@ public final class DetachPlanner {
     if (sameCluster.isPresent()) {
       return sameCluster;
     }
-    return least(grid, n -> !n.cluster().equals(detaching) && grid.attached(n.cluster()), random);
+    List<NodeRecord> open =
+        grid.nodes().stream()
+            .filter(n -> !n.cluster().equals(detaching) && grid.attached(n.cluster()))
+            .toList();
+    return InitialPlacement.choose(
+        PartnerPriority.preferred(open, n -> grid.priority(n.cluster(), job.homeCluster())),
+        grid.jobs(),
+        random);
   }
 
   private static Optional<NodeRecord> least(

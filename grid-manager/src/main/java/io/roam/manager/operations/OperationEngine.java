@@ -1,7 +1,10 @@
 package io.roam.manager.operations;
 
 import io.roam.common.api.AgentMigrateRequest;
+import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
+import io.roam.common.model.ClusterPolicy;
+import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.MigrationOutcome;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import java.util.stream.Collectors;
@@ -51,6 +55,7 @@ public final class OperationEngine {
   private final BooleanSupplier leading;
   private final Map<JobId, Instant> failedAt = new HashMap<>();
   private final Supplier<Collection<NodeFlags>> flags;
+  private volatile Function<ClusterId, ClusterPolicy> policies = c -> ClusterPolicy.defaults();
 
   public OperationEngine(
       GridStore store,
@@ -116,12 +121,25 @@ public final class OperationEngine {
         v.version());
   }
 
+  /** Where the owners' policies come from (default: every cluster has the default policy). */
+  public OperationEngine usingPolicies(Function<ClusterId, ClusterPolicy> source) {
+    this.policies = java.util.Objects.requireNonNull(source, "source");
+    return this;
+  }
+
+  private Map<ClusterId, ClusterPolicy> policiesOf(Collection<ClusterRecord> clusters) {
+    Map<ClusterId, ClusterPolicy> out = new HashMap<>();
+    clusters.forEach(c -> out.put(c.id(), policies.apply(c.id())));
+    return out;
+  }
+
   private void stepDetach(String id) {
     Versioned<OperationRecord> v = store.operation(id).orElseThrow();
     OperationRecord op = v.value();
     setClusterState(op, ClusterState.DETACHING);
     DetachPlanner.Snapshot grid =
-        new DetachPlanner.Snapshot(store.nodes(), store.clusters(), store.jobs());
+        new DetachPlanner.Snapshot(
+            store.nodes(), store.clusters(), store.jobs(), policiesOf(store.clusters()));
     Map<JobId, JobRecord> jobs =
         grid.jobs().stream().collect(Collectors.toMap(JobRecord::id, j -> j));
     Map<JobId, Item> items = new java.util.LinkedHashMap<>();

@@ -64,6 +64,14 @@ public final class OperationService implements AutoCloseable {
             Duration.ofSeconds(10),
             this::leading,
             flags::all);
+    io.roam.store.CuratorClusterStore clusters =
+        new io.roam.store.CuratorClusterStore(store.client(), store.layout());
+    engine.usingPolicies(
+        c ->
+            clusters
+                .policy(c)
+                .map(io.roam.store.Versioned::value)
+                .orElse(io.roam.common.model.ClusterPolicy.defaults()));
     store
         .client()
         .getConnectionStateListenable()

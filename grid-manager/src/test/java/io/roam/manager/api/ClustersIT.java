@@ -51,7 +51,7 @@ class ClustersIT {
             "POST",
             ApiPaths.CLUSTERS,
             "{\"id\":\"cb\",\"owner\":\"bob\",\"policy\":{\"acceptGuests\":true,\"maxGuests\":4,"
-                + "\"partners\":[{\"cluster\":\"ca\",\"priority\":90}]}}",
+                + "\"partners\":[{\"cluster\":\"ca\",\"priority\":90}],\"localFirst\":false}}",
             ADMIN);
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
@@ -66,6 +66,8 @@ class ClustersIT {
     assertThat(one.get("owner").asText()).isEqualTo("bob");
     assertThat(one.at("/policy/maxGuests").asInt()).isEqualTo(4);
     assertThat(one.at("/policy/partners/0/priority").asInt()).isEqualTo(90);
+    assertThat(one.at("/policy/localFirst").asBoolean(true)).isFalse();
+    assertThat(list.get(0).at("/policy/localFirst").isMissingNode()).isTrue();
     assertThat(grid.call("GET", ApiPaths.CLUSTERS + "/nope", null, ADMIN).statusCode())
         .isEqualTo(404);
     assertThat(grid.call("GET", ApiPaths.CLUSTERS + "/Bad!", null, ADMIN).statusCode())

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterPolicy;
+import io.roam.common.model.ClusterPolicy.PartnerRule;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
@@ -12,6 +14,7 @@ import io.roam.common.model.NodeRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -116,5 +119,42 @@ class DetachPlannerTest {
 
     assertThat(DetachPlanner.target(own, C2, grid(), new Random(1)).orElseThrow().id())
         .isEqualTo(NodeId.of("c2-n2"));
+  }
+
+  @Test
+  void withNoNodeOfItsHomeClusterAGuestGoesToTheClusterThatRanksItsHomeHighestNeverABlockingOne() {
+    ClusterId c4 = ClusterId.of("c4");
+    clusters.add(new ClusterRecord(c4, "d", ClusterState.ATTACHED, T0));
+    List.of("c2-n1", "c3-n1", "c3-n2", "c4-n1").forEach(this::node);
+    JobRecord guest = job("c1-n1", "c2-n1");
+    job("c3-n1", "c3-n1"); // c3-n2 is the less loaded of c3
+    Map<ClusterId, ClusterPolicy> policies =
+        Map.of(
+            C3, new ClusterPolicy(true, 4, List.of(new PartnerRule("c1", 80, null))),
+            c4, new ClusterPolicy(true, 4, List.of(new PartnerRule("c1", 20, null))));
+
+    for (int seed = 0; seed < 10; seed++) {
+      assertThat(
+              DetachPlanner.target(
+                      guest,
+                      C2,
+                      new DetachPlanner.Snapshot(nodes, clusters, jobs, policies),
+                      new Random(seed))
+                  .orElseThrow()
+                  .id())
+          .isEqualTo(NodeId.of("c3-n2"));
+    }
+
+    Map<ClusterId, ClusterPolicy> blocking =
+        Map.of(
+            C3, new ClusterPolicy(true, 4, List.of(new PartnerRule("c1", null, true))),
+            c4, new ClusterPolicy(false, 0, List.of()));
+    assertThat(
+            DetachPlanner.target(
+                guest,
+                C2,
+                new DetachPlanner.Snapshot(nodes, clusters, jobs, blocking),
+                new Random(1)))
+        .isEmpty();
   }
 }

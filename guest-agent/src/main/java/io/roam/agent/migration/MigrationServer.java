@@ -73,6 +73,7 @@ public final class MigrationServer implements AutoCloseable {
   private volatile FaultPoints faults = FaultPoints.fromSystemProperties();
   private volatile CheckpointStore kept;
   private volatile java.util.function.Consumer<JobId> arrivals = id -> {};
+  private volatile java.util.function.Supplier<Optional<String>> localWork = Optional::empty;
 
   /**
    * @param maxBytes largest job (files and image) accepted
@@ -400,6 +401,10 @@ public final class MigrationServer implements AutoCloseable {
         if (byPolicy.isPresent()) {
           return byPolicy;
         }
+        Optional<String> byLocalWork = localWork.get();
+        if (byLocalWork.isPresent()) {
+          return byLocalWork;
+        }
       }
       if (!job.node().equals(source) || job.state() != JobState.RUNNING) {
         return Optional.of(
@@ -496,6 +501,12 @@ public final class MigrationServer implements AutoCloseable {
   }
 
   /** Told of each job that arrived and runs here now (fencing learns its checkpoint from it). */
+  /** Refuses guests while {@code busy} says why (local work first); own jobs always come home. */
+  public MigrationServer refusingGuestsWhile(java.util.function.Supplier<Optional<String>> busy) {
+    this.localWork = java.util.Objects.requireNonNull(busy, "busy");
+    return this;
+  }
+
   public MigrationServer onArrival(java.util.function.Consumer<JobId> listener) {
     this.arrivals = listener;
     return this;

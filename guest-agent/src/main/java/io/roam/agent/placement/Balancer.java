@@ -22,6 +22,9 @@ import java.util.random.RandomGenerator;
  *   <li><b>stay</b>: a node whose owner said stay moves nothing away; <b>lock</b>: a locked job
  *       never moves; <b>block</b>: a blocked node is never a target; the {@link MigrationPolicy}
  *       must allow the job on the target.
+ *   <li><b>partner priority</b>: among the targets that would serve the job well enough, only those
+ *       whose cluster gives the job's home cluster the highest priority ({@link
+ *       MigrationPolicy#priority}) are considered; load decides among them.
  *   <li><b>memory ushering</b>: a node with less than the low-water fraction of its memory free
  *       moves jobs to nodes with room for them (keeping their own low water), before it swaps.
  *   <li><b>load</b>: a job moves when its expected completion elsewhere, cost included, beats its
@@ -132,14 +135,14 @@ public final class Balancer {
         if (Duration.between(job.arrivedAt(), now).compareTo(minResidence) < 0) {
           continue;
         }
-        int t = firstFitting(job, others, free, order);
+        double rem = config.expectedRemaining(job.cpuSeconds());
+        double here = rem * selfLoad / self.speed();
+        double threshold = Math.max(config.minGainSeconds(), config.minGainRatio() * here);
+        int t = preferredGaining(job, rem, here - threshold, others, load, free, order);
         if (t < 0) {
           continue;
         }
-        double rem = config.expectedRemaining(job.cpuSeconds());
-        double here = rem * selfLoad / self.speed();
         double gain = here - completionThere(job, rem, others.get(t), load[t]);
-        double threshold = Math.max(config.minGainSeconds(), config.minGainRatio() * here);
         if (gain > threshold && gain > bestGain) {
           bestGain = gain;
           bestJob = j;
@@ -150,7 +153,7 @@ public final class Balancer {
         break;
       }
       JobLoad job = jobs.get(bestJob);
-      int t = spreadTarget(job, others, free, order, score, score[bestTarget]);
+      int t = spreadTarget(job, others, free, order, score, bestTarget);
       double rem = config.expectedRemaining(job.cpuSeconds());
       double here = rem * selfLoad / self.speed();
       double gain = here - completionThere(job, rem, others.get(t), load[t]);
@@ -212,30 +215,60 @@ public final class Balancer {
   private int bestTarget(
       JobLoad job, List<NodeState> others, double[] load, long[] free, int[] unused) {
     int best = -1;
+    int bestPriority = Integer.MIN_VALUE;
     double bestScore = Double.POSITIVE_INFINITY;
     for (int t = 0; t < others.size(); t++) {
       NodeState n = others.get(t);
+      if (!fits(job, n, free[t])) {
+        continue;
+      }
+      int p = policy.priority(job.job(), n.node());
       double score = (load[t] + 1.0) / n.speed();
-      if (score < bestScore && fits(job, n, free[t])) {
+      if (p > bestPriority || (p == bestPriority && score < bestScore)) {
         best = t;
+        bestPriority = p;
         bestScore = score;
       }
     }
     return best;
   }
 
-  private int firstFitting(JobLoad job, List<NodeState> others, long[] free, int[] order) {
+  /**
+   * Among the fitting targets where the job would complete before {@code before} (so that it gains
+   * enough), the best-scoring of those whose cluster ranks the job highest; -1 if none.
+   */
+  private int preferredGaining(
+      JobLoad job,
+      double rem,
+      double before,
+      List<NodeState> others,
+      double[] load,
+      long[] free,
+      int[] order) {
+    int best = -1;
+    int bestPriority = Integer.MIN_VALUE;
     for (int t : order) {
-      if (fits(job, others.get(t), free[t])) {
-        return t;
+      NodeState n = others.get(t);
+      if (!fits(job, n, free[t]) || completionThere(job, rem, n, load[t]) >= before) {
+        continue;
+      }
+      int p = policy.priority(job.job(), n.node());
+      if (p > bestPriority) {
+        best = t;
+        bestPriority = p;
       }
     }
-    return -1;
+    return best;
   }
 
-  /** Among the fitting targets scoring within {@code spread} of the best, one at random. */
+  /**
+   * Among the fitting targets of the same priority as the chosen one scoring within {@code spread}
+   * of it, one at random.
+   */
   private int spreadTarget(
-      JobLoad job, List<NodeState> others, long[] free, int[] order, double[] score, double best) {
+      JobLoad job, List<NodeState> others, long[] free, int[] order, double[] score, int chosenAt) {
+    double best = score[chosenAt];
+    int priority = policy.priority(job.job(), others.get(chosenAt).node());
     double limit = best * (1.0 + config.spread());
     int chosen = -1;
     int seen = 0;
@@ -243,7 +276,8 @@ public final class Balancer {
       if (score[t] > limit) {
         break;
       }
-      if (fits(job, others.get(t), free[t])) {
+      if (fits(job, others.get(t), free[t])
+          && policy.priority(job.job(), others.get(t).node()) == priority) {
         seen++;
         if (random.nextInt(seen) == 0) {
           chosen = t;

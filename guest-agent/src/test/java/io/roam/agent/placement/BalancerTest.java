@@ -161,6 +161,60 @@ class BalancerTest {
     assertThat(balancer(CONFIG, (j, t) -> false).plan(s).isEmpty()).isTrue();
   }
 
+  /** Nodes named "hi-*" rank the job 90, "lo-*" 10. */
+  static final MigrationPolicy RANKED =
+      new MigrationPolicy() {
+        @Override
+        public boolean allows(JobId job, NodeId target) {
+          return true;
+        }
+
+        @Override
+        public int priority(JobId job, NodeId target) {
+          return target.value().startsWith("hi") ? 90 : 10;
+        }
+      };
+
+  @Test
+  void partnerPriorityPrefersTheClusterThatRanksTheJobHigherWhenItGainsEnoughThere() {
+    // lo-fast would be faster, but hi-idle still gains enough: the higher priority wins.
+    Snapshot s =
+        new Snapshot(
+            node("a", 1, 4),
+            false,
+            jobs(4, 100),
+            List.of(node("lo-fast", 4, 0), node("hi-idle", 2, 0)));
+    assertThat(balancer(CONFIG, RANKED).plan(s).moves())
+        .extracting(Move::target)
+        .containsExactly(NodeId.of("hi-idle"));
+    assertThat(balancer().plan(s).moves())
+        .extracting(Move::target)
+        .containsExactly(NodeId.of("lo-fast"));
+
+    // A higher-priority node where the job would gain too little does not count.
+    Snapshot busy =
+        new Snapshot(
+            node("a", 1, 4),
+            false,
+            jobs(4, 100),
+            List.of(node("lo-fast", 4, 0), node("hi-busy", 1, 4)));
+    assertThat(balancer(CONFIG, RANKED).plan(busy).moves())
+        .extracting(Move::target)
+        .containsExactly(NodeId.of("lo-fast"));
+  }
+
+  @Test
+  void memoryUsheringPrefersTheHigherPriorityClusterToo() {
+    NodeState self = NodeState.of(NodeId.of("a"), 4, 1, 200 * MIB, 4 * GIB);
+    List<JobLoad> js = List.of(new JobLoad(JobId.of("j1"), 1 * GIB, 100, NOW, false));
+    NodeState lo = NodeState.of(NodeId.of("lo-roomy"), 4, 0, 30 * GIB, 32 * GIB);
+    NodeState hi = NodeState.of(NodeId.of("hi-roomy"), 1, 2, 30 * GIB, 32 * GIB);
+    assertThat(
+            balancer(CONFIG, RANKED).plan(new Snapshot(self, false, js, List.of(lo, hi))).moves())
+        .extracting(Move::target)
+        .containsExactly(NodeId.of("hi-roomy"));
+  }
+
   @Test
   void memoryUsheringMovesJobsOffANodeShortOfMemory() {
     // 4 GiB node with 200 MiB free, low water 10% (409.6 MiB): 209.6 MiB must go.
