@@ -95,6 +95,7 @@ public final class Simulator {
     double finishV;
     double remaining;
     double arrivedAtNode;
+    boolean migrated;
 
     Job(SimJob spec) {
       this.spec = spec;
@@ -388,7 +389,8 @@ public final class Simulator {
               job.spec.memoryBytes(),
               used,
               Instant.ofEpochSecond(0, (long) (job.arrivedAtNode * 1e9)),
-              false));
+              false,
+              job.migrated));
     }
     AgeTable<Object> table = gossip.table(node.index);
     int count =
@@ -482,6 +484,7 @@ public final class Simulator {
       source.outgoing.remove(target);
     }
     job.source = -1;
+    job.migrated = true;
     migrations++;
     join(job, t);
   }
