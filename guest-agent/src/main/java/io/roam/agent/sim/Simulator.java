@@ -476,6 +476,10 @@ public final class Simulator {
     source.outgoing.merge(target, -1, Integer::sum);
     if (source.outgoing.get(target) == 0) {
       source.outgoing.remove(target);
+      if (source.outgoing.isEmpty()) {
+        // Most nodes have nothing under way: no map to look every candidate up in.
+        source.outgoing = null;
+      }
     }
     job.source = -1;
     job.migrated = true;
