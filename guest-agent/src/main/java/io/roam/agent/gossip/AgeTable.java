@@ -145,7 +145,8 @@ public final class AgeTable<P> {
       while (n > 0 && originOf(packed[lo]) < oldestKept) {
         originSum -= originOf(packed[lo]);
         filter[bucket((int) packed[lo])]--;
-        packedPayload[lo++] = null;
+        // Left in place (not nulled: one cache line less); the next compaction clears it.
+        lo++;
         n--;
       }
       return;
@@ -214,7 +215,8 @@ public final class AgeTable<P> {
       removePacked(lo);
     }
     if (lo + n == packed.length) {
-      // At the end of the array: back to its start (once every capacity or so insertions).
+      // At the end of the array: back to its start (once every capacity or so insertions),
+      // clearing the payloads left behind.
       System.arraycopy(packed, lo, packed, 0, n);
       System.arraycopy(packedPayload, lo, packedPayload, 0, n);
       Arrays.fill(packedPayload, n, lo + n, null);
@@ -261,7 +263,8 @@ public final class AgeTable<P> {
     if (i - lo < hi - 1 - i) {
       System.arraycopy(packed, lo, packed, lo + 1, i - lo);
       System.arraycopy(packedPayload, lo, packedPayload, lo + 1, i - lo);
-      packedPayload[lo++] = null;
+      // Before lo: left in place, cleared by the next compaction.
+      lo++;
     } else {
       System.arraycopy(packed, i + 1, packed, i, hi - i - 1);
       System.arraycopy(packedPayload, i + 1, packedPayload, i, hi - i - 1);
