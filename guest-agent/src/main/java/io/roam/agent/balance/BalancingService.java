@@ -77,6 +77,9 @@ public final class BalancingService implements AutoCloseable {
   private final ExecutorService mover = Executors.newSingleThreadExecutor(daemon("balance-move"));
   private volatile List<NodeRecord> members = List.of();
   private volatile Set<JobId> locked = Set.of();
+  // Jobs whose records say they never migrated: exempt from minimum residence. A job not (yet)
+  // read counts as migrated, so that one that just arrived is not sent on at once.
+  private volatile Set<JobId> startedHere = Set.of();
   private DatagramChannel channel;
   private double runnable;
   private long steps;
@@ -210,7 +213,8 @@ public final class BalancingService implements AutoCloseable {
     if (steps % MEMBERSHIP_EVERY == 1) {
       try {
         members = store.nodes();
-        locked = lockedAmong(jobs.runningRoots().keySet());
+        Set<JobId> here = jobs.runningRoots().keySet();
+        readRecords(here);
       } catch (StoreException e) {
         LOG.debug("membership not refreshed: {}", e.getMessage());
       }
@@ -247,15 +251,28 @@ public final class BalancingService implements AutoCloseable {
     return flags != null && flags.blocked(node);
   }
 
-  /** Which of this node's jobs their owners locked (read from their records now and then). */
-  private Set<JobId> lockedAmong(Set<JobId> here) {
-    Set<JobId> out = new HashSet<>();
+  /**
+   * Reads this node's jobs' records (now and then): which their owners locked, and which never
+   * migrated.
+   */
+  private void readRecords(Set<JobId> here) {
+    Set<JobId> lockedNow = new HashSet<>();
+    Set<JobId> startedNow = new HashSet<>();
     for (JobId id : here) {
-      if (isLocked(id)) {
-        out.add(id);
-      }
+      store
+          .job(id)
+          .ifPresent(
+              v -> {
+                if (v.value().locked()) {
+                  lockedNow.add(id);
+                }
+                if (v.value().migrations() == 0) {
+                  startedNow.add(id);
+                }
+              });
     }
-    return Set.copyOf(out);
+    locked = Set.copyOf(lockedNow);
+    startedHere = Set.copyOf(startedNow);
   }
 
   private boolean isLocked(JobId id) {
@@ -280,7 +297,8 @@ public final class BalancingService implements AutoCloseable {
                     s.residentBytes(),
                     s.cpuSeconds(),
                     arrived.get(job),
-                    locked.contains(job))));
+                    locked.contains(job),
+                    !startedHere.contains(job))));
     List<NodeState> others;
     synchronized (view) {
       others = view.others().stream().map(e -> NodeState.from(e, blocked(e.node()), 0)).toList();

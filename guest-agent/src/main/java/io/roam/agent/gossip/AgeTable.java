@@ -15,7 +15,10 @@ import java.util.Arrays;
  *
  * <p>A small table (capacity up to {@value #SMALL}) is packed instead into one array of 8-byte
  * entries (origin, node) and one of payloads, searched linearly: a few cache lines that the first
- * entry of a message brings in for the others. Same behaviour, tie-breaks included.
+ * entry of a message brings in for the others. Same behaviour, tie-breaks included. The entries sit
+ * in {@code [lo, lo + n)} of an array twice the capacity, so dropping the oldest (what a full table
+ * does for nearly every fresh entry) moves nothing; and a counting filter of 256 buckets tells,
+ * with one byte read, that most nodes offered are not held, without searching.
  *
  * @param <P> what is known about a node (its load figures)
  */
@@ -50,11 +53,15 @@ public final class AgeTable<P> {
   private long originSum;
   private long now;
 
-  /** Small tables: (origin << 32 | node) by ascending origin, payloads beside them. */
+  /** Small tables: (origin << 32 | node) by ascending origin in [lo, lo + n), payloads beside. */
   private long[] packed;
 
   private Object[] packedPayload;
+  private int lo;
   private int n;
+
+  /** Small tables: how many held nodes fall in each bucket (see {@link #bucket}). */
+  private byte[] filter;
 
   /**
    * @param self the owner's own node number: entries about it are ignored
@@ -67,8 +74,9 @@ public final class AgeTable<P> {
     this.capacity = capacity;
     this.maxAge = maxAge;
     if (capacity <= SMALL) {
-      packed = new long[capacity];
-      packedPayload = new Object[capacity];
+      packed = new long[2 * capacity];
+      packedPayload = new Object[2 * capacity];
+      filter = new byte[256];
     } else {
       allocate(Math.min(capacity, 16));
     }
@@ -134,16 +142,12 @@ public final class AgeTable<P> {
     now++;
     long oldestKept = now - maxAge;
     if (packed != null) {
-      int k = 0;
-      while (k < n && originOf(packed[k]) < oldestKept) {
-        originSum -= originOf(packed[k]);
-        k++;
-      }
-      if (k > 0) {
-        System.arraycopy(packed, k, packed, 0, n - k);
-        System.arraycopy(packedPayload, k, packedPayload, 0, n - k);
-        Arrays.fill(packedPayload, n - k, n, null);
-        n -= k;
+      while (n > 0 && originOf(packed[lo]) < oldestKept) {
+        originSum -= originOf(packed[lo]);
+        filter[bucket((int) packed[lo])]--;
+        // Left in place (not nulled: one cache line less); the next compaction clears it.
+        lo++;
+        n--;
       }
       return;
     }
@@ -205,26 +209,45 @@ public final class AgeTable<P> {
       }
       removePacked(i);
     } else if (n == capacity) {
-      if (originOf(packed[0]) >= origin) {
+      if (originOf(packed[lo]) >= origin) {
         return false;
       }
-      removePacked(0);
+      removePacked(lo);
     }
-    int j = n;
-    while (j > 0 && originOf(packed[j - 1]) > origin) {
+    if (lo + n == packed.length) {
+      // At the end of the array: back to its start (once every capacity or so insertions),
+      // clearing the payloads left behind.
+      System.arraycopy(packed, lo, packed, 0, n);
+      System.arraycopy(packedPayload, lo, packedPayload, 0, n);
+      Arrays.fill(packedPayload, n, lo + n, null);
+      lo = 0;
+    }
+    int hi = lo + n;
+    int j = hi;
+    while (j > lo && originOf(packed[j - 1]) > origin) {
       j--;
     }
-    System.arraycopy(packed, j, packed, j + 1, n - j);
-    System.arraycopy(packedPayload, j, packedPayload, j + 1, n - j);
+    System.arraycopy(packed, j, packed, j + 1, hi - j);
+    System.arraycopy(packedPayload, j, packedPayload, j + 1, hi - j);
     packed[j] = (origin << 32) | (node & 0xffffffffL);
     packedPayload[j] = payload;
     n++;
+    filter[bucket(node)]++;
     originSum += origin;
     return true;
   }
 
+  /** A node's filter bucket (Fibonacci hashing: consecutive numbers spread). */
+  private static int bucket(int node) {
+    return (node * 0x9E3779B9) >>> 24;
+  }
+
+  /** The absolute index of the node's entry in {@code packed}, or -1. */
   private int findPacked(int node) {
-    for (int i = n - 1; i >= 0; i--) {
+    if (filter[bucket(node)] == 0) {
+      return -1;
+    }
+    for (int i = lo + n - 1; i >= lo; i--) {
       if ((int) packed[i] == node) {
         return i;
       }
@@ -232,11 +255,22 @@ public final class AgeTable<P> {
     return -1;
   }
 
+  /** Removes the entry at absolute index {@code i}, moving the shorter side over it. */
   private void removePacked(int i) {
     originSum -= originOf(packed[i]);
-    System.arraycopy(packed, i + 1, packed, i, n - i - 1);
-    System.arraycopy(packedPayload, i + 1, packedPayload, i, n - i - 1);
-    packedPayload[--n] = null;
+    filter[bucket((int) packed[i])]--;
+    int hi = lo + n;
+    if (i - lo < hi - 1 - i) {
+      System.arraycopy(packed, lo, packed, lo + 1, i - lo);
+      System.arraycopy(packedPayload, lo, packedPayload, lo + 1, i - lo);
+      // Before lo: left in place, cleared by the next compaction.
+      lo++;
+    } else {
+      System.arraycopy(packed, i + 1, packed, i, hi - i - 1);
+      System.arraycopy(packedPayload, i + 1, packedPayload, i, hi - i - 1);
+      packedPayload[hi - 1] = null;
+    }
+    n--;
   }
 
   private static long originOf(long entry) {
@@ -277,7 +311,7 @@ public final class AgeTable<P> {
   public int freshest(int limit, int[] nodes, int[] ages, Object[] payloads, int offset) {
     int c = 0;
     if (packed != null) {
-      for (int i = n - 1; i >= 0 && c < limit; i--, c++) {
+      for (int i = lo + n - 1; i >= lo && c < limit; i--, c++) {
         nodes[offset + c] = (int) packed[i];
         ages[offset + c] = (int) (now - originOf(packed[i]));
         payloads[offset + c] = packedPayload[i];
@@ -296,14 +330,14 @@ public final class AgeTable<P> {
   /** The node of the entry of rank {@code i} by freshness (0 = freshest). */
   public int nodeAt(int i) {
     if (packed != null) {
-      return (int) packed[n - 1 - check(i)];
+      return (int) packed[lo + n - 1 - check(i)];
     }
     return slotNode[order[end - 1 - check(i)]];
   }
 
   public int ageAt(int i) {
     if (packed != null) {
-      return (int) (now - originOf(packed[n - 1 - check(i)]));
+      return (int) (now - originOf(packed[lo + n - 1 - check(i)]));
     }
     return (int) (now - slotOrigin[order[end - 1 - check(i)]]);
   }
@@ -311,7 +345,7 @@ public final class AgeTable<P> {
   @SuppressWarnings("unchecked")
   public P payloadAt(int i) {
     if (packed != null) {
-      return (P) packedPayload[n - 1 - check(i)];
+      return (P) packedPayload[lo + n - 1 - check(i)];
     }
     return (P) slotPayload[order[end - 1 - check(i)]];
   }
@@ -324,7 +358,7 @@ public final class AgeTable<P> {
   /** Age of the oldest entry, 0 when empty. */
   public int oldestAge() {
     if (packed != null) {
-      return n == 0 ? 0 : (int) (now - originOf(packed[0]));
+      return n == 0 ? 0 : (int) (now - originOf(packed[lo]));
     }
     return start == end ? 0 : (int) (now - orderOrigin[start]);
   }

@@ -132,7 +132,9 @@ public final class Balancer {
         if (moved[j] || job.locked()) {
           continue;
         }
-        if (Duration.between(job.arrivedAt(), now).compareTo(minResidence) < 0) {
+        // Hysteresis binds a job that has already moved; one that started here has cost nothing
+        // yet, and the sooner it goes where it runs best the more it gains.
+        if (job.migrated() && Duration.between(job.arrivedAt(), now).compareTo(minResidence) < 0) {
           continue;
         }
         double rem = config.expectedRemaining(job.cpuSeconds());
@@ -320,14 +322,25 @@ public final class Balancer {
     return out;
   }
 
+  /**
+   * Orders targets by score, best first, without boxing: a score (finite, >= 0, so its bits order
+   * as it does) keeps its top 44 bits and the target's index fills the rest, which also breaks ties
+   * by index.
+   */
   private static void sortByScore(int[] order, double[] score) {
-    Integer[] idx = new Integer[score.length];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = i;
+    int n = score.length;
+    if (n > INDEX_MASK + 1) {
+      throw new IllegalArgumentException("too many targets: " + n);
     }
-    Arrays.sort(idx, (a, b) -> Double.compare(score[a], score[b]));
-    for (int i = 0; i < idx.length; i++) {
-      order[i] = idx[i];
+    long[] keys = new long[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = (Double.doubleToRawLongBits(score[i]) & ~INDEX_MASK) | i;
+    }
+    Arrays.sort(keys);
+    for (int i = 0; i < n; i++) {
+      order[i] = (int) (keys[i] & INDEX_MASK);
     }
   }
+
+  private static final long INDEX_MASK = (1L << 20) - 1;
 }

@@ -12,9 +12,23 @@ import java.util.Objects;
  *     heavy-tailed run times, the best predictor of how long it will still run
  * @param arrivedAt when it started, or last arrived, on this node
  * @param locked its owner pinned it: no automatic migration
+ * @param migrated it came here by migration (or it is not known that it did not): only such a job
+ *     must stay {@code minResidence} before it moves again; a job that started here may move at
+ *     once
  */
 public record JobLoad(
-    JobId job, long memoryBytes, double cpuSeconds, Instant arrivedAt, boolean locked) {
+    JobId job,
+    long memoryBytes,
+    double cpuSeconds,
+    Instant arrivedAt,
+    boolean locked,
+    boolean migrated) {
+  /** A job not known to have started here: minimum residence applies (no ping-pong). */
+  public JobLoad(
+      JobId job, long memoryBytes, double cpuSeconds, Instant arrivedAt, boolean locked) {
+    this(job, memoryBytes, cpuSeconds, arrivedAt, locked, true);
+  }
+
   public JobLoad {
     Objects.requireNonNull(job, "job");
     Objects.requireNonNull(arrivedAt, "arrivedAt");

@@ -2,6 +2,7 @@ package io.roam.agent.sim;
 
 import io.roam.agent.gossip.AgeTable;
 import io.roam.agent.gossip.Peers;
+import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
@@ -16,9 +17,15 @@ final class Gossip {
   private final AgeTable<Object>[] tables;
   private final int[] peers;
   private final int[] counts;
-  private final int[][] nodes;
-  private final int[][] ages;
-  private final Object[][] payloads;
+  // Windows side by side, node i's at [i * window, (i + 1) * window): written and read in order,
+  // so the step's misses are only the tables themselves.
+  private final int[] nodes;
+  private final int[] ages;
+  private final Object[] payloads;
+  private final int[] firstOf;
+  private final int[] senders;
+  private long totalAge;
+  private long entries;
 
   @SuppressWarnings("unchecked")
   Gossip(int n, int window, int capacity, int maxAge) {
@@ -30,13 +37,25 @@ final class Gossip {
     }
     this.peers = new int[n];
     this.counts = new int[n];
-    this.nodes = new int[n][window];
-    this.ages = new int[n][window];
-    this.payloads = new Object[n][window];
+    this.firstOf = new int[n + 1];
+    this.senders = new int[n];
+    this.nodes = new int[n * window];
+    this.ages = new int[n * window];
+    this.payloads = new Object[n * window];
   }
 
   AgeTable<Object> table(int node) {
     return tables[node];
+  }
+
+  /** Sum of the ages of all entries in all views, as they were before the last step's aging. */
+  long totalAge() {
+    return totalAge;
+  }
+
+  /** Entries in all views, counted with {@link #totalAge()}. */
+  long entries() {
+    return entries;
   }
 
   /**
@@ -45,22 +64,40 @@ final class Gossip {
    * @param own each node's own payload, measured now
    */
   void step(Object[] own, RandomGenerator random) {
+    long ageSum = 0;
+    long entryCount = 0;
     for (int i = 0; i < n; i++) {
       AgeTable<Object> t = tables[i];
+      // Measured here, where the table is touched anyway: the views as the last step left them.
+      ageSum += t.totalAge();
+      entryCount += t.size();
       t.tick();
-      nodes[i][0] = i;
-      ages[i][0] = 0;
-      payloads[i][0] = own[i];
-      counts[i] = 1 + t.freshest(window - 1, nodes[i], ages[i], payloads[i], 1);
+      int at = i * window;
+      nodes[at] = i;
+      ages[at] = 0;
+      payloads[at] = own[i];
+      counts[i] = 1 + t.freshest(window - 1, nodes, ages, payloads, at + 1);
       peers[i] = Peers.pick(n, i, random);
     }
+    totalAge = ageSum;
+    entries = entryCount;
+    // Delivered by receiver (a counting sort, stable: each view gets its messages in sender order,
+    // as before), so the views are swept through memory in order rather than hit at random.
+    Arrays.fill(firstOf, 0);
     for (int i = 0; i < n; i++) {
+      firstOf[peers[i] + 1]++;
+    }
+    for (int p = 0; p < n; p++) {
+      firstOf[p + 1] += firstOf[p];
+    }
+    for (int i = 0; i < n; i++) {
+      senders[firstOf[peers[i]]++] = i;
+    }
+    for (int k = 0; k < n; k++) {
+      int i = senders[k];
       AgeTable<Object> t = tables[peers[i]];
-      int[] ns = nodes[i];
-      int[] as = ages[i];
-      Object[] ps = payloads[i];
-      for (int k = 0, c = counts[i]; k < c; k++) {
-        t.offer(ns[k], as[k], ps[k]);
+      for (int e = i * window, end = e + counts[i]; e < end; e++) {
+        t.offer(nodes[e], ages[e], payloads[e]);
       }
     }
   }

@@ -95,6 +95,7 @@ public final class Simulator {
     double finishV;
     double remaining;
     double arrivedAtNode;
+    boolean migrated;
 
     Job(SimJob spec) {
       this.spec = spec;
@@ -334,8 +335,6 @@ public final class Simulator {
   }
 
   private void gossip() {
-    long ageTotal = 0;
-    long entries = 0;
     for (Node node : nodes) {
       LoadEntry own = node.ownEntry;
       if (own.runnable() != node.running.size() + node.incoming
@@ -346,13 +345,9 @@ public final class Simulator {
       ownEntries[node.index] = own;
     }
     gossip.step(ownEntries, random);
-    for (int i = 0; i < nodes.length; i++) {
-      AgeTable<Object> t = gossip.table(i);
-      ageTotal += t.totalAge();
-      entries += t.size();
-    }
-    if (entries > 0) {
-      ageSum += (double) ageTotal / entries;
+    // The views' ages as the previous step left them (the gossip measures them in passing).
+    if (gossip.entries() > 0) {
+      ageSum += (double) gossip.totalAge() / gossip.entries();
       ageSamples++;
     }
   }
@@ -388,7 +383,8 @@ public final class Simulator {
               job.spec.memoryBytes(),
               used,
               Instant.ofEpochSecond(0, (long) (job.arrivedAtNode * 1e9)),
-              false));
+              false,
+              job.migrated));
     }
     AgeTable<Object> table = gossip.table(node.index);
     int count =
@@ -480,8 +476,13 @@ public final class Simulator {
     source.outgoing.merge(target, -1, Integer::sum);
     if (source.outgoing.get(target) == 0) {
       source.outgoing.remove(target);
+      if (source.outgoing.isEmpty()) {
+        // Most nodes have nothing under way: no map to look every candidate up in.
+        source.outgoing = null;
+      }
     }
     job.source = -1;
+    job.migrated = true;
     migrations++;
     join(job, t);
   }

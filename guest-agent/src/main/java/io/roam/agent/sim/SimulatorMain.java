@@ -34,7 +34,7 @@ public final class SimulatorMain {
         """
         usage: SimulatorMain balance [--nodes 16,64,256] [--seeds 5] [--jobs 10000] [--util 0.8] [--window 20]
                                      [--minrem 10] [--remfactor 1] [--residence 2] [--mingain 1] [--ratio 0.1]
-                                     [--spread 0.1] [--agepen 0.2] [--candidates 0] [--onarrival true]
+                                     [--spread 0.1] [--agepen 0.2] [--maxmoves 1] [--candidates 0] [--onarrival true]
                                      [--rate 100 (MiB/s)] [--fixed 0.5 (s per migration)]
                SimulatorMain age [--nodes 64,1024,1024] [--windows 20,20,64] [--seeds 3] [--steps 2000]
                SimulatorMain scale [--nodes 10000] [--jobs 100000] [--window 20] [--steps 300]
@@ -104,6 +104,7 @@ public final class SimulatorMain {
             .withGain(a.dbl("mingain", 1.0), a.dbl("ratio", 0.1))
             .withSpread(a.dbl("spread", 0.1))
             .withLoadPerAgeStep(a.dbl("agepen", 0.2))
+            .withMaxMoves(a.integer("maxmoves", 1))
             .withTransfer(a.dbl("rate", 100) * 1024 * 1024, a.dbl("fixed", 0.5));
     return SimConfig.defaults()
         .withGossip(SimConfig.defaults().gossip().withWindow(window))

@@ -55,6 +55,66 @@ class AgeTableTest {
   }
 
   @Test
+  void packedTableAgainstAModelWithItsCapacityBound() {
+    // A small (packed) table, full nearly all the time: the oldest entry (first inserted among
+    // equal origins) gives way to a fresher one; the array's start moves and wraps around.
+    for (int capacity : new int[] {1, 7, 64, 128}) {
+      SplittableRandom random = new SplittableRandom(capacity);
+      AgeTable<Integer> table = new AgeTable<>(3, capacity, 40);
+      Map<Integer, long[]> held = new HashMap<>(); // node -> {origin, insertion number, payload}
+      long now = 0;
+      for (int round = 0; round < 40_000; round++) {
+        if (random.nextInt(30) == 0) {
+          table.tick();
+          now++;
+          long oldestKept = now - 40;
+          held.values().removeIf(e -> e[0] < oldestKept);
+        } else {
+          int node = random.nextInt(random.nextBoolean() ? 700 : 2 * capacity);
+          int age = random.nextInt(45);
+          long origin = now - age;
+          long[] oldest = null;
+          for (long[] e : held.values()) {
+            if (oldest == null || e[0] < oldest[0] || (e[0] == oldest[0] && e[1] < oldest[1])) {
+              oldest = e;
+            }
+          }
+          boolean expected;
+          if (node == 3 || age > 40) {
+            expected = false;
+          } else if (held.containsKey(node)) {
+            expected = held.get(node)[0] < origin;
+          } else {
+            expected = held.size() < capacity || oldest[0] < origin;
+            if (expected && held.size() == capacity) {
+              long[] evict = oldest;
+              held.values().removeIf(e -> e == evict);
+            }
+          }
+          assertThat(table.offer(node, age, round)).isEqualTo(expected);
+          if (expected) {
+            held.put(node, new long[] {origin, round, round});
+          }
+        }
+        if (round % 31 == 0) {
+          assertThat(table.size()).isEqualTo(held.size());
+          long total = 0;
+          for (var e : held.entrySet()) {
+            assertThat(table.ageOf(e.getKey())).isEqualTo((int) (now - e.getValue()[0]));
+            assertThat(table.payloadOf(e.getKey())).isEqualTo((int) e.getValue()[2]);
+            total += now - e.getValue()[0];
+          }
+          assertThat(table.totalAge()).isEqualTo(total);
+          for (int i = 1; i < table.size(); i++) {
+            assertThat(table.ageAt(i)).isGreaterThanOrEqualTo(table.ageAt(i - 1));
+          }
+          assertThat(table.contains(701)).isFalse();
+        }
+      }
+    }
+  }
+
+  @Test
   void copiesOutTheFreshestFirst() {
     AgeTable<String> table = new AgeTable<>(0, 10, 100);
     table.offer(1, 5, "b");

@@ -111,6 +111,19 @@ class BalancerTest {
   }
 
   @Test
+  void minimumResidenceBindsOnlyJobsThatMigrated() {
+    // Started here 5 s ago: it has not moved yet, so nothing to ping-pong; it goes at once.
+    JobLoad startedHere =
+        new JobLoad(JobId.of("j1"), 100 * MIB, 100, NOW.minusSeconds(5), false, false);
+    Snapshot s =
+        new Snapshot(node("a", 1, 4), false, List.of(startedHere), List.of(node("b", 4, 0)));
+    assertThat(balancer().plan(s).moves()).hasSize(1);
+    JobLoad arrived = new JobLoad(JobId.of("j1"), 100 * MIB, 100, NOW.minusSeconds(5), false, true);
+    Snapshot s2 = new Snapshot(node("a", 1, 4), false, List.of(arrived), List.of(node("b", 4, 0)));
+    assertThat(balancer().plan(s2).isEmpty()).as("migrated 5 s ago: stays").isTrue();
+  }
+
+  @Test
   void improvementThresholdIgnoresSmallGains() {
     // Here 100 x 2 / 1 = 200 s; there 1.5 + 100 x 1 / 1.3 = 78.4 s; gain 121.6 s = 61% of here.
     Snapshot s = new Snapshot(node("a", 1, 2), false, jobs(1, 100), List.of(node("b", 1.3, 0)));
