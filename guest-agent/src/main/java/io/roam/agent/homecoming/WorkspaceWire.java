@@ -21,7 +21,8 @@ import java.nio.charset.StandardCharsets;
  * </pre>
  */
 final class WorkspaceWire {
-  static final String MAGIC = "ROAM-WORKSPACE-1";
+  // 2: sealed with AES-256-GCM (1: ChaCha20-Poly1305); the two refuse each other.
+  static final String MAGIC = "ROAM-WORKSPACE-2";
   static final byte RETURN = 'W';
   static final byte ACCEPT = 'a';
   static final byte STORED = 'S';

@@ -26,10 +26,12 @@ import java.nio.charset.StandardCharsets;
  * home -> source, sealed: STORED (kept as the job's latest) | FAILED reason
  * </pre>
  *
- * The header is bound into the keys, so changing any of it makes the sealed parts unreadable.
+ * The header is bound into the keys, so changing any of it makes the sealed parts unreadable. The
+ * magic names the protocol version: version 2 seals with AES-256-GCM (version 1:
+ * ChaCha20-Poly1305); agents of versions 1 and 2 refuse each other's connections.
  */
 final class Wire {
-  static final String MAGIC = "ROAM-MIGRATE-1";
+  static final String MAGIC = "ROAM-MIGRATE-2";
   static final byte OFFER = 'O';
   static final byte PREPARED = 'P';
   static final byte FAILED = 'F';
@@ -61,7 +63,14 @@ final class Wire {
     /** Reads the rest of a header whose magic string was read already. */
     static Header read(String magic, DataInputStream in) throws IOException {
       if (!MAGIC.equals(magic)) {
-        throw new IOException("not a Roam migration connection");
+        throw new IOException(
+            magic.startsWith("ROAM-MIGRATE-")
+                ? "the peer speaks migration protocol "
+                    + magic
+                    + ", this agent "
+                    + MAGIC
+                    + ": agents of different versions cannot move jobs between them"
+                : "not a Roam migration connection");
       }
       String job = in.readUTF();
       String source = in.readUTF();
