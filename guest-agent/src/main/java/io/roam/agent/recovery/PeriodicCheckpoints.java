@@ -35,6 +35,9 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   private final Function<JobId, JobRecord> checkpoint;
   private final Clock clock;
   private volatile CheckpointStore kept;
+  // The kept checkpoints are swept every this many ticks: ended jobs need no haste.
+  private static final int SWEEP_EVERY_TICKS = 30;
+  private long ticks;
   private final Map<JobId, Instant> lastTried = new java.util.HashMap<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
@@ -104,9 +107,11 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     try {
       Set<JobId> here = jobs.runningIds();
       lastTried.keySet().retainAll(here);
-      List<JobRecord> records = store.jobs();
-      ids = due(records, self, here, lastTried, clock.instant());
-      sweep(records);
+      // Only the records of the jobs running here: a tick reads O(jobs here), not the grid's.
+      ids = due(recordsOf(here), self, here, lastTried, clock.instant());
+      if (++ticks % SWEEP_EVERY_TICKS == 0) {
+        sweep();
+      }
     } catch (StoreException e) {
       return;
     }
@@ -126,20 +131,28 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     timer.shutdownNow();
   }
 
-  private void sweep(List<JobRecord> records) {
-    CheckpointStore store = kept;
-    if (store == null) {
+  private List<JobRecord> recordsOf(Set<JobId> ids) {
+    List<JobRecord> out = new ArrayList<>();
+    for (JobId id : ids) {
+      store.job(id).ifPresent(v -> out.add(v.value()));
+    }
+    return out;
+  }
+
+  private void sweep() {
+    CheckpointStore checkpoints = kept;
+    if (checkpoints == null) {
       return;
     }
     try {
-      Set<JobId> held = store.jobs();
+      Set<JobId> held = checkpoints.jobs();
       if (held.isEmpty()) {
         return;
       }
       Map<JobId, JobRecord> byId = new java.util.HashMap<>();
-      records.forEach(r -> byId.put(r.id(), r));
+      recordsOf(held).forEach(r -> byId.put(r.id(), r));
       for (JobId id : CheckpointStore.stale(held, byId)) {
-        store.drop(id);
+        checkpoints.drop(id);
         LOG.info("dropped the checkpoint of job {}: it has ended", id);
       }
     } catch (RuntimeException e) {
