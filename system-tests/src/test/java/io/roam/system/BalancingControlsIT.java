@@ -2,15 +2,10 @@ package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.roam.common.json.Json;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -32,15 +27,6 @@ class BalancingControlsIT {
     }
   }
 
-  private Map<String, JsonNode> running() throws IOException {
-    Map<String, JsonNode> out = new HashMap<>();
-    for (JsonNode j :
-        Json.mapper().readTree(gridctl.ok("ps", "--json", "--state", "running")).get("items")) {
-      out.put(j.get("id").asText(), j);
-    }
-    return out;
-  }
-
   private String busy(boolean lock) {
     return (lock
             ? gridctl.ok(
@@ -51,17 +37,8 @@ class BalancingControlsIT {
 
   @Test
   void stayLockAndBlockHoldAgainstTheBalancers() throws Exception {
-    if (!Boolean.getBoolean("roam.requireCriu")) {
-      assumeTrue("root".equals(System.getProperty("user.name")), "migration needs root");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    gridctl = new Gridctl(temp.resolve("grid"));
-    Gridctl.Result up =
-        gridctl.run(Duration.ofSeconds(240), "up", "--balance", "--port", Integer.toString(port));
-    assertThat(up.exitCode()).as(up.toString()).isZero();
+    Gridctl.assumeMigration();
+    gridctl = Gridctl.up(temp.resolve("grid"), "--balance");
     gridctl.ok("node", "stay", "c1-n1");
     gridctl.ok("node", "block", "c2-n2");
     List<String> locked = List.of(busy(true), busy(true));
@@ -69,7 +46,7 @@ class BalancingControlsIT {
 
     // Stay: the crowded node keeps everything, however long it waits.
     Thread.sleep(Gridctl.scaled(Duration.ofSeconds(12)).toMillis());
-    for (JsonNode j : running().values()) {
+    for (JsonNode j : gridctl.running().values()) {
       assertThat(j.get("node").asText()).as("job %s", j.get("id")).isEqualTo("c1-n1");
     }
 
@@ -80,11 +57,11 @@ class BalancingControlsIT {
         .pollInterval(Duration.ofSeconds(2))
         .until(
             () -> {
-              Map<String, JsonNode> now = running();
+              Map<String, JsonNode> now = gridctl.running();
               return free.stream().noneMatch(j -> now.get(j).get("node").asText().equals("c1-n1"));
             });
     Thread.sleep(Gridctl.scaled(Duration.ofSeconds(6)).toMillis());
-    Map<String, JsonNode> after = running();
+    Map<String, JsonNode> after = gridctl.running();
     for (String j : locked) {
       assertThat(after.get(j).get("node").asText()).as("locked %s", j).isEqualTo("c1-n1");
       assertThat(after.get(j).get("migrations").asInt()).as("locked %s", j).isZero();

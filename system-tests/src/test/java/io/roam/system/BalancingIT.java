@@ -2,16 +2,11 @@ package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.roam.common.json.Json;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,28 +30,10 @@ class BalancingIT {
     }
   }
 
-  private Map<String, JsonNode> running() throws IOException {
-    Map<String, JsonNode> out = new HashMap<>();
-    for (JsonNode j :
-        Json.mapper().readTree(gridctl.ok("ps", "--json", "--state", "running")).get("items")) {
-      out.put(j.get("id").asText(), j);
-    }
-    return out;
-  }
-
   @Test
   void aBurstOfBusyJobsOnOneNodeSpreadsOutAndStays() throws Exception {
-    if (!Boolean.getBoolean("roam.requireCriu")) {
-      assumeTrue("root".equals(System.getProperty("user.name")), "migration needs root");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    gridctl = new Gridctl(temp.resolve("grid"));
-    Gridctl.Result up =
-        gridctl.run(Duration.ofSeconds(240), "up", "--balance", "--port", Integer.toString(port));
-    assertThat(up.exitCode()).as(up.toString()).isZero();
+    Gridctl.assumeMigration();
+    gridctl = Gridctl.up(temp.resolve("grid"), "--balance");
     List<String> jobs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       jobs.add(
@@ -66,11 +43,11 @@ class BalancingIT {
     await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(120)))
         .pollInterval(Duration.ofSeconds(2))
-        .until(() -> nodesOf(running()).size() == 4);
-    Map<String, JsonNode> spread = running();
+        .until(() -> nodesOf(gridctl.running()).size() == 4);
+    Map<String, JsonNode> spread = gridctl.running();
     // Once spread, nobody moves again for a while: no ping-pong.
     Thread.sleep(Gridctl.scaled(Duration.ofSeconds(10)).toMillis());
-    Map<String, JsonNode> later = running();
+    Map<String, JsonNode> later = gridctl.running();
 
     assertThat(later.keySet()).containsExactlyInAnyOrderElementsOf(jobs);
     for (String j : jobs) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,10 +55,7 @@ class ConsoleIT {
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "chromium and chromium-driver are needed: run scripts/setup.sh");
     gridctl = new Gridctl(temp.resolve("grid"));
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Gridctl.freePort();
     Gridctl.Result up =
         gridctl.run(
             Duration.ofSeconds(240),

@@ -1,12 +1,10 @@
 package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,18 +25,8 @@ class ExpelIT {
 
   @BeforeAll
   void up() throws IOException {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    if (!Boolean.getBoolean("roam.requireCriu")) {
-      assumeTrue(root, "live migration needs root (PID namespaces, CRIU)");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    gridctl = new Gridctl(temp.resolve("grid"));
-    Gridctl.Result up =
-        gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port));
-    assertThat(up.exitCode()).as(up.toString()).isZero();
+    Gridctl.assumeMigration();
+    gridctl = Gridctl.up(temp.resolve("grid"));
   }
 
   @AfterAll
@@ -48,29 +36,15 @@ class ExpelIT {
     }
   }
 
-  private static final String COUNTER = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done";
-
-  private JsonNode job(String id) throws IOException {
-    for (JsonNode j : Json.mapper().readTree(gridctl.ok("ps", "--json")).get("items")) {
-      if (j.get("id").asText().equals(id)) {
-        return j;
-      }
-    }
-    throw new AssertionError("no job " + id);
-  }
-
-  private static void pause(long millis) throws InterruptedException {
-    Thread.sleep(Gridctl.scaled(Duration.ofMillis(millis)).toMillis());
-  }
-
   @Test
   void aLockedGuestOnABlockedNodeIsExpelledHomeAndCountsOn() throws Exception {
-    String job = gridctl.ok("run", "--lock", "--node", "c1-n1", "--", "sh", "-c", COUNTER).trim();
-    String other = gridctl.ok("run", "--node", "c1-n2", "--", "sh", "-c", COUNTER).trim();
-    pause(500);
+    String job =
+        gridctl.ok("run", "--lock", "--node", "c1-n1", "--", "sh", "-c", Gridctl.COUNTER).trim();
+    String other = gridctl.ok("run", "--node", "c1-n2", "--", "sh", "-c", Gridctl.COUNTER).trim();
+    Gridctl.pause(500);
     Gridctl.Result moved = gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", job, "c2-n1");
     assertThat(moved.exitCode()).as(moved.toString()).isZero();
-    assertThat(job(job).get("locked").asBoolean()).isTrue();
+    assertThat(gridctl.job(job).get("locked").asBoolean()).isTrue();
     assertThat(gridctl.ok("ps")).contains("locked");
 
     gridctl.ok("node", "block", "c2-n1");
@@ -78,20 +52,20 @@ class ExpelIT {
         gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", other, "c2-n1");
     assertThat(refused.exitCode()).as(refused.toString()).isNotZero();
     assertThat(refused.err()).contains("c2-n1 is blocked");
-    assertThat(job(other).get("node").asText()).isEqualTo("c1-n2");
+    assertThat(gridctl.job(other).get("node").asText()).isEqualTo("c1-n2");
 
     Gridctl.Result expel =
         gridctl.run(Duration.ofSeconds(180), "node", "expel", "c2-n1", "--wait", "--json");
     assertThat(expel.exitCode()).as(expel.toString()).isZero();
     JsonNode op = Json.mapper().readTree(expel.out());
     assertThat(op.get("state").asText()).isEqualTo("DONE");
-    JsonNode record = job(job);
+    JsonNode record = gridctl.job(job);
     assertThat(record.get("node").asText()).isEqualTo("c1-n1");
     assertThat(record.get("state").asText()).isEqualTo("RUNNING");
     assertThat(record.get("locked").asBoolean()).isTrue();
     assertThat(gridctl.ok("node", "list")).containsPattern("c2-n1 .* block");
 
-    pause(300);
+    Gridctl.pause(300);
     gridctl.ok("kill", job);
     gridctl.ok("kill", other);
     gridctl.run("wait", job);

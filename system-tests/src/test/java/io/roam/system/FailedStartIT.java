@@ -3,7 +3,6 @@ package io.roam.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,10 +30,7 @@ class FailedStartIT {
         home.resolve("lib/grid-manager.jar"));
     // An agent "jar" that is no jar: every node dies at start.
     Files.writeString(home.resolve("lib/guest-agent.jar"), "not a jar");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Gridctl.freePort();
     Gridctl gridctl = new Gridctl(home, temp.resolve("state"));
 
     Gridctl.Result up =

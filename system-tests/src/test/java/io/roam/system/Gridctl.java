@@ -1,12 +1,19 @@
 package io.roam.system;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.roam.common.json.Json;
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the shipped bin/gridctl, as a user would, against one local grid state directory. */
@@ -35,6 +42,43 @@ final class Gridctl {
     public String toString() {
       return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
     }
+  }
+
+  /** Prints 0, 1, 2 ... every 50 ms: its output shows any gap or repeat across a move. */
+  static final String COUNTER = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done";
+
+  /** Skips a test that needs live migration where it cannot run, unless CRIU is required. */
+  static void assumeMigration() {
+    if (!Boolean.getBoolean("roam.requireCriu")) {
+      assumeTrue(
+          "root".equals(System.getProperty("user.name")),
+          "live migration needs root (PID namespaces, CRIU)");
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /**
+   * Starts a local grid on a free port with these further {@code up} arguments; fails with
+   * gridctl's output when it does not start.
+   */
+  static Gridctl up(Path stateDir, String... upArgs) throws IOException {
+    Gridctl gridctl = new Gridctl(stateDir);
+    List<String> args = new ArrayList<>(List.of("up", "--port", Integer.toString(freePort())));
+    args.addAll(List.of(upArgs));
+    Result up = gridctl.run(Duration.ofSeconds(240), args.toArray(String[]::new));
+    if (up.exitCode() != 0) {
+      throw new AssertionError("gridctl up failed: " + up);
+    }
+    return gridctl;
+  }
+
+  static void pause(long millis) throws InterruptedException {
+    Thread.sleep(scaled(Duration.ofMillis(millis)).toMillis());
   }
 
   static Duration scaled(Duration d) {
@@ -91,5 +135,25 @@ final class Gridctl {
       throw new AssertionError("gridctl " + String.join(" ", args) + " failed: " + r);
     }
     return r.out();
+  }
+
+  /** The job as {@code ps --json} shows it. */
+  JsonNode job(String id) throws IOException {
+    for (JsonNode j : Json.mapper().readTree(ok("ps", "--json")).get("items")) {
+      if (j.get("id").asText().equals(id)) {
+        return j;
+      }
+    }
+    throw new AssertionError("no job " + id);
+  }
+
+  /** The running jobs by id. */
+  Map<String, JsonNode> running() throws IOException {
+    Map<String, JsonNode> out = new HashMap<>();
+    for (JsonNode j :
+        Json.mapper().readTree(ok("ps", "--json", "--state", "running")).get("items")) {
+      out.put(j.get("id").asText(), j);
+    }
+    return out;
   }
 }

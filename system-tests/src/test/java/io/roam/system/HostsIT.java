@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -39,10 +37,7 @@ class HostsIT {
 
   @Test
   void vmsAreAskedForStartedListedAndGivenBack() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Gridctl.freePort();
     gridctl = new Gridctl(temp.resolve("grid"));
     assertThat(
             gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port)).exitCode())
@@ -190,11 +185,5 @@ class HostsIT {
     await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(60)))
         .until(() -> !gridctl.ok("host", "list").contains("h1"));
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

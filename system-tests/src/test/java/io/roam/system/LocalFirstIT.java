@@ -2,12 +2,10 @@ package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,22 +23,11 @@ class LocalFirstIT {
   @TempDir Path temp;
   private Gridctl gridctl;
 
-  private static final String COUNTER = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done";
-
   @AfterEach
   void down() {
     if (gridctl != null) {
       gridctl.run("down");
     }
-  }
-
-  private JsonNode job(String id) throws IOException {
-    for (JsonNode j : Json.mapper().readTree(gridctl.ok("ps", "--json")).get("items")) {
-      if (j.get("id").asText().equals(id)) {
-        return j;
-      }
-    }
-    throw new AssertionError("no job " + id);
   }
 
   private int cores(String node) throws IOException {
@@ -54,26 +41,17 @@ class LocalFirstIT {
 
   @Test
   void aGuestIsSentHomeWhenTheHostClustersOwnJobsNeedTheCores() throws Exception {
-    if (!Boolean.getBoolean("roam.requireCriu")) {
-      assumeTrue("root".equals(System.getProperty("user.name")), "migration needs root");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    gridctl = new Gridctl(temp.resolve("grid"));
-    Gridctl.Result up =
-        gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port));
-    assertThat(up.exitCode()).as(up.toString()).isZero();
+    Gridctl.assumeMigration();
+    gridctl = Gridctl.up(temp.resolve("grid"));
 
-    String guest = gridctl.ok("run", "--node", "c1-n1", "--", "sh", "-c", COUNTER).trim();
+    String guest = gridctl.ok("run", "--node", "c1-n1", "--", "sh", "-c", Gridctl.COUNTER).trim();
     Thread.sleep(Gridctl.scaled(Duration.ofMillis(500)).toMillis());
     Gridctl.Result moved =
         gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", guest, "c2-n1");
     assertThat(moved.exitCode()).as(moved.toString()).isZero();
     // A guest alone takes nothing from anyone: it stays.
     Thread.sleep(Gridctl.scaled(Duration.ofSeconds(5)).toMillis());
-    assertThat(job(guest).get("node").asText()).isEqualTo("c2-n1");
+    assertThat(gridctl.job(guest).get("node").asText()).isEqualTo("c2-n1");
 
     // The host cluster's own busy jobs, as many as the node has cores: they wait for the guest's.
     List<String> local = new ArrayList<>();
@@ -84,13 +62,13 @@ class LocalFirstIT {
     await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(90)))
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> job(guest).get("node").asText().equals("c1-n1"));
+        .until(() -> gridctl.job(guest).get("node").asText().equals("c1-n1"));
 
-    JsonNode home = job(guest);
+    JsonNode home = gridctl.job(guest);
     assertThat(home.get("state").asText()).isEqualTo("RUNNING");
     assertThat(home.get("migrations").asInt()).isEqualTo(2);
     for (String j : local) {
-      JsonNode r = job(j);
+      JsonNode r = gridctl.job(j);
       assertThat(r.get("state").asText()).as("local job %s", j).isEqualTo("RUNNING");
       assertThat(r.get("node").asText()).as("local job %s", j).isEqualTo("c2-n1");
       assertThat(r.get("migrations").asInt()).as("local job %s", j).isZero();
@@ -100,7 +78,7 @@ class LocalFirstIT {
     Gridctl.Result back = gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", guest, "c2-n1");
     assertThat(back.exitCode()).as(back.toString()).isNotZero();
     assertThat(back.err()).contains("local work first");
-    assertThat(job(guest).get("node").asText()).isEqualTo("c1-n1");
+    assertThat(gridctl.job(guest).get("node").asText()).isEqualTo("c1-n1");
 
     Thread.sleep(Gridctl.scaled(Duration.ofMillis(500)).toMillis());
     gridctl.ok("kill", guest);

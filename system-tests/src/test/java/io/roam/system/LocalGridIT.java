@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +38,7 @@ class LocalGridIT {
 
   @BeforeAll
   void up() throws Exception {
-    port = freePort();
+    port = Gridctl.freePort();
     gridctl = new Gridctl(temp.resolve("grid"));
     Gridctl.Result up =
         gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port), "--json");
@@ -193,12 +192,6 @@ class LocalGridIT {
     assertThat(gridctl.stateDir().resolve("grid.json")).doesNotExist();
     assertOneLineError(gridctl.run("ps"), "no grid is running");
     gridctl = null;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   static List<String> lines(Path file) throws IOException {

@@ -1,12 +1,10 @@
 package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -27,18 +25,8 @@ class MigrationIT {
 
   @BeforeAll
   void up() throws IOException {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    if (!Boolean.getBoolean("roam.requireCriu")) {
-      assumeTrue(root, "live migration needs root (PID namespaces, CRIU)");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    gridctl = new Gridctl(temp.resolve("grid"));
-    Gridctl.Result up =
-        gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port));
-    assertThat(up.exitCode()).as(up.toString()).isZero();
+    Gridctl.assumeMigration();
+    gridctl = Gridctl.up(temp.resolve("grid"));
   }
 
   @AfterAll
@@ -65,20 +53,6 @@ class MigrationIT {
     return Json.mapper().readTree(r.out());
   }
 
-  private JsonNode job(String id) throws IOException {
-    JsonNode page = Json.mapper().readTree(gridctl.ok("ps", "--json"));
-    for (JsonNode j : page.get("items")) {
-      if (j.get("id").asText().equals(id)) {
-        return j;
-      }
-    }
-    throw new AssertionError("no job " + id);
-  }
-
-  private static void pause(long millis) throws InterruptedException {
-    Thread.sleep(Gridctl.scaled(Duration.ofMillis(millis)).toMillis());
-  }
-
   /** Every line is the previous one plus one, from 0: no gap, no repeat. */
   private static void assertCounts(String output, int atLeast) {
     List<String> lines = output.lines().toList();
@@ -90,16 +64,15 @@ class MigrationIT {
 
   @Test
   void aCounterVisitsEveryNodeAndComesHomeWithoutAGapOrARepeat() throws Exception {
-    String job =
-        run("c1-n1", "sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done");
-    pause(500);
+    String job = run("c1-n1", "sh", "-c", Gridctl.COUNTER);
+    Gridctl.pause(500);
     for (String target : List.of("c1-n2", "c2-n1", "c2-n2", "home")) {
       JsonNode outcome = migrate(job, target);
       assertThat(outcome.get("succeeded").asBoolean()).isTrue();
       assertThat(outcome.get("bytes").asLong()).isPositive();
-      pause(300);
+      Gridctl.pause(300);
     }
-    JsonNode record = job(job);
+    JsonNode record = gridctl.job(job);
     assertThat(record.get("node").asText()).isEqualTo("c1-n1");
     assertThat(record.get("migrations").asInt()).isEqualTo(4);
     assertThat(record.get("state").asText()).isEqualTo("RUNNING");
@@ -118,11 +91,11 @@ class MigrationIT {
             "-c",
             "exec 3>copy.txt; (i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done)"
                 + " | while read l; do echo \"$l\"; echo \"$l\" >&3; done");
-    pause(500);
+    Gridctl.pause(500);
     migrate(job, "c1-n2");
-    pause(500);
+    Gridctl.pause(500);
     migrate(job, "c2-n2");
-    pause(500);
+    Gridctl.pause(500);
     gridctl.ok("kill", job);
     gridctl.run("wait", job);
 
@@ -130,7 +103,7 @@ class MigrationIT {
     // It ended away from its home (c2-n1): its files, copy.txt with them, go home.
     org.awaitility.Awaitility.await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(30)))
-        .until(() -> job(job).has("returnedHome"));
+        .until(() -> gridctl.job(job).has("returnedHome"));
     Path copy = gridctl.stateDir().resolve("nodes/c2-n1/jobs/" + job + "/work/copy.txt");
     assertCounts(java.nio.file.Files.readString(copy), 20);
   }
@@ -150,11 +123,11 @@ class MigrationIT {
             + "    print(threading.active_count(), *n, flush=True)\n"
             + "    time.sleep(0.2)\n";
     String job = run("c1-n1", "python3", "-c", program);
-    pause(1000);
+    Gridctl.pause(1000);
     migrate(job, "c2-n2");
-    pause(1500);
+    Gridctl.pause(1500);
     String[] before = lastLine(gridctl.ok("logs", job));
-    pause(1000);
+    Gridctl.pause(1000);
     String[] after = lastLine(gridctl.ok("logs", job));
     gridctl.ok("kill", job);
 
@@ -183,19 +156,19 @@ class MigrationIT {
                 + "i = 0\n"
                 + "while True:\n"
                 + "    print(i, flush=True); i += 1; time.sleep(0.05)\n");
-    pause(500);
+    Gridctl.pause(500);
 
     Gridctl.Result refused =
         gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", job, "c2-n1");
 
     assertThat(refused.exitCode()).isEqualTo(1);
     assertThat(refused.err()).contains("stays on c1-n2", "network socket");
-    JsonNode record = job(job);
+    JsonNode record = gridctl.job(job);
     assertThat(record.get("node").asText()).isEqualTo("c1-n2");
     assertThat(record.get("state").asText()).isEqualTo("RUNNING");
     assertThat(record.get("migrations").asInt()).isZero();
     String before = gridctl.ok("logs", job);
-    pause(500);
+    Gridctl.pause(500);
     gridctl.ok("kill", job);
     gridctl.run("wait", job);
     String after = gridctl.ok("logs", job);
@@ -206,18 +179,18 @@ class MigrationIT {
   @Test
   void aJobThatEndsAwayFromHomeReportsItsExitCode() throws Exception {
     String job = run("c2-n2", "sh", "-c", "sleep 6; echo done; exit 9");
-    pause(300);
+    Gridctl.pause(300);
     migrate(job, "c1-n1");
 
     Gridctl.Result wait = gridctl.run(Duration.ofSeconds(60), "wait", job);
 
     assertThat(wait.exitCode()).isEqualTo(9);
     assertThat(gridctl.ok("logs", job)).isEqualTo("done\n");
-    assertThat(job(job).get("node").asText()).isEqualTo("c1-n1");
+    assertThat(gridctl.job(job).get("node").asText()).isEqualTo("c1-n1");
     // Its files go home (c2-n2); the copy where it ended goes once the record says so.
     org.awaitility.Awaitility.await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(30)))
-        .until(() -> job(job).has("returnedHome"));
+        .until(() -> gridctl.job(job).has("returnedHome"));
     Path nodes = gridctl.stateDir().resolve("nodes");
     assertThat(nodes.resolve("c2-n2/jobs/" + job + "/stdout")).hasContent("done");
     org.awaitility.Awaitility.await()
@@ -228,11 +201,11 @@ class MigrationIT {
 
   @Test
   void detachingAClusterBringsEveryGuestHomeAndItsOwnJobsBackKillingNone() throws Exception {
-    String counter = "i=0; while true; do echo $i; i=$((i+1)); sleep 0.05; done";
+    String counter = Gridctl.COUNTER;
     String guest1 = run("c1-n1", "sh", "-c", counter);
     String guest2 = run("c1-n2", "sh", "-c", counter);
     String own = run("c2-n2", "sh", "-c", counter);
-    pause(300);
+    Gridctl.pause(300);
     migrate(guest1, "c2-n1");
     migrate(guest2, "c2-n2");
     migrate(own, "c1-n1");
@@ -242,15 +215,15 @@ class MigrationIT {
 
     assertThat(detach.exitCode()).as(detach.toString()).isZero();
     assertThat(detach.out()).contains("cluster c2 is detached");
-    assertThat(job(guest1).get("node").asText()).isEqualTo("c1-n1");
-    assertThat(job(guest2).get("node").asText()).isEqualTo("c1-n2");
-    assertThat(job(own).get("node").asText()).isEqualTo("c2-n2");
+    assertThat(gridctl.job(guest1).get("node").asText()).isEqualTo("c1-n1");
+    assertThat(gridctl.job(guest2).get("node").asText()).isEqualTo("c1-n2");
+    assertThat(gridctl.job(own).get("node").asText()).isEqualTo("c2-n2");
     assertThat(gridctl.ok("cluster", "list")).containsPattern("c2\\s+local\\s+DETACHED");
     // A detached cluster takes no guests.
     assertThat(gridctl.run("migrate", "--wait", guest1, "c2-n1").err()).contains("takes no guests");
     assertThat(gridctl.run("cluster", "attach", "c2", "--wait").exitCode()).isZero();
     for (String j : List.of(guest1, guest2, own)) {
-      assertThat(job(j).get("state").asText()).isEqualTo("RUNNING");
+      assertThat(gridctl.job(j).get("state").asText()).isEqualTo("RUNNING");
       gridctl.ok("kill", j);
       gridctl.run("wait", j);
       assertCounts(gridctl.ok("logs", j), 10);

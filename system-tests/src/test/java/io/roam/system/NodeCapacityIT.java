@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,10 +43,7 @@ class NodeCapacityIT {
     if (!Boolean.getBoolean("roam.requireCriu")) {
       assumeTrue("root".equals(System.getProperty("user.name")), "cgroups need root");
     }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = Gridctl.freePort();
     gridctl = new Gridctl(temp.resolve("grid"));
     Gridctl.Result up =
         gridctl.run(

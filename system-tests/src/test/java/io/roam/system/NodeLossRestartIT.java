@@ -2,12 +2,10 @@ package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,18 +32,8 @@ class NodeLossRestartIT {
 
   @BeforeAll
   void up() throws IOException {
-    boolean root = "root".equals(System.getProperty("user.name"));
-    if (!Boolean.getBoolean("roam.requireCriu")) {
-      assumeTrue(root, "checkpoints need root (PID namespaces, CRIU)");
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    gridctl = new Gridctl(temp.resolve("grid"));
-    Gridctl.Result up =
-        gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port));
-    assertThat(up.exitCode()).as(up.toString()).isZero();
+    Gridctl.assumeMigration();
+    gridctl = Gridctl.up(temp.resolve("grid"));
   }
 
   @AfterAll
@@ -55,16 +43,6 @@ class NodeLossRestartIT {
     }
   }
 
-  private JsonNode job(String id) throws IOException {
-    JsonNode page = Json.mapper().readTree(gridctl.ok("ps", "--json"));
-    for (JsonNode j : page.get("items")) {
-      if (j.get("id").asText().equals(id)) {
-        return j;
-      }
-    }
-    throw new AssertionError("no job " + id);
-  }
-
   /** The output so far: the counter's lines, each checked to follow the one before. */
   private int consecutiveLines(String job) {
     List<String> lines = gridctl.ok("logs", job).lines().toList();
@@ -72,10 +50,6 @@ class NodeLossRestartIT {
       assertThat(lines.get(i)).as("line %d of %s", i, lines).isEqualTo(Integer.toString(i));
     }
     return lines.size();
-  }
-
-  private static void pause(long millis) throws InterruptedException {
-    Thread.sleep(Gridctl.scaled(Duration.ofMillis(millis)).toMillis());
   }
 
   @Test
@@ -91,10 +65,10 @@ class NodeLossRestartIT {
                 "-c",
                 "i=0; while true; do echo $i; i=$((i+1)); sleep 0.1; done")
             .trim();
-    pause(500);
+    Gridctl.pause(500);
     Gridctl.Result moved = gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", job, "c2-n1");
     assertThat(moved.exitCode()).as(moved.toString()).isZero();
-    pause(4000);
+    Gridctl.pause(4000);
 
     int beforeCheckpoint = consecutiveLines(job);
     long asked = System.nanoTime();
@@ -106,7 +80,7 @@ class NodeLossRestartIT {
     assertThat(checkpoint.get("bytes").asLong()).isPositive();
     int afterCheckpoint = consecutiveLines(job);
     assertThat(Files.isSymbolicLink(nodeFile("c1-n1", "checkpoints/" + job + "/current"))).isTrue();
-    pause(3000);
+    Gridctl.pause(3000);
     int beforeLoss = consecutiveLines(job);
     assertThat(beforeLoss).isGreaterThan(afterCheckpoint + 5);
 
@@ -118,11 +92,11 @@ class NodeLossRestartIT {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () ->
-                job(job).get("state").asText().equals("RUNNING")
-                    && job(job).get("node").asText().equals("c1-n1"));
+                gridctl.job(job).get("state").asText().equals("RUNNING")
+                    && gridctl.job(job).get("node").asText().equals("c1-n1"));
     long restartMillis = (System.nanoTime() - killed) / 1_000_000;
     int restarted = consecutiveLines(job);
-    JsonNode record = job(job);
+    JsonNode record = gridctl.job(job);
     System.out.printf(
         "checkpoint --wait (gridctl start to answer): %d ms, job frozen %d ms, %d bytes kept;"
             + " node killed to job running again at home: %d ms (session timeout 10 s + grace"
@@ -139,12 +113,12 @@ class NodeLossRestartIT {
     // Its output is the checkpoint's, going on: nothing before it is lost, nothing repeats. (A
     // counter started afresh would have printed far fewer lines by now.)
     assertThat(restarted).isGreaterThanOrEqualTo(beforeCheckpoint);
-    pause(1500);
+    Gridctl.pause(1500);
     assertThat(consecutiveLines(job)).isGreaterThan(restarted + 5);
 
     gridctl.ok("kill", job);
     gridctl.run("wait", job);
-    assertThat(job(job).get("state").asText()).isEqualTo("KILLED");
+    assertThat(gridctl.job(job).get("state").asText()).isEqualTo("KILLED");
   }
 
   @Test
@@ -169,8 +143,8 @@ class NodeLossRestartIT {
     await()
         .atMost(Gridctl.scaled(Duration.ofSeconds(60)))
         .pollInterval(Duration.ofMillis(500))
-        .until(() -> job(job).has("checkpoint"));
-    JsonNode first = job(job).get("checkpoint");
+        .until(() -> gridctl.job(job).has("checkpoint"));
+    JsonNode first = gridctl.job(job).get("checkpoint");
     assertThat(first.get("keptOn").asText()).isEqualTo("c1-n2");
     Gridctl.Result moved = gridctl.run(Duration.ofSeconds(120), "migrate", "--wait", job, "c2-n2");
     assertThat(moved.exitCode()).as(moved.toString()).isZero();
@@ -180,13 +154,14 @@ class NodeLossRestartIT {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () ->
-                job(job).get("node").asText().equals("c2-n2")
-                    && java.time.Instant.parse(job(job).get("checkpoint").get("takenAt").asText())
+                gridctl.job(job).get("node").asText().equals("c2-n2")
+                    && java.time.Instant.parse(
+                            gridctl.job(job).get("checkpoint").get("takenAt").asText())
                         .isAfter(
                             java.time.Instant.parse(first.get("takenAt").asText()).plusSeconds(4)));
     // Taken on c2-n2, sent home and kept there.
-    assertThat(job(job).get("checkpoint").get("keptOn").asText()).isEqualTo("c1-n2");
-    assertThat(job(job).get("checkpointEverySeconds").asInt()).isEqualTo(5);
+    assertThat(gridctl.job(job).get("checkpoint").get("keptOn").asText()).isEqualTo("c1-n2");
+    assertThat(gridctl.job(job).get("checkpointEverySeconds").asInt()).isEqualTo(5);
     consecutiveLines(job);
     gridctl.ok("kill", job);
     gridctl.run("wait", job);

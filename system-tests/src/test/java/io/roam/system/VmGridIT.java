@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +92,7 @@ class VmGridIT {
             "--nodes-per-cluster",
             "1",
             "--port",
-            Integer.toString(freePort()));
+            Integer.toString(Gridctl.freePort()));
     assertThat(up.exitCode()).as(up.toString()).isZero();
     JsonNode grid =
         Json.mapper().readTree(Files.readAllBytes(gridctl.stateDir().resolve("grid.json")));
@@ -431,12 +430,6 @@ class VmGridIT {
         throw new AssertionError("not done within " + limit + why.get());
       }
       Thread.sleep(2000);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }
