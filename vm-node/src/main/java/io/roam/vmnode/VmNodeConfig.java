@@ -36,47 +36,10 @@ public record VmNodeConfig(
     String forwardAddress) {
 
   public VmNodeConfig {
+    // Without a forward address, guests are reachable from this host only.
     if (forwardAddress == null) {
       forwardAddress = ForwardAddress.DEFAULT;
     }
-  }
-
-  /**
-   * A configuration whose port forwards bind to 127.0.0.1: guests reachable from this host only.
-   */
-  public VmNodeConfig(
-      String zkConnect,
-      String grid,
-      HostId hostId,
-      String libvirtUri,
-      DomainTypeChoice domainType,
-      Path imagesDir,
-      Path stateDir,
-      String guestZkConnect,
-      Path agentSecretFile,
-      Duration reconcileInterval,
-      Duration shutdownTimeout,
-      Duration probeTimeout,
-      Duration zkSessionTimeout,
-      Duration zkConnectTimeout,
-      Duration guestSessionTimeout) {
-    this(
-        zkConnect,
-        grid,
-        hostId,
-        libvirtUri,
-        domainType,
-        imagesDir,
-        stateDir,
-        guestZkConnect,
-        agentSecretFile,
-        reconcileInterval,
-        shutdownTimeout,
-        probeTimeout,
-        zkSessionTimeout,
-        zkConnectTimeout,
-        guestSessionTimeout,
-        ForwardAddress.DEFAULT);
   }
 
   public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";

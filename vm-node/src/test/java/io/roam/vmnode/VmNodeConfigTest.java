@@ -126,7 +126,7 @@ class VmNodeConfigTest {
   }
 
   @Test
-  void theOldConstructorKeepsLoopbackForwards() {
+  void noForwardAddressMeansLoopbackForwards() {
     VmNodeConfig c =
         new VmNodeConfig(
             "zk:2181",
@@ -143,7 +143,8 @@ class VmNodeConfigTest {
             Duration.ofSeconds(1),
             Duration.ofSeconds(1),
             Duration.ofSeconds(1),
-            Duration.ofSeconds(3));
+            Duration.ofSeconds(3),
+            null);
     assertThat(c.forwardAddress()).isEqualTo("127.0.0.1");
   }
 }

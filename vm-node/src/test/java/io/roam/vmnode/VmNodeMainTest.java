@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,26 @@ class VmNodeMainTest {
 
   private Path secret() throws Exception {
     return Files.writeString(tmp.resolve("agent.secret"), "s3cret");
+  }
+
+  /** Valid options for a start against an unreachable ZooKeeper, then these. */
+  private String[] args(String... more) throws Exception {
+    Path images = Files.createDirectories(tmp.resolve("images"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--zk",
+                "127.0.0.1:1",
+                "--host-id",
+                "h1",
+                "--images-dir",
+                images.toString(),
+                "--state-dir",
+                tmp.resolve("s").toString(),
+                "--agent-secret-file",
+                secret().toString()));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
   }
 
   private String stderr() {
@@ -64,21 +86,7 @@ class VmNodeMainTest {
 
   @Test
   void aForwardAddressThatIsNotThisHostsIsRefusedWithExitStatus2() throws Exception {
-    Path images = Files.createDirectories(tmp.resolve("images"));
-    int status =
-        VmNodeMain.execute(
-            "--zk",
-            "127.0.0.1:1",
-            "--host-id",
-            "h1",
-            "--images-dir",
-            images.toString(),
-            "--state-dir",
-            tmp.resolve("s").toString(),
-            "--agent-secret-file",
-            secret().toString(),
-            "--forward-address",
-            "203.0.113.77");
+    int status = VmNodeMain.execute(args("--forward-address", "203.0.113.77"));
     assertThat(status).isEqualTo(2);
     assertThat(stderr())
         .contains("--forward-address '203.0.113.77' is not an address of this host");
@@ -86,21 +94,8 @@ class VmNodeMainTest {
 
   @Test
   void anUnreachableLibvirtIsAClearErrorWithExitStatus1() throws Exception {
-    Path images = Files.createDirectories(tmp.resolve("images"));
     int status =
-        VmNodeMain.execute(
-            "--zk",
-            "127.0.0.1:1",
-            "--host-id",
-            "h1",
-            "--libvirt-uri",
-            "qemu:///system?socket=/nonexistent/sock",
-            "--images-dir",
-            images.toString(),
-            "--state-dir",
-            tmp.resolve("s").toString(),
-            "--agent-secret-file",
-            secret().toString());
+        VmNodeMain.execute(args("--libvirt-uri", "qemu:///system?socket=/nonexistent/sock"));
     assertThat(status).isEqualTo(1);
     assertThat(stderr())
         .contains("vm-node: cannot connect to libvirt at qemu:///system?socket=/nonexistent/sock")
@@ -109,23 +104,9 @@ class VmNodeMainTest {
 
   @Test
   void anUnreachableZooKeeperIsAClearError() throws Exception {
-    Path images = Files.createDirectories(tmp.resolve("images"));
     int status =
         VmNodeMain.execute(
-            "--zk",
-            "127.0.0.1:1",
-            "--host-id",
-            "h1",
-            "--libvirt-uri",
-            "test:///default",
-            "--images-dir",
-            images.toString(),
-            "--state-dir",
-            tmp.resolve("s").toString(),
-            "--agent-secret-file",
-            secret().toString(),
-            "--zk-connect-timeout",
-            "PT1S");
+            args("--libvirt-uri", "test:///default", "--zk-connect-timeout", "PT1S"));
     assertThat(status).isEqualTo(1);
     assertThat(stderr()).contains("cannot reach ZooKeeper at 127.0.0.1:1");
   }

@@ -19,6 +19,21 @@ import org.junit.jupiter.api.Test;
 class SeedFilesTest {
   private static final String SHA = "a".repeat(64);
 
+  /** The roam.env seed file of a guest with the agent and migration ports forwarded. */
+  private static String envOf(DomainSpecs specs) {
+    var spec =
+        specs.forDesired(
+            new DesiredDomain(
+                NodeId.of("c1-v1"),
+                ClusterId.of("c1"),
+                1,
+                512,
+                "base.qcow2",
+                SHA,
+                List.of(new PortForward(21000, 7070), new PortForward(21001, 7071))));
+    return new String(SeedFiles.of(spec.seed().identity()).get("roam.env"), StandardCharsets.UTF_8);
+  }
+
   @Test
   void theSecondForwardIsTheMigrationPortAndTheGuestReachesPeersThroughTheHostLoopback() {
     DomainSpecs specs =
@@ -30,19 +45,7 @@ class SeedFilesTest {
             "10.0.2.2:2181",
             "s3cret",
             Duration.ofSeconds(45));
-    var spec =
-        specs.forDesired(
-            new DesiredDomain(
-                NodeId.of("c1-v1"),
-                ClusterId.of("c1"),
-                1,
-                512,
-                "base.qcow2",
-                SHA,
-                List.of(new PortForward(21000, 7070), new PortForward(21001, 7071))));
-
-    String env =
-        new String(SeedFiles.of(spec.seed().identity()).get("roam.env"), StandardCharsets.UTF_8);
+    String env = envOf(specs);
 
     assertThat(env)
         .contains("ROAM_BIND=0.0.0.0:7070\n")
@@ -65,19 +68,7 @@ class SeedFilesTest {
             "s3cret",
             Duration.ofSeconds(45),
             "192.168.10.12");
-    var spec =
-        specs.forDesired(
-            new DesiredDomain(
-                NodeId.of("c1-v1"),
-                ClusterId.of("c1"),
-                1,
-                512,
-                "base.qcow2",
-                SHA,
-                List.of(new PortForward(21000, 7070), new PortForward(21001, 7071))));
-
-    String env =
-        new String(SeedFiles.of(spec.seed().identity()).get("roam.env"), StandardCharsets.UTF_8);
+    String env = envOf(specs);
 
     assertThat(env)
         .contains("ROAM_ZK=192.168.10.11:2181\n")

@@ -175,23 +175,12 @@ class LibvirtQemuTcgIT {
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000); // QEMU listens for the guest
     }
 
-    List<Action> done = new ArrayList<>();
-    await()
-        .atMost(timeout.plus(Fixtures.scaled(Duration.ofSeconds(30))))
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () -> {
-              done.addAll(
-                  executor
-                      .apply(
-                          reconciler.plan(
-                              List.of(),
-                              hv.domains(),
-                              executor.shutdownRequested(),
-                              Clock.systemUTC().instant()))
-                      .applied());
-              return hv.domains().stream().noneMatch(d -> d.name().equals(name));
-            });
+    List<Action> done =
+        undefineAll(
+            reconciler,
+            executor,
+            timeout.plus(Fixtures.scaled(Duration.ofSeconds(30))),
+            Duration.ofMillis(500));
     assertThat(done)
         .extracting(a -> a.getClass().getSimpleName())
         .containsExactly("Shutdown", "Destroy", "Undefine");
@@ -303,10 +292,24 @@ class LibvirtQemuTcgIT {
     assertThat(Files.readString(console, StandardCharsets.ISO_8859_1))
         .contains("roam-seed: node " + node + " of cluster c1, ZooKeeper 10.0.2.2:2181");
 
+    List<Action> done =
+        undefineAll(
+            reconciler,
+            executor,
+            timeout.plus(Fixtures.scaled(Duration.ofSeconds(60))),
+            Duration.ofSeconds(1));
+    assertThat(done)
+        .extracting(a -> a.getClass().getSimpleName())
+        .containsExactly("Shutdown", "Undefine");
+  }
+
+  /** Reconciles towards no domains until this test's domain is gone; the actions taken. */
+  private List<Action> undefineAll(
+      Reconciler reconciler, PlanExecutor executor, Duration atMost, Duration poll) {
     List<Action> done = new ArrayList<>();
     await()
-        .atMost(timeout.plus(Fixtures.scaled(Duration.ofSeconds(60))))
-        .pollInterval(Duration.ofSeconds(1))
+        .atMost(atMost)
+        .pollInterval(poll)
         .until(
             () -> {
               done.addAll(
@@ -320,9 +323,7 @@ class LibvirtQemuTcgIT {
                       .applied());
               return hv.domains().stream().noneMatch(d -> d.name().equals(name));
             });
-    assertThat(done)
-        .extracting(a -> a.getClass().getSimpleName())
-        .containsExactly("Shutdown", "Undefine");
+    return done;
   }
 
   /** The command line of the QEMU process running a domain (libvirt names it guest=NAME). */
