@@ -1,5 +1,7 @@
 package io.roam.manager.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.roam.common.api.AgentLaunchRequest;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.id.ClusterId;
@@ -249,6 +251,20 @@ final class ApiFixture implements AutoCloseable {
       b.header("Authorization", "Bearer " + token);
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Creates a token as the admin from this request body; the token to present. */
+  String createToken(String body) throws Exception {
+    HttpResponse<String> r = call("POST", RestApi.TOKENS, body, ADMIN);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return Json.mapper().readTree(r.body()).get("token").asText();
+  }
+
+  /** A refusal: this status, a problem+json body, and the reason in it. */
+  static void assertProblem(HttpResponse<String> r, int status, String reason) {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+    assertThat(r.headers().firstValue("Content-Type")).contains("application/problem+json");
+    assertThat(r.body()).contains(reason);
   }
 
   @Override

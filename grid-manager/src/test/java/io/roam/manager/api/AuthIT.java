@@ -1,6 +1,7 @@
 package io.roam.manager.api;
 
 import static io.roam.manager.api.ApiFixture.ADMIN;
+import static io.roam.manager.api.ApiFixture.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,25 +35,13 @@ class AuthIT {
     grid.clusterWithNode("ca", "alice");
     grid.clusterWithNode("cb", "bob");
     await().atMost(Duration.ofSeconds(10)).until(() -> grid.manager.view().nodes().size() == 2);
-    alice = createToken("{\"name\":\"alice\",\"role\":\"owner\"}");
-    bob = createToken("{\"name\":\"bob\",\"role\":\"owner\"}");
+    alice = grid.createToken("{\"name\":\"alice\",\"role\":\"owner\"}");
+    bob = grid.createToken("{\"name\":\"bob\",\"role\":\"owner\"}");
   }
 
   @AfterEach
   void stop() throws Exception {
     grid.close();
-  }
-
-  private String createToken(String body) throws Exception {
-    HttpResponse<String> r = grid.call("POST", RestApi.TOKENS, body, ADMIN);
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return Json.mapper().readTree(r.body()).get("token").asText();
-  }
-
-  private static void assertProblem(HttpResponse<String> r, int status, String reason) {
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
-    assertThat(r.headers().firstValue("Content-Type")).contains("application/problem+json");
-    assertThat(r.body()).contains(reason);
   }
 
   private JobRecord run(String token, String node, String... command) throws Exception {
@@ -113,7 +102,7 @@ class AuthIT {
         422,
         "cb is owned by 'bob', not 'alice'");
     String limited =
-        createToken(
+        grid.createToken(
             "{\"name\":\"a2\",\"role\":\"owner\",\"principal\":\"alice\",\"clusters\":[\"ca\"]}");
     assertThat(
             grid.call("PUT", ApiPaths.CLUSTERS + "/ca/policy", policy(false, 0), limited)
