@@ -5,19 +5,16 @@ import io.roam.agent.gossip.GossipConfig;
 import io.roam.agent.gossip.GossipView;
 import io.roam.agent.gossip.LoadEntry;
 import io.roam.agent.placement.Balancer;
-import io.roam.agent.placement.JobLoad;
+import io.roam.agent.placement.FlatSnapshot;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.Move;
 import io.roam.agent.placement.NodeState;
 import io.roam.agent.placement.Plan;
-import io.roam.agent.placement.Snapshot;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
@@ -47,6 +44,7 @@ public final class Simulator {
   private final Map<NodeId, Integer> indexOf = new HashMap<>();
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final Balancer balancer;
+  private final FlatSnapshot flat = new FlatSnapshot(64, 64);
   private final double maxSpeed;
   private final double[] cumulativeSpeed;
   private Gossip gossip;
@@ -152,6 +150,8 @@ public final class Simulator {
     this.jobs = new Job[workload.jobs().size()];
     for (int j = 0; j < jobs.length; j++) {
       jobs[j] = new Job(workload.jobs().get(j));
+      // Its id, as it has one from its submission on (the balancer names the jobs it moves).
+      jobs[j].id = JobId.ofNumber(jobs[j].spec.id() + 1L);
     }
     InstantSource clock = () -> Instant.ofEpochSecond(0, (long) (now * 1e9));
     this.balancer =
@@ -369,55 +369,45 @@ public final class Simulator {
     }
   }
 
-  private Snapshot snapshot(Node node) {
+  /** What the node knows, refilled into the one flat snapshot: no record per job or per peer. */
+  private FlatSnapshot snapshot(Node node) {
     advance(node);
-    List<JobLoad> loads = new ArrayList<>(node.running.size());
+    FlatSnapshot s = flat.clear();
     for (Job job : node.running) {
-      if (job.id == null) {
-        job.id = JobId.ofNumber(job.spec.id() + 1L);
-      }
       double used = Math.max(0, job.spec.work() - Math.max(0, job.finishV - node.v));
-      loads.add(
-          new JobLoad(
-              job.id,
-              job.spec.memoryBytes(),
-              used,
-              Instant.ofEpochSecond(0, (long) (job.arrivedAtNode * 1e9)),
-              false,
-              job.migrated));
+      s.addJob(
+          job.id,
+          job.spec.memoryBytes(),
+          used,
+          (long) (job.arrivedAtNode * 1e9),
+          false,
+          job.migrated);
     }
     AgeTable<Object> table = gossip.table(node.index);
     int count =
         config.candidates() == 0 ? table.size() : Math.min(table.size(), config.candidates());
-    List<NodeState> others = new ArrayList<>(count);
     for (int k = 0; k < count; k++) {
       LoadEntry e = (LoadEntry) table.payloadAt(k);
       int incoming = 0;
       if (node.outgoing != null) {
         incoming = node.outgoing.getOrDefault(table.nodeAt(k), 0);
       }
-      others.add(
-          new NodeState(
-              e.node(),
-              e.speed(),
-              e.runnable(),
-              e.freeMemoryBytes(),
-              e.totalMemoryBytes(),
-              table.ageAt(k),
-              false,
-              incoming));
+      s.addTarget(
+          e.node(),
+          e.speed(),
+          e.runnable(),
+          e.freeMemoryBytes(),
+          e.totalMemoryBytes(),
+          table.ageAt(k),
+          false,
+          incoming);
     }
-    NodeState self =
-        new NodeState(
-            node.id,
-            node.speed,
-            node.running.size() + node.incoming,
-            node.freeMemory(),
-            node.totalMemory,
-            0,
-            false,
-            0);
-    return new Snapshot(self, false, loads, others);
+    return s.self(
+        node.id,
+        node.speed,
+        node.running.size() + node.incoming,
+        node.freeMemory(),
+        node.totalMemory);
   }
 
   private long refused;
