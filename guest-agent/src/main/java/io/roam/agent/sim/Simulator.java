@@ -87,6 +87,9 @@ public final class Simulator {
 
   private static final class Job {
     final SimJob spec;
+    // The spec's figures the balancer reads, beside the job's state: one object per job to touch.
+    final double work;
+    final long memory;
     JobId id;
     int node = -1;
     int source = -1;
@@ -97,6 +100,8 @@ public final class Simulator {
 
     Job(SimJob spec) {
       this.spec = spec;
+      this.work = spec.work();
+      this.memory = spec.memoryBytes();
       this.remaining = spec.work();
     }
   }
@@ -374,14 +379,8 @@ public final class Simulator {
     advance(node);
     FlatSnapshot s = flat.clear();
     for (Job job : node.running) {
-      double used = Math.max(0, job.spec.work() - Math.max(0, job.finishV - node.v));
-      s.addJob(
-          job.id,
-          job.spec.memoryBytes(),
-          used,
-          (long) (job.arrivedAtNode * 1e9),
-          false,
-          job.migrated);
+      double used = Math.max(0, job.work - Math.max(0, job.finishV - node.v));
+      s.addJob(job.id, job.memory, used, (long) (job.arrivedAtNode * 1e9), false, job.migrated);
     }
     AgeTable<Object> table = gossip.table(node.index);
     int count =
