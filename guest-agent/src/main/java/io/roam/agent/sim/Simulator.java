@@ -12,6 +12,7 @@ import io.roam.agent.placement.NodeState;
 import io.roam.agent.placement.Plan;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.placement.LeastLoaded;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -119,6 +120,8 @@ public final class Simulator {
     double last;
     long version;
     int incoming;
+    // Jobs migrating away: their records still name this node until they land.
+    int leaving;
     Map<Integer, Integer> outgoing;
     LoadEntry ownEntry;
 
@@ -162,7 +165,7 @@ public final class Simulator {
     this.balancer =
         new Balancer(
             config.placement(), MigrationPolicy.ALLOW_ALL, clock, new SplittableRandom(seed + 1));
-    if (policy == Policy.ROAM) {
+    if (roam()) {
       GossipConfig g = config.gossip();
       this.gossip = new Gossip(n, g.window(), g.capacity(), g.maxAge());
       this.ownEntries = new Object[n];
@@ -178,7 +181,7 @@ public final class Simulator {
       schedule(job.spec.arrival(), ARRIVAL, job.spec.origin(), job.spec.id(), 0);
     }
     unfinished = jobs.length;
-    if (policy == Policy.ROAM || policy == Policy.OMNISCIENT) {
+    if (roam() || policy == Policy.OMNISCIENT) {
       schedule(config.stepSeconds(), STEP, -1, -1, 0);
     }
     while (!events.isEmpty() && unfinished > 0) {
@@ -230,6 +233,12 @@ public final class Simulator {
     int target =
         switch (policy) {
           case NONE, ROAM -> job.spec.origin();
+          case ROAM_PLACED ->
+              LeastLoaded.choose(
+                  nodes.length,
+                  i -> nodes[i].running.size() + nodes[i].leaving,
+                  i -> nodes[i].speed,
+                  random);
           case RANDOM -> random.nextInt(nodes.length);
           case RANDOM_BY_SPEED -> bySpeed(random.nextDouble() * cumulativeSpeed[nodes.length - 1]);
           case OMNISCIENT -> fastestFor();
@@ -237,9 +246,13 @@ public final class Simulator {
     join(job, nodes[target]);
     if (policy == Policy.OMNISCIENT) {
       rebalanceExactly();
-    } else if (policy == Policy.ROAM && config.balanceOnArrival() && steps > 0) {
+    } else if (roam() && config.balanceOnArrival() && steps > 0) {
       balanceNode(nodes[target]);
     }
+  }
+
+  private boolean roam() {
+    return policy == Policy.ROAM || policy == Policy.ROAM_PLACED;
   }
 
   private int bySpeed(double x) {
@@ -321,7 +334,7 @@ public final class Simulator {
     steps++;
     if (policy == Policy.OMNISCIENT) {
       rebalanceExactly();
-    } else if (policy == Policy.ROAM) {
+    } else if (roam()) {
       gossip();
       balance();
     }
@@ -446,6 +459,7 @@ public final class Simulator {
     int target = indexOf.get(move.target());
     leave(job, source);
     job.source = source.index;
+    source.leaving++;
     Node t = nodes[target];
     t.incoming++;
     t.reservedMemory += job.spec.memoryBytes();
@@ -462,6 +476,7 @@ public final class Simulator {
     t.incoming--;
     t.reservedMemory -= job.spec.memoryBytes();
     Node source = nodes[job.source];
+    source.leaving--;
     source.outgoing.merge(target, -1, Integer::sum);
     if (source.outgoing.get(target) == 0) {
       source.outgoing.remove(target);
