@@ -3,7 +3,7 @@ package io.roam.manager.jobs;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
-import java.util.ArrayList;
+import io.roam.common.placement.LeastLoaded;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +13,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * Where a new job starts when the user does not say: the node with the fewest unfinished jobs per
- * unit of capacity (cores x speed), ties broken at random. Pure; the balancer moves jobs later.
+ * unit of capacity (cores x speed), ties broken at random ({@link LeastLoaded}, the rule the
+ * simulator places jobs by too). Pure; the balancer moves jobs later.
  */
 public final class InitialPlacement {
   private InitialPlacement() {}
@@ -26,18 +27,13 @@ public final class InitialPlacement {
         load.merge(job.node(), 1, Integer::sum);
       }
     }
-    List<NodeRecord> best = new ArrayList<>();
-    double bestScore = Double.MAX_VALUE;
-    for (NodeRecord node : nodes) {
-      double score = load.getOrDefault(node.id(), 0) / (node.cores() * node.speed());
-      if (score < bestScore - 1e-9) {
-        best.clear();
-        bestScore = score;
-      }
-      if (Math.abs(score - bestScore) <= 1e-9) {
-        best.add(node);
-      }
-    }
-    return best.isEmpty() ? Optional.empty() : Optional.of(best.get(random.nextInt(best.size())));
+    List<NodeRecord> list = List.copyOf(nodes);
+    int chosen =
+        LeastLoaded.choose(
+            list.size(),
+            i -> load.getOrDefault(list.get(i).id(), 0),
+            i -> list.get(i).cores() * list.get(i).speed(),
+            random);
+    return chosen < 0 ? Optional.empty() : Optional.of(list.get(chosen));
   }
 }

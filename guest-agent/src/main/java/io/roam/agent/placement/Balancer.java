@@ -1,7 +1,6 @@
 package io.roam.agent.placement;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,36 +55,39 @@ public final class Balancer {
   }
 
   public Plan plan(Snapshot snapshot) {
-    List<JobLoad> jobs = snapshot.jobs();
-    List<NodeState> others = snapshot.others();
-    if (snapshot.stay() || jobs.isEmpty() || others.isEmpty()) {
+    return plan(FlatSnapshot.of(snapshot));
+  }
+
+  /** The same decision, on a snapshot laid out as arrays (which it uses as scratch space too). */
+  public Plan plan(FlatSnapshot s) {
+    int jobs = s.jobCount;
+    int targets = s.targetCount;
+    if (s.stay || jobs == 0 || targets == 0) {
       return Plan.NONE;
     }
-    NodeState self = snapshot.self();
-    int targets = others.size();
-    double[] load = new double[targets];
-    long[] free = new long[targets];
+    double[] load = s.load;
+    long[] free = s.freeLeft;
     for (int t = 0; t < targets; t++) {
-      NodeState n = others.get(t);
       load[t] =
-          n.runnable()
-              + n.incoming() * config.assumedLoadPerIncoming()
-              + n.age() * config.loadPerAgeStep();
-      free[t] = n.freeMemoryBytes();
+          s.runnable[t]
+              + s.incoming[t] * config.assumedLoadPerIncoming()
+              + s.age[t] * config.loadPerAgeStep();
+      free[t] = s.free[t];
     }
-    boolean[] moved = new boolean[jobs.size()];
-    double selfLoad = Math.max(self.runnable(), 1.0);
-    long selfFree = self.freeMemoryBytes();
-    List<Move> moves = new ArrayList<>();
+    boolean[] moved = s.moved;
+    Arrays.fill(moved, 0, jobs, false);
+    double selfLoad = Math.max(s.selfRunnable, 1.0);
+    long selfFree = s.selfFree;
+    List<Move> moves = null;
 
     // Memory ushering: get back above the low water before the node swaps.
-    long lowWater = (long) (config.memoryLowWater() * self.totalMemoryBytes());
+    long lowWater = (long) (config.memoryLowWater() * s.selfTotal);
     while (selfFree < lowWater) {
       long deficit = lowWater - selfFree;
       int pick = -1;
       int target = -1;
-      for (int j : byMemoryToFree(jobs, moved, deficit)) {
-        target = bestTarget(jobs.get(j), others, load, free, null);
+      for (int j : byMemoryToFree(s, deficit)) {
+        target = bestTarget(s, j);
         if (target >= 0) {
           pick = j;
           break;
@@ -94,57 +96,58 @@ public final class Balancer {
       if (pick < 0) {
         break;
       }
-      JobLoad job = jobs.get(pick);
-      double rem = config.expectedRemaining(job.cpuSeconds());
-      double here = rem * selfLoad / self.speed();
-      double there = completionThere(job, rem, others.get(target), load[target]);
+      double rem = config.expectedRemaining(s.jobCpu[pick]);
+      double here = rem * selfLoad / s.selfSpeed;
+      double there = completionThere(s, pick, rem, target, load[target]);
+      if (moves == null) {
+        moves = new ArrayList<>();
+      }
       moves.add(
           new Move(
-              job.job(),
-              others.get(target).node(),
+              s.jobId[pick],
+              s.node[target],
               Move.Reason.MEMORY,
               here - there,
-              job.memoryBytes(),
+              s.jobMemory[pick],
               rem,
               here));
       moved[pick] = true;
-      selfFree += job.memoryBytes();
+      selfFree += s.jobMemory[pick];
       selfLoad = Math.max(selfLoad - 1, 1.0);
       load[target] += config.assumedLoadPerIncoming();
-      free[target] -= job.memoryBytes();
+      free[target] -= s.jobMemory[pick];
     }
 
     // Load: move the job that gains most, if it gains enough, one decision at a time.
-    Instant now = clock.instant();
-    Duration minResidence = config.minResidence();
-    int[] order = new int[targets];
+    long now = FlatSnapshot.epochNanos(clock.instant());
+    long minResidence = saturatedNanos(config.minResidence());
+    int[] order = s.order;
+    double[] score = s.score;
     for (int loadMoves = 0; loadMoves < config.maxMovesPerPlan(); loadMoves++) {
-      double[] score = new double[targets];
       for (int t = 0; t < targets; t++) {
-        score[t] = (load[t] + 1.0) / others.get(t).speed();
+        score[t] = (load[t] + 1.0) / s.speed[t];
       }
-      sortByScore(order, score);
+      sortByScore(order, score, s.keys, targets);
       int bestJob = -1;
       int bestTarget = -1;
       double bestGain = 0;
-      for (int j = 0; j < jobs.size(); j++) {
-        JobLoad job = jobs.get(j);
-        if (moved[j] || job.locked()) {
+      for (int j = 0; j < jobs; j++) {
+        if (moved[j] || s.jobLocked[j]) {
           continue;
         }
         // Hysteresis binds a job that has already moved; one that started here has cost nothing
         // yet, and the sooner it goes where it runs best the more it gains.
-        if (job.migrated() && Duration.between(job.arrivedAt(), now).compareTo(minResidence) < 0) {
+        if (s.jobMigrated[j] && elapsed(s.jobArrivedNanos[j], now) < minResidence) {
           continue;
         }
-        double rem = config.expectedRemaining(job.cpuSeconds());
-        double here = rem * selfLoad / self.speed();
+        double rem = config.expectedRemaining(s.jobCpu[j]);
+        double here = rem * selfLoad / s.selfSpeed;
         double threshold = Math.max(config.minGainSeconds(), config.minGainRatio() * here);
-        int t = preferredGaining(job, rem, here - threshold, others, load, free, order);
+        int t = preferredGaining(s, j, rem, here - threshold);
         if (t < 0) {
           continue;
         }
-        double gain = here - completionThere(job, rem, others.get(t), load[t]);
+        double gain = here - completionThere(s, j, rem, t, load[t]);
         if (gain > threshold && gain > bestGain) {
           bestGain = gain;
           bestJob = j;
@@ -154,26 +157,45 @@ public final class Balancer {
       if (bestJob < 0) {
         break;
       }
-      JobLoad job = jobs.get(bestJob);
-      int t = spreadTarget(job, others, free, order, score, bestTarget);
-      double rem = config.expectedRemaining(job.cpuSeconds());
-      double here = rem * selfLoad / self.speed();
-      double gain = here - completionThere(job, rem, others.get(t), load[t]);
+      int t = spreadTarget(s, bestJob, bestTarget);
+      double rem = config.expectedRemaining(s.jobCpu[bestJob]);
+      double here = rem * selfLoad / s.selfSpeed;
+      double gain = here - completionThere(s, bestJob, rem, t, load[t]);
+      if (moves == null) {
+        moves = new ArrayList<>();
+      }
       moves.add(
           new Move(
-              job.job(),
-              others.get(t).node(),
+              s.jobId[bestJob],
+              s.node[t],
               Move.Reason.LOAD,
               gain,
-              job.memoryBytes(),
+              s.jobMemory[bestJob],
               rem,
               here));
       moved[bestJob] = true;
       selfLoad = Math.max(selfLoad - 1, 1.0);
       load[t] += config.assumedLoadPerIncoming();
-      free[t] -= job.memoryBytes();
+      free[t] -= s.jobMemory[bestJob];
     }
-    return moves.isEmpty() ? Plan.NONE : new Plan(moves);
+    return moves == null ? Plan.NONE : new Plan(moves);
+  }
+
+  /** {@code now - since} in nanoseconds, saturating. */
+  private static long elapsed(long since, long now) {
+    long d = now - since;
+    if (((now ^ since) & (now ^ d)) < 0) {
+      return now > since ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return d;
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException e) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
   }
 
   /**
@@ -202,30 +224,29 @@ public final class Balancer {
     return gain > Math.max(config.minGainSeconds(), config.minGainRatio() * move.completionHere());
   }
 
-  private double completionThere(JobLoad job, double rem, NodeState target, double targetLoad) {
-    return config.costSeconds(job.memoryBytes()) + rem * (targetLoad + 1.0) / target.speed();
+  private double completionThere(
+      FlatSnapshot s, int job, double rem, int target, double targetLoad) {
+    return config.costSeconds(s.jobMemory[job]) + rem * (targetLoad + 1.0) / s.speed[target];
   }
 
-  private boolean fits(JobLoad job, NodeState target, long targetFree) {
-    long keep = (long) (config.memoryLowWater() * target.totalMemoryBytes());
-    return !target.blocked()
-        && targetFree - job.memoryBytes() >= keep
-        && policy.allows(job.job(), target.node());
+  private boolean fits(FlatSnapshot s, int job, int target) {
+    long keep = (long) (config.memoryLowWater() * s.total[target]);
+    return !s.blocked[target]
+        && s.freeLeft[target] - s.jobMemory[job] >= keep
+        && policy.allows(s.jobId[job], s.node[target]);
   }
 
   /** The fitting target where the job would run fastest, or -1. */
-  private int bestTarget(
-      JobLoad job, List<NodeState> others, double[] load, long[] free, int[] unused) {
+  private int bestTarget(FlatSnapshot s, int job) {
     int best = -1;
     int bestPriority = Integer.MIN_VALUE;
     double bestScore = Double.POSITIVE_INFINITY;
-    for (int t = 0; t < others.size(); t++) {
-      NodeState n = others.get(t);
-      if (!fits(job, n, free[t])) {
+    for (int t = 0; t < s.targetCount; t++) {
+      if (!fits(s, job, t)) {
         continue;
       }
-      int p = policy.priority(job.job(), n.node());
-      double score = (load[t] + 1.0) / n.speed();
+      int p = policy.priority(s.jobId[job], s.node[t]);
+      double score = (s.load[t] + 1.0) / s.speed[t];
       if (p > bestPriority || (p == bestPriority && score < bestScore)) {
         best = t;
         bestPriority = p;
@@ -239,22 +260,15 @@ public final class Balancer {
    * Among the fitting targets where the job would complete before {@code before} (so that it gains
    * enough), the best-scoring of those whose cluster ranks the job highest; -1 if none.
    */
-  private int preferredGaining(
-      JobLoad job,
-      double rem,
-      double before,
-      List<NodeState> others,
-      double[] load,
-      long[] free,
-      int[] order) {
+  private int preferredGaining(FlatSnapshot s, int job, double rem, double before) {
     int best = -1;
     int bestPriority = Integer.MIN_VALUE;
-    for (int t : order) {
-      NodeState n = others.get(t);
-      if (!fits(job, n, free[t]) || completionThere(job, rem, n, load[t]) >= before) {
+    for (int k = 0; k < s.targetCount; k++) {
+      int t = s.order[k];
+      if (!fits(s, job, t) || completionThere(s, job, rem, t, s.load[t]) >= before) {
         continue;
       }
-      int p = policy.priority(job.job(), n.node());
+      int p = policy.priority(s.jobId[job], s.node[t]);
       if (p > bestPriority) {
         best = t;
         bestPriority = p;
@@ -267,19 +281,18 @@ public final class Balancer {
    * Among the fitting targets of the same priority as the chosen one scoring within {@code spread}
    * of it, one at random.
    */
-  private int spreadTarget(
-      JobLoad job, List<NodeState> others, long[] free, int[] order, double[] score, int chosenAt) {
-    double best = score[chosenAt];
-    int priority = policy.priority(job.job(), others.get(chosenAt).node());
+  private int spreadTarget(FlatSnapshot s, int job, int chosenAt) {
+    double best = s.score[chosenAt];
+    int priority = policy.priority(s.jobId[job], s.node[chosenAt]);
     double limit = best * (1.0 + config.spread());
     int chosen = -1;
     int seen = 0;
-    for (int t : order) {
-      if (score[t] > limit) {
+    for (int k = 0; k < s.targetCount; k++) {
+      int t = s.order[k];
+      if (s.score[t] > limit) {
         break;
       }
-      if (fits(job, others.get(t), free[t])
-          && policy.priority(job.job(), others.get(t).node()) == priority) {
+      if (fits(s, job, t) && policy.priority(s.jobId[job], s.node[t]) == priority) {
         seen++;
         if (random.nextInt(seen) == 0) {
           chosen = t;
@@ -293,19 +306,20 @@ public final class Balancer {
    * Unmoved, unlocked jobs in the order memory ushering tries them: first the smallest that alone
    * covers the deficit, then the rest from the largest down.
    */
-  private static int[] byMemoryToFree(List<JobLoad> jobs, boolean[] moved, long deficit) {
-    Integer[] idx = new Integer[jobs.size()];
+  private static int[] byMemoryToFree(FlatSnapshot s, long deficit) {
+    Integer[] idx = new Integer[s.jobCount];
     int n = 0;
-    for (int j = 0; j < jobs.size(); j++) {
-      if (!moved[j] && !jobs.get(j).locked()) {
+    for (int j = 0; j < s.jobCount; j++) {
+      if (!s.moved[j] && !s.jobLocked[j]) {
         idx[n++] = j;
       }
     }
     Integer[] live = Arrays.copyOf(idx, n);
-    Arrays.sort(live, (a, b) -> Long.compare(jobs.get(b).memoryBytes(), jobs.get(a).memoryBytes()));
+    long[] memory = s.jobMemory;
+    Arrays.sort(live, (a, b) -> Long.compare(memory[b], memory[a]));
     int smallestCovering = -1;
     for (int k = 0; k < n; k++) {
-      if (jobs.get(live[k]).memoryBytes() >= deficit) {
+      if (memory[live[k]] >= deficit) {
         smallestCovering = k;
       }
     }
@@ -323,20 +337,18 @@ public final class Balancer {
   }
 
   /**
-   * Orders targets by score, best first, without boxing: a score (finite, >= 0, so its bits order
-   * as it does) keeps its top 44 bits and the target's index fills the rest, which also breaks ties
-   * by index.
+   * Orders the first {@code n} targets by score, best first, without boxing: a score (finite, >= 0,
+   * so its bits order as it does) keeps its top 44 bits and the target's index fills the rest,
+   * which also breaks ties by index.
    */
-  private static void sortByScore(int[] order, double[] score) {
-    int n = score.length;
+  private static void sortByScore(int[] order, double[] score, long[] keys, int n) {
     if (n > INDEX_MASK + 1) {
       throw new IllegalArgumentException("too many targets: " + n);
     }
-    long[] keys = new long[n];
     for (int i = 0; i < n; i++) {
       keys[i] = (Double.doubleToRawLongBits(score[i]) & ~INDEX_MASK) | i;
     }
-    Arrays.sort(keys);
+    Arrays.sort(keys, 0, n);
     for (int i = 0; i < n; i++) {
       order[i] = (int) (keys[i] & INDEX_MASK);
     }

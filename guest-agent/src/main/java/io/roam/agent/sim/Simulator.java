@@ -5,19 +5,17 @@ import io.roam.agent.gossip.GossipConfig;
 import io.roam.agent.gossip.GossipView;
 import io.roam.agent.gossip.LoadEntry;
 import io.roam.agent.placement.Balancer;
-import io.roam.agent.placement.JobLoad;
+import io.roam.agent.placement.FlatSnapshot;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.Move;
 import io.roam.agent.placement.NodeState;
 import io.roam.agent.placement.Plan;
-import io.roam.agent.placement.Snapshot;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.placement.LeastLoaded;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
@@ -47,6 +45,7 @@ public final class Simulator {
   private final Map<NodeId, Integer> indexOf = new HashMap<>();
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final Balancer balancer;
+  private final FlatSnapshot flat = new FlatSnapshot(64, 64);
   private final double maxSpeed;
   private final double[] cumulativeSpeed;
   private Gossip gossip;
@@ -89,6 +88,9 @@ public final class Simulator {
 
   private static final class Job {
     final SimJob spec;
+    // The spec's figures the balancer reads, beside the job's state: one object per job to touch.
+    final double work;
+    final long memory;
     JobId id;
     int node = -1;
     int source = -1;
@@ -99,6 +101,8 @@ public final class Simulator {
 
     Job(SimJob spec) {
       this.spec = spec;
+      this.work = spec.work();
+      this.memory = spec.memoryBytes();
       this.remaining = spec.work();
     }
   }
@@ -116,6 +120,8 @@ public final class Simulator {
     double last;
     long version;
     int incoming;
+    // Jobs migrating away: their records still name this node until they land.
+    int leaving;
     Map<Integer, Integer> outgoing;
     LoadEntry ownEntry;
 
@@ -152,12 +158,14 @@ public final class Simulator {
     this.jobs = new Job[workload.jobs().size()];
     for (int j = 0; j < jobs.length; j++) {
       jobs[j] = new Job(workload.jobs().get(j));
+      // Its id, as it has one from its submission on (the balancer names the jobs it moves).
+      jobs[j].id = JobId.ofNumber(jobs[j].spec.id() + 1L);
     }
     InstantSource clock = () -> Instant.ofEpochSecond(0, (long) (now * 1e9));
     this.balancer =
         new Balancer(
             config.placement(), MigrationPolicy.ALLOW_ALL, clock, new SplittableRandom(seed + 1));
-    if (policy == Policy.ROAM) {
+    if (roam()) {
       GossipConfig g = config.gossip();
       this.gossip = new Gossip(n, g.window(), g.capacity(), g.maxAge());
       this.ownEntries = new Object[n];
@@ -173,7 +181,7 @@ public final class Simulator {
       schedule(job.spec.arrival(), ARRIVAL, job.spec.origin(), job.spec.id(), 0);
     }
     unfinished = jobs.length;
-    if (policy == Policy.ROAM || policy == Policy.OMNISCIENT) {
+    if (roam() || policy == Policy.OMNISCIENT) {
       schedule(config.stepSeconds(), STEP, -1, -1, 0);
     }
     while (!events.isEmpty() && unfinished > 0) {
@@ -225,6 +233,12 @@ public final class Simulator {
     int target =
         switch (policy) {
           case NONE, ROAM -> job.spec.origin();
+          case ROAM_PLACED ->
+              LeastLoaded.choose(
+                  nodes.length,
+                  i -> nodes[i].running.size() + nodes[i].leaving,
+                  i -> nodes[i].speed,
+                  random);
           case RANDOM -> random.nextInt(nodes.length);
           case RANDOM_BY_SPEED -> bySpeed(random.nextDouble() * cumulativeSpeed[nodes.length - 1]);
           case OMNISCIENT -> fastestFor();
@@ -232,9 +246,13 @@ public final class Simulator {
     join(job, nodes[target]);
     if (policy == Policy.OMNISCIENT) {
       rebalanceExactly();
-    } else if (policy == Policy.ROAM && config.balanceOnArrival() && steps > 0) {
+    } else if (roam() && config.balanceOnArrival() && steps > 0) {
       balanceNode(nodes[target]);
     }
+  }
+
+  private boolean roam() {
+    return policy == Policy.ROAM || policy == Policy.ROAM_PLACED;
   }
 
   private int bySpeed(double x) {
@@ -316,7 +334,7 @@ public final class Simulator {
     steps++;
     if (policy == Policy.OMNISCIENT) {
       rebalanceExactly();
-    } else if (policy == Policy.ROAM) {
+    } else if (roam()) {
       gossip();
       balance();
     }
@@ -369,55 +387,39 @@ public final class Simulator {
     }
   }
 
-  private Snapshot snapshot(Node node) {
+  /** What the node knows, refilled into the one flat snapshot: no record per job or per peer. */
+  private FlatSnapshot snapshot(Node node) {
     advance(node);
-    List<JobLoad> loads = new ArrayList<>(node.running.size());
+    FlatSnapshot s = flat.clear();
     for (Job job : node.running) {
-      if (job.id == null) {
-        job.id = JobId.ofNumber(job.spec.id() + 1L);
-      }
-      double used = Math.max(0, job.spec.work() - Math.max(0, job.finishV - node.v));
-      loads.add(
-          new JobLoad(
-              job.id,
-              job.spec.memoryBytes(),
-              used,
-              Instant.ofEpochSecond(0, (long) (job.arrivedAtNode * 1e9)),
-              false,
-              job.migrated));
+      double used = Math.max(0, job.work - Math.max(0, job.finishV - node.v));
+      s.addJob(job.id, job.memory, used, (long) (job.arrivedAtNode * 1e9), false, job.migrated);
     }
     AgeTable<Object> table = gossip.table(node.index);
     int count =
         config.candidates() == 0 ? table.size() : Math.min(table.size(), config.candidates());
-    List<NodeState> others = new ArrayList<>(count);
     for (int k = 0; k < count; k++) {
       LoadEntry e = (LoadEntry) table.payloadAt(k);
       int incoming = 0;
       if (node.outgoing != null) {
         incoming = node.outgoing.getOrDefault(table.nodeAt(k), 0);
       }
-      others.add(
-          new NodeState(
-              e.node(),
-              e.speed(),
-              e.runnable(),
-              e.freeMemoryBytes(),
-              e.totalMemoryBytes(),
-              table.ageAt(k),
-              false,
-              incoming));
+      s.addTarget(
+          e.node(),
+          e.speed(),
+          e.runnable(),
+          e.freeMemoryBytes(),
+          e.totalMemoryBytes(),
+          table.ageAt(k),
+          false,
+          incoming);
     }
-    NodeState self =
-        new NodeState(
-            node.id,
-            node.speed,
-            node.running.size() + node.incoming,
-            node.freeMemory(),
-            node.totalMemory,
-            0,
-            false,
-            0);
-    return new Snapshot(self, false, loads, others);
+    return s.self(
+        node.id,
+        node.speed,
+        node.running.size() + node.incoming,
+        node.freeMemory(),
+        node.totalMemory);
   }
 
   private long refused;
@@ -457,6 +459,7 @@ public final class Simulator {
     int target = indexOf.get(move.target());
     leave(job, source);
     job.source = source.index;
+    source.leaving++;
     Node t = nodes[target];
     t.incoming++;
     t.reservedMemory += job.spec.memoryBytes();
@@ -473,6 +476,7 @@ public final class Simulator {
     t.incoming--;
     t.reservedMemory -= job.spec.memoryBytes();
     Node source = nodes[job.source];
+    source.leaving--;
     source.outgoing.merge(target, -1, Integer::sum);
     if (source.outgoing.get(target) == 0) {
       source.outgoing.remove(target);

@@ -108,7 +108,15 @@ class AgeTableTest {
           for (int i = 1; i < table.size(); i++) {
             assertThat(table.ageAt(i)).isGreaterThanOrEqualTo(table.ageAt(i - 1));
           }
+          for (int i = 0; i < table.size(); i++) {
+            long[] e = held.get(table.nodeAt(i));
+            assertThat(table.ageAt(i)).isEqualTo((int) (now - e[0]));
+            assertThat(table.payloadAt(i)).isEqualTo((int) e[2]);
+          }
           assertThat(table.contains(701)).isFalse();
+          // Free slots hold the owner's own number: never found.
+          assertThat(table.contains(3)).isFalse();
+          assertThat(table.payloadOf(3)).isNull();
         }
       }
     }

@@ -61,6 +61,80 @@ class BalancerTest {
   }
 
   @Test
+  void aReusedFlatSnapshotDecidesAsTheRecords() {
+    // Random snapshots, one FlatSnapshot refilled for all (larger ones first, then smaller, so
+    // that stale entries and scratch stay behind): the same plans as from the records.
+    SplittableRandom r = new SplittableRandom(11);
+    PlacementConfig config =
+        PlacementConfig.defaults().withMaxMoves(3).withLoadPerAgeStep(0.2).withSpread(0.2);
+    Balancer fromRecords = balancer(config, MigrationPolicy.ALLOW_ALL);
+    Balancer fromFlat = balancer(config, MigrationPolicy.ALLOW_ALL);
+    FlatSnapshot flat = new FlatSnapshot(1, 1);
+    int moved = 0;
+    for (int round = 0; round < 300; round++) {
+      List<JobLoad> jobs = new ArrayList<>();
+      for (int j = 0; j < r.nextInt(1, 30 - round / 12); j++) {
+        jobs.add(
+            new JobLoad(
+                JobId.ofNumber(j + 1),
+                r.nextLong(1, 800) * MIB,
+                r.nextDouble(0, 500),
+                NOW.minusMillis(r.nextLong(0, 60_000)),
+                r.nextInt(10) == 0,
+                r.nextBoolean()));
+      }
+      List<NodeState> others = new ArrayList<>();
+      for (int t = 0; t < r.nextInt(1, 40 - round / 10); t++) {
+        others.add(
+            new NodeState(
+                NodeId.of("n" + t),
+                r.nextDouble(0.5, 4),
+                r.nextInt(0, 12),
+                r.nextLong(0, 4) * GIB,
+                4 * GIB,
+                r.nextInt(0, 30),
+                r.nextInt(8) == 0,
+                r.nextInt(0, 3)));
+      }
+      NodeState self =
+          NodeState.of(
+              NodeId.of("self"),
+              r.nextDouble(0.5, 4),
+              jobs.size(),
+              r.nextLong(0, 4) * GIB,
+              4 * GIB);
+      Snapshot snapshot = new Snapshot(self, r.nextInt(20) == 0, jobs, others);
+      flat.clear()
+          .self(
+              self.node(),
+              self.speed(),
+              self.runnable(),
+              self.freeMemoryBytes(),
+              self.totalMemoryBytes())
+          .stay(snapshot.stay());
+      for (JobLoad j : jobs) {
+        flat.addJob(
+            j.job(), j.memoryBytes(), j.cpuSeconds(), j.arrivedAt(), j.locked(), j.migrated());
+      }
+      for (NodeState n : others) {
+        flat.addTarget(
+            n.node(),
+            n.speed(),
+            n.runnable(),
+            n.freeMemoryBytes(),
+            n.totalMemoryBytes(),
+            n.age(),
+            n.blocked(),
+            n.incoming());
+      }
+      Plan expected = fromRecords.plan(snapshot);
+      assertThat(fromFlat.plan(flat)).as("round " + round).isEqualTo(expected);
+      moved += expected.moves().size();
+    }
+    assertThat(moved).as("moves planned in all").isGreaterThan(100);
+  }
+
+  @Test
   void prefersTheFasterAndLessLoadedTarget() {
     Snapshot s =
         new Snapshot(

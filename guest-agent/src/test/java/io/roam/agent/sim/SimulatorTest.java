@@ -84,6 +84,22 @@ class SimulatorTest {
   }
 
   @Test
+  void theManagersPlacementStartsAJobWhereItGetsTheMostCpu() {
+    // Node 0 (speed 1) idle, node 1 (speed 4) running one job: the new job gets 1 there, 2 here.
+    Workload w =
+        new Workload(
+            new double[] {1.0, 4.0},
+            new long[] {4L << 30, 4L << 30},
+            java.util.List.of(new SimJob(0, 0.0, 1, 1000, 1), new SimJob(1, 1.0, 0, 1000, 1)));
+    SimConfig noBalancing =
+        SimConfig.defaults().withPlacement(SimConfig.defaults().placement().withMaxMoves(0));
+    SimResult r = new Simulator(w, Policy.ROAM_PLACED, noBalancing, 1).run();
+    // Both on the fast node from the start: each gets 2 until the first ends, at 500 s.
+    assertThat(r.makespan()).isCloseTo(500.0, within(1e-6));
+    assertThat(r.migrations()).isZero();
+  }
+
+  @Test
   void gossipAgeFollowsTheWindowLaw() {
     GossipAgeExperiment.Result r = GossipAgeExperiment.run(128, 16, 200, 200, 1);
     assertThat(r.fillSteps()).isPositive();
