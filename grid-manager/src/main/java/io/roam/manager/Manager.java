@@ -190,24 +190,20 @@ public final class Manager implements AutoCloseable {
                           + Long.toString(System.nanoTime(), 36),
                       MIGRATIONS_AT_ONCE))
               .start(Duration.ofMillis(500));
+      // Listings from the read model: the store would be every job znode read again each pass.
+      ViewBackedStore viewStore = new ViewBackedStore(store, view);
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
       closer
           .register(
               new NodeLossMonitor(
-                  store,
+                  viewStore,
                   agents::restore,
                   clock,
                   settings.nodeLossGrace(),
                   settings.sessionTimeout().multipliedBy(2)))
           .start(Duration.ofSeconds(2));
       JobService jobs =
-          new JobService(
-              new ViewBackedStore(store, view),
-              agents,
-              clock,
-              new SecureRandom(),
-              settings.grid(),
-              zookeeper);
+          new JobService(viewStore, agents, clock, new SecureRandom(), settings.grid(), zookeeper);
       NodeFlagStore nodeFlags = closer.register(new NodeFlagStore(store.client(), layout)).start();
       RestApi api =
           new RestApi(

@@ -34,6 +34,8 @@ public final class CuratorGridStore implements GridStore {
   private final CuratorFramework client;
   private final boolean ownsClient;
   private final ZkLayout layout;
+  private final java.util.Set<ZkNodeRegistration> registrations =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Uses a started client owned by the caller. */
   public CuratorGridStore(CuratorFramework client, ZkLayout layout) {
@@ -132,7 +134,9 @@ public final class CuratorGridStore implements GridStore {
         znode.close();
         throw new StoreException("could not register node " + node.id() + " in time");
       }
-      return new ZkNodeRegistration(znode, node);
+      ZkNodeRegistration registration = new ZkNodeRegistration(znode, node, registrations);
+      registrations.add(registration);
+      return registration;
     } catch (StoreException e) {
       throw e;
     } catch (Exception e) {
@@ -261,6 +265,11 @@ public final class CuratorGridStore implements GridStore {
   @Override
   public void close() {
     if (ownsClient) {
+      // Registrations first: a registration still open when its client closes sees its ephemeral
+      // node deleted by the closing session and recreates it on the closed client, whose failure
+      // Curator's PersistentNode answers by recreating it again, on the same stack, until the
+      // ZooKeeper event thread logs a StackOverflowError.
+      registrations.forEach(ZkNodeRegistration::close);
       client.close();
     }
   }
@@ -297,11 +306,14 @@ public final class CuratorGridStore implements GridStore {
 
   private static final class ZkNodeRegistration implements NodeRegistration {
     private final PersistentNode znode;
+    private final java.util.Set<ZkNodeRegistration> open;
     private volatile NodeRecord node;
 
-    ZkNodeRegistration(PersistentNode znode, NodeRecord node) {
+    ZkNodeRegistration(
+        PersistentNode znode, NodeRecord node, java.util.Set<ZkNodeRegistration> open) {
       this.znode = znode;
       this.node = node;
+      this.open = open;
     }
 
     @Override
@@ -324,6 +336,7 @@ public final class CuratorGridStore implements GridStore {
 
     @Override
     public void close() {
+      open.remove(this);
       try {
         znode.close();
       } catch (Exception e) {

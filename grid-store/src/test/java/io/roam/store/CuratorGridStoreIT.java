@@ -152,6 +152,37 @@ class CuratorGridStoreIT {
   }
 
   @Test
+  void closingAStoreWithItsNodeStillRegisteredLeavesNoWatcherFailing() {
+    // Curator's PersistentNode, still open when its client closes, recreated its node on the
+    // closed client over and over on one stack: ZooKeeper's event thread logged a
+    // StackOverflowError "while calling watcher". The store now ends its registrations first.
+    ch.qos.logback.classic.Logger zkClient =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.apache.zookeeper.ClientCnxn.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+        new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    zkClient.addAppender(log);
+    try {
+      CuratorGridStore agent = open();
+      agent.registerNode(node("c1-n1"));
+
+      agent.close();
+
+      await().atMost(SESSION.multipliedBy(3)).until(() -> store.nodes().isEmpty());
+      await()
+          .during(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(3))
+          .until(
+              () ->
+                  log.list.stream()
+                      .noneMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR));
+    } finally {
+      zkClient.detachAppender(log);
+    }
+  }
+
+  @Test
   void aNodeIdHeldByAnotherLiveAgentIsRefused() {
     try (CuratorGridStore agent = open()) {
       agent.registerNode(node("c1-n1"));

@@ -1,5 +1,6 @@
 package io.roam.manager.api;
 
+import io.netty.buffer.ByteBuf;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.CreateClusterRequest;
 import io.roam.common.api.CreateTokenRequest;
@@ -30,6 +31,7 @@ import io.roam.web.BearerAuth;
 import io.roam.web.Bodies;
 import io.roam.web.HttpProblem;
 import io.roam.web.Problems;
+import io.roam.web.SharedAnswers;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
@@ -367,34 +369,17 @@ public final class RestApi {
 
   /**
    * Listings answered at the view's current generation, by caller and query: an unchanged grid is
-   * listed once, however often it is asked. Dropped whenever the generation moves on.
+   * listed once, however often it is asked, and each answer is sent from one shared buffer. At most
+   * 64 MiB of them (twenty listings of 10,000 jobs), dropped whenever the generation moves on.
    */
-  private final java.util.concurrent.ConcurrentHashMap<String, Buffer> listings =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  private volatile long listingsGeneration = -1;
-
-  private static final int MAX_CACHED_LISTINGS = 64;
+  private final SharedAnswers listings = new SharedAnswers(64, 64L << 20);
 
   private void listJobs(RoutingContext ctx) {
     TokenRecord caller = Access.caller(ctx);
-    long generation = view.generation();
-    if (generation != listingsGeneration) {
-      listings.clear();
-      listingsGeneration = generation;
-    }
-    String key = generation + ":" + caller.name() + "?" + ctx.request().query();
-    Buffer cached = listings.get(key);
-    if (cached != null) {
-      ctx.response().putHeader("Content-Type", "application/json").end(cached);
-      return;
-    }
-    Buffer answer = listJobs(ctx, caller);
-    if (listings.size() < MAX_CACHED_LISTINGS) {
-      // Vert.x writes a slice of a buffer and never frees a heap buffer: it can be sent again.
-      listings.put(key, answer);
-    }
-    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(answer);
+    String key = caller.name() + "?" + ctx.request().query();
+    ByteBuf answer = listings.acquire(view.generation(), key, () -> listJobs(ctx, caller));
+    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json");
+    SharedAnswers.send(ctx.response(), answer);
   }
 
   private Buffer listJobs(RoutingContext ctx, TokenRecord caller) {

@@ -251,6 +251,73 @@ class RestApiIT {
     assertThat(bad.statusCode()).isEqualTo(400);
   }
 
+  @Test
+  void listingsReadWhileTheGridChangesAreWholeAndEndCurrent() throws Exception {
+    // Many listings are sent from one shared buffer while the grid changes: each change drops the
+    // kept listing while responses may still be sending it. Every answer must stay whole.
+    int count = 300;
+    Instant now = Instant.now();
+    java.util.List<JobId> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      JobId id = JobId.ofNumber(1_000_001L + i);
+      ids.add(id);
+      agentSide.createJob(
+          JobRecord.pending(
+                  id,
+                  java.util.List.of("true"),
+                  NodeId.of("c1-n1"),
+                  io.roam.common.id.ClusterId.of("c1"),
+                  now)
+              .ownedBy("admin"));
+    }
+    String all = ApiPaths.JOBS + "?limit=" + count;
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> grid.manager.view().jobCount() == count);
+
+    java.util.concurrent.atomic.AtomicBoolean writing =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread writer =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 60; i++) {
+                agentSide.updateJob(ids.get(i), j -> j.started(Instant.now()));
+              }
+              writing.set(false);
+            });
+    java.util.concurrent.ExecutorService readers =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.List<java.util.concurrent.Future<Integer>> reads = new java.util.ArrayList<>();
+    writer.start();
+    for (int r = 0; r < 4; r++) {
+      reads.add(
+          readers.submit(
+              () -> {
+                int n = 0;
+                while (writing.get() || n < 20) {
+                  HttpResponse<String> page = call("GET", all, null);
+                  assertThat(page.statusCode()).isEqualTo(200);
+                  com.fasterxml.jackson.databind.JsonNode body =
+                      Json.mapper().readTree(page.body());
+                  assertThat(body.get("items").size()).isEqualTo(count);
+                  assertThat(body.get("total").asInt()).isEqualTo(count);
+                  n++;
+                }
+                return n;
+              }));
+    }
+    writer.join(30_000);
+    for (java.util.concurrent.Future<Integer> read : reads) {
+      assertThat(read.get(60, java.util.concurrent.TimeUnit.SECONDS)).isGreaterThanOrEqualTo(20);
+    }
+    readers.shutdown();
+
+    // Once the view has the last write, the listing shows it (no answer of an earlier state kept).
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> call("GET", all, null).body().split("\"RUNNING\"", -1).length - 1 == 60);
+  }
+
   private JobRecord run(String node) throws Exception {
     HttpResponse<String> r =
         call("POST", ApiPaths.JOBS, "{\"command\":[\"sleep\",\"9\"],\"node\":\"" + node + "\"}");
