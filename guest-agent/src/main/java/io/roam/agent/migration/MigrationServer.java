@@ -401,7 +401,7 @@ public final class MigrationServer implements AutoCloseable {
         }
         Optional<String> byPolicy =
             GuestAdmission.refusal(
-                cluster, policies.apply(cluster), job.homeCluster(), guestsHere());
+                cluster, policies.apply(cluster), job.homeCluster(), this::guestsHere);
         if (byPolicy.isPresent()) {
           return byPolicy;
         }
@@ -427,7 +427,11 @@ public final class MigrationServer implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** Running jobs of other clusters on this cluster's nodes. */
+  /**
+   * Running jobs of other clusters on this cluster's nodes. The limit is the cluster's, and the
+   * store has no index of jobs by node, so this reads every job record: it is only called once the
+   * rest of the policy admitted the guest.
+   */
   private int guestsHere() {
     java.util.Set<NodeId> ours =
         store.nodes().stream()
