@@ -159,4 +159,24 @@ class TreeArchiveTest {
                     new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1000))
         .isInstanceOf(TreeArchive.TooLargeException.class);
   }
+
+  @Test
+  void aFileThatCannotBeWrittenFailsTheUnpack() throws IOException {
+    Path src = temp.resolve("src");
+    Files.createDirectories(src);
+    Files.write(src.resolve("data"), new byte[3 << 20]);
+    Files.writeString(src.resolve("z-last"), "after");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TreeArchive.pack(src, "job", out);
+    TreeArchive.finish(out);
+    // A directory where the file should go: the write fails on the writer's thread.
+    Files.createDirectories(temp.resolve("dst/job/data"));
+
+    assertThatThrownBy(
+            () ->
+                TreeArchive.unpack(
+                    new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1 << 30))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("data");
+  }
 }
