@@ -256,13 +256,21 @@ public final class MigrationServer implements AutoCloseable {
             0,
             java.time.Instant.now());
     try {
+      long started = System.nanoTime();
       TreeArchive.unpack(in, staging, maxBytes);
+      long received = System.nanoTime();
       journal.write(intent);
       JobDir.deleteTree(dir.root());
       Files.createDirectories(dir.root().getParent());
       Files.move(staging.resolve("job"), dir.root(), StandardCopyOption.ATOMIC_MOVE);
       restored = checkpoint.restore(staging.resolve("images"), dir.root());
       journal.write(restoredIntent(intent, restored));
+      LOG.info(
+          "job {} from {}: received in {} ms, restored in {} ms",
+          id,
+          source,
+          TimeUnit.NANOSECONDS.toMillis(received - started),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received));
       faults.reach(FaultPoints.Step.TARGET_BEFORE_PREPARED);
       Wire.message(out, Wire.PREPARED, "");
       sealed.flush();
