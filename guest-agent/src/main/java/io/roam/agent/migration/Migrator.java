@@ -240,8 +240,9 @@ public final class Migrator {
             awaitQuietly(dumping, 2);
           }
         }
-      } catch (IOException e) {
-        sendFailure = e;
+      } catch (IOException | RuntimeException e) {
+        // Whatever went wrong, the dump runs on: wait for it below, then resume the job.
+        sendFailure = e instanceof IOException io ? io : new IOException(e.toString(), e);
       }
       CheckpointPort.Dump dump;
       try {
