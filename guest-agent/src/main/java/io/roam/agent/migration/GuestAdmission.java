@@ -3,6 +3,7 @@ package io.roam.agent.migration;
 import io.roam.common.id.ClusterId;
 import io.roam.common.model.ClusterPolicy;
 import java.util.Optional;
+import java.util.function.IntSupplier;
 
 /**
  * Whether a cluster takes a guest, by its owner's policy: guests at all, from that cluster, and how
@@ -14,6 +15,15 @@ public final class GuestAdmission {
   /** Empty to admit; otherwise why not, in the owner's terms. */
   public static Optional<String> refusal(
       ClusterId self, ClusterPolicy policy, ClusterId guestHome, int guestsNow) {
+    return refusal(self, policy, guestHome, () -> guestsNow);
+  }
+
+  /**
+   * As above; the guests are counted only if the rest of the policy admits the job, since counting
+   * them reads the grid's store.
+   */
+  public static Optional<String> refusal(
+      ClusterId self, ClusterPolicy policy, ClusterId guestHome, IntSupplier guestsNow) {
     if (guestHome.equals(self)) {
       return Optional.empty();
     }
@@ -27,12 +37,13 @@ public final class GuestAdmission {
     if (blocked) {
       return Optional.of("cluster " + self + " takes no guests from cluster " + guestHome);
     }
-    if (guestsNow >= policy.maxGuests()) {
+    int guests = guestsNow.getAsInt();
+    if (guests >= policy.maxGuests()) {
       return Optional.of(
           "cluster "
               + self
               + " hosts "
-              + guestsNow
+              + guests
               + " guest(s) already, the most its owner allows ("
               + policy.maxGuests()
               + ")");

@@ -256,13 +256,21 @@ public final class MigrationServer implements AutoCloseable {
             0,
             java.time.Instant.now());
     try {
+      long started = System.nanoTime();
       TreeArchive.unpack(in, staging, maxBytes);
+      long received = System.nanoTime();
       journal.write(intent);
       JobDir.deleteTree(dir.root());
       Files.createDirectories(dir.root().getParent());
       Files.move(staging.resolve("job"), dir.root(), StandardCopyOption.ATOMIC_MOVE);
       restored = checkpoint.restore(staging.resolve("images"), dir.root());
       journal.write(restoredIntent(intent, restored));
+      LOG.info(
+          "job {} from {}: received in {} ms, restored in {} ms",
+          id,
+          source,
+          TimeUnit.NANOSECONDS.toMillis(received - started),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - received));
       faults.reach(FaultPoints.Step.TARGET_BEFORE_PREPARED);
       Wire.message(out, Wire.PREPARED, "");
       sealed.flush();
@@ -401,7 +409,7 @@ public final class MigrationServer implements AutoCloseable {
         }
         Optional<String> byPolicy =
             GuestAdmission.refusal(
-                cluster, policies.apply(cluster), job.homeCluster(), guestsHere());
+                cluster, policies.apply(cluster), job.homeCluster(), this::guestsHere);
         if (byPolicy.isPresent()) {
           return byPolicy;
         }
@@ -427,7 +435,11 @@ public final class MigrationServer implements AutoCloseable {
     return Optional.empty();
   }
 
-  /** Running jobs of other clusters on this cluster's nodes. */
+  /**
+   * Running jobs of other clusters on this cluster's nodes. The limit is the cluster's, and the
+   * store has no index of jobs by node, so this reads every job record: it is only called once the
+   * rest of the policy admitted the guest.
+   */
   private int guestsHere() {
     java.util.Set<NodeId> ours =
         store.nodes().stream()

@@ -25,7 +25,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +43,15 @@ import org.slf4j.LoggerFactory;
 public final class Migrator {
   private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  // Page images go out in pieces of at least this much while CRIU writes them.
+  private static final long PIECE = 1 << 20;
+  private static final ExecutorService DUMPERS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "migration-dump");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final NodeId self;
   private final JobSupervisor jobs;
@@ -188,44 +202,82 @@ public final class Migrator {
     } catch (IOException | RuntimeException e) {
       return failed(a, "cannot write the migration journal: " + e.getMessage(), false);
     }
-    try {
-      CheckpointPort.Dump dump = checkpoint.dump(a.rootPid, images);
-      a.frozenAt = dump.frozenAtNanos();
-      a.phase("dump");
-      journal.write(
-          intent.at(
-              MigrationIntent.Phase.DUMPED,
-              intent.launcherPid(),
-              intent.launcherStartTicks(),
-              intent.rootPid()));
-    } catch (CheckpointPort.CheckpointFailure | IOException | RuntimeException e) {
-      return failed(a, "cannot checkpoint: " + e.getMessage(), a.frozenAt != 0);
-    }
-    faults.reach(FaultPoints.Step.SOURCE_AFTER_DUMP);
+    // CRIU dumps on another thread while this one connects to the target and sends the page
+    // images as CRIU appends to them: the transfer overlaps the dump instead of following it.
+    Future<CheckpointPort.Dump> dumping = DUMPERS.submit(() -> checkpoint.dump(a.rootPid, images));
     byte[] salt = new byte[32];
     RANDOM.nextBytes(salt);
     Wire.Header header =
         new Wire.Header(a.id.value(), self.value(), a.target.id().value(), a.attempt, salt);
     boolean committed = false;
     try (Socket socket = new Socket()) {
-      socket.connect(peers.migration(a.target), (int) Math.min(ioTimeout.toMillis(), 10_000));
-      socket.setSoTimeout((int) ioTimeout.toMillis());
-      socket.setTcpNoDelay(true);
-      DataOutputStream raw =
-          new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
-      header.write(raw);
-      SealedChannel.Writer sealed =
-          new SealedChannel.Writer(raw, header.keys(secret, Wire.TO_TARGET));
-      DataOutputStream out = new DataOutputStream(sealed);
-      DataInputStream in =
-          new DataInputStream(
-              new SealedChannel.Reader(
-                  new BufferedInputStream(socket.getInputStream(), 1 << 16),
-                  header.keys(secret, Wire.TO_SOURCE)));
+      DataOutputStream out = null;
+      SealedChannel.Writer sealed = null;
+      DataInputStream in = null;
+      IOException sendFailure = null;
+      TreeArchive.Follower follower = null;
+      long duringDump = 0;
       try {
+        socket.connect(peers.migration(a.target), (int) Math.min(ioTimeout.toMillis(), 10_000));
+        socket.setSoTimeout((int) ioTimeout.toMillis());
+        socket.setTcpNoDelay(true);
+        DataOutputStream raw =
+            new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        header.write(raw);
+        sealed = new SealedChannel.Writer(raw, header.keys(secret, Wire.TO_TARGET));
+        out = new DataOutputStream(sealed);
+        in =
+            new DataInputStream(
+                new SealedChannel.Reader(
+                    new BufferedInputStream(socket.getInputStream(), 1 << 16),
+                    header.keys(secret, Wire.TO_SOURCE)));
         out.writeByte(Wire.OFFER);
+        follower = new TreeArchive.Follower(images, "images", out, Migrator::isPages, PIECE);
+        while (!dumping.isDone()) {
+          long sent = follower.follow();
+          duringDump += sent;
+          if (sent == 0) {
+            awaitQuietly(dumping, 2);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // Whatever went wrong, the dump runs on: wait for it below, then resume the job.
+        sendFailure = e instanceof IOException io ? io : new IOException(e.toString(), e);
+      }
+      CheckpointPort.Dump dump;
+      try {
+        dump = awaitDump(dumping);
+      } catch (CheckpointPort.CheckpointFailure | RuntimeException e) {
+        // The target sees the stream cut short and drops what it got.
+        return failed(a, "cannot checkpoint: " + e.getMessage(), false);
+      }
+      try {
+        a.frozenAt = dump.frozenAtNanos();
+        a.bytes += duringDump;
+        a.phase("dump (" + (duringDump >> 20) + " MiB sent meanwhile)");
+        journal.write(
+            intent.at(
+                MigrationIntent.Phase.DUMPED,
+                intent.launcherPid(),
+                intent.launcherStartTicks(),
+                intent.rootPid()));
+      } catch (IOException | RuntimeException e) {
+        return failed(a, "cannot checkpoint: " + e.getMessage(), true);
+      }
+      faults.reach(FaultPoints.Step.SOURCE_AFTER_DUMP);
+      if (sendFailure != null) {
+        String why = in == null ? null : replyAfterFailure(in).orElse(null);
+        return failed(
+            a,
+            why != null
+                ? why
+                : "transfer to " + a.target.id() + " failed: " + sendFailure.getMessage(),
+            true);
+      }
+      try {
+        // The job's files once it is frozen; then what the dump wrote that was not sent yet.
         a.bytes += TreeArchive.pack(m.dir().root(), "job", out);
-        a.bytes += TreeArchive.pack(images, "images", out);
+        a.bytes += TreeArchive.pack(images, "images", out, follower.sent());
         TreeArchive.finish(out);
         sealed.flush();
       } catch (IOException e) {
@@ -282,6 +334,53 @@ public final class Migrator {
         outcome.bytes(),
         a.phases);
     return outcome;
+  }
+
+  /** CRIU's page images, which grow during a dump: sent as they grow. */
+  private static boolean isPages(Path file) {
+    String name = file.getFileName().toString();
+    return name.startsWith("pages-") && name.endsWith(".img");
+  }
+
+  private static void awaitQuietly(Future<?> f, long millis) {
+    try {
+      f.get(millis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // done or not: the caller looks again
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static CheckpointPort.Dump awaitDump(Future<CheckpointPort.Dump> dumping)
+      throws CheckpointPort.CheckpointFailure {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return dumping.get();
+        } catch (InterruptedException e) {
+          // A dump cannot be abandoned half way: wait for it, and keep the interrupt.
+          interrupted = true;
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof CheckpointPort.CheckpointFailure failure) {
+        throw failure;
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(String.valueOf(cause), cause);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private MigrationIntent intent(Attempt a, JobSupervisor.Migrating m, Path images) {

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * source -> target, clear:  MAGIC, job, source node, target node, attempt, 32-byte salt
- * source -> target, sealed: OFFER, then the trees "job" and "images", then end of archive
+ * source -> target, sealed: OFFER, pieces of the page images sent while CRIU still writes them,
+ *                         then the trees "job" and "images" (of the images, what was not sent
+ *                         yet), then end of archive
  * target -> source, sealed: PREPARED (restored, stopped) | FAILED reason
  * source -> target, sealed: COMMIT (the job's record names the target now) | ABORT
  * target -> source, sealed: DONE (running there) | FAILED reason
@@ -28,10 +30,11 @@ import java.nio.charset.StandardCharsets;
  *
  * The header is bound into the keys, so changing any of it makes the sealed parts unreadable. The
  * magic names the protocol version: version 2 seals with AES-256-GCM (version 1:
- * ChaCha20-Poly1305); agents of versions 1 and 2 refuse each other's connections.
+ * ChaCha20-Poly1305); version 3 also sends the page images in pieces during the dump. Agents of
+ * different versions refuse each other's connections.
  */
 final class Wire {
-  static final String MAGIC = "ROAM-MIGRATE-2";
+  static final String MAGIC = "ROAM-MIGRATE-3";
   static final byte OFFER = 'O';
   static final byte PREPARED = 'P';
   static final byte FAILED = 'F';

@@ -5,28 +5,49 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * Packs a directory tree (regular files, directories, symbolic links, with their permissions and
  * modification times) into a stream, and unpacks it under another root. Unpacking refuses paths
  * that would leave the root, and stops at a size limit, so a bad stream cannot write elsewhere or
  * fill the disk.
+ *
+ * <p>Files that another process is still appending to (CRIU's page images during a dump) can be
+ * sent as they grow, a piece at a time ({@link Follower}); the tree sent once they are complete
+ * then carries only what was not sent yet.
  */
 public final class TreeArchive {
   private static final byte FILE = 'f';
   private static final byte DIR = 'd';
   private static final byte LINK = 'l';
   private static final byte END = 'e';
+
+  /** A piece of a file: offset and length, then the bytes; a file's pieces come in order. */
+  private static final byte PIECE = 'a';
+
   private static final int BUFFER = 1 << 16;
 
   private TreeArchive() {}
@@ -47,6 +68,18 @@ public final class TreeArchive {
    * @return the number of file bytes written
    */
   public static long pack(Path root, String as, OutputStream stream) throws IOException {
+    return pack(root, as, stream, Map.of());
+  }
+
+  /**
+   * Like {@link #pack(Path, String, OutputStream)}, for a tree some of whose files were partly sent
+   * already by a {@link Follower}: of those, only the rest is written.
+   *
+   * @param sent bytes sent already, by file
+   * @return the number of file bytes written now
+   */
+  public static long pack(Path root, String as, OutputStream stream, Map<Path, Long> sent)
+      throws IOException {
     DataOutputStream out = new DataOutputStream(stream);
     long[] bytes = new long[1];
     byte[] buffer = new byte[BUFFER];
@@ -66,6 +99,10 @@ public final class TreeArchive {
             if (attrs.isSymbolicLink()) {
               entry(LINK, name(file), file);
               out.writeUTF(Files.readSymbolicLink(file).toString());
+            } else if (attrs.isRegularFile() && sent.containsKey(file)) {
+              // The rest of a file sent while it grew; a piece even if empty: it sets the mode.
+              long from = sent.get(file);
+              bytes[0] += piece(out, file, name(file), from, attrs.size() - from, buffer);
             } else if (attrs.isRegularFile()) {
               entry(FILE, name(file), file);
               long size = attrs.size();
@@ -95,16 +132,113 @@ public final class TreeArchive {
           }
 
           private void entry(byte type, String name, Path p) throws IOException {
-            out.writeByte(type);
-            out.writeUTF(name);
-            out.writeUTF(
-                PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)));
-            out.writeLong(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis());
+            header(out, type, name, p);
           }
         });
     out.flush();
     return bytes[0];
+  }
+
+  private static void header(DataOutputStream out, byte type, String name, Path p)
+      throws IOException {
+    out.writeByte(type);
+    out.writeUTF(name);
+    out.writeUTF(
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)));
+    out.writeLong(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis());
+  }
+
+  /** Writes bytes [from, from + length) of {@code file} as a piece; returns length. */
+  private static long piece(
+      DataOutputStream out, Path file, String name, long from, long length, byte[] buffer)
+      throws IOException {
+    header(out, PIECE, name, file);
+    out.writeLong(from);
+    out.writeLong(length);
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer wrap = ByteBuffer.wrap(buffer);
+      long position = from;
+      long left = length;
+      while (left > 0) {
+        wrap.clear().limit((int) Math.min(buffer.length, left));
+        int n = in.read(wrap, position);
+        if (n < 0) {
+          throw new IOException(file + " shrank while being sent");
+        }
+        out.write(buffer, 0, n);
+        position += n;
+        left -= n;
+      }
+    }
+    return length;
+  }
+
+  /**
+   * Sends files of one directory while another process still appends to them (never rewrites them):
+   * each call to {@link #follow} sends what was appended since the last, in pieces of at least
+   * {@code minPiece} bytes. Once the writer is done, {@link #pack(Path, String, OutputStream, Map)}
+   * with {@link #sent} sends the rest of the tree.
+   */
+  public static final class Follower {
+    private final Path root;
+    private final String as;
+    private final DataOutputStream out;
+    private final Predicate<Path> which;
+    private final long minPiece;
+    private final Map<Path, Long> sent = new HashMap<>();
+    private final byte[] buffer = new byte[BUFFER];
+
+    /**
+     * @param root the directory (its own files only, not its subdirectories)
+     * @param as the name it has in the archive, as given to {@link #pack}
+     * @param which the files to follow
+     */
+    public Follower(
+        Path root, String as, OutputStream stream, Predicate<Path> which, long minPiece) {
+      this.root = root;
+      this.as = as;
+      this.out = new DataOutputStream(stream);
+      this.which = which;
+      this.minPiece = minPiece;
+    }
+
+    /**
+     * Sends what was appended to the followed files since the last call.
+     *
+     * @return bytes sent (0: nothing new, or less than a piece)
+     */
+    public long follow() throws IOException {
+      if (!Files.isDirectory(root)) {
+        return 0;
+      }
+      List<Path> files;
+      try (Stream<Path> listed = Files.list(root)) {
+        files = listed.filter(which).sorted().toList();
+      }
+      long total = 0;
+      for (Path file : files) {
+        long size;
+        try {
+          if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            continue;
+          }
+          size = Files.size(file);
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        long from = sent.getOrDefault(file, 0L);
+        if (size - from >= minPiece) {
+          total += piece(out, file, as + "/" + file.getFileName(), from, size - from, buffer);
+          sent.put(file, size);
+        }
+      }
+      return total;
+    }
+
+    /** Bytes sent so far, by file: for {@link #pack(Path, String, OutputStream, Map)}. */
+    public Map<Path, Long> sent() {
+      return Map.copyOf(sent);
+    }
   }
 
   /** Ends a stream that holds several trees. */
@@ -124,52 +258,244 @@ public final class TreeArchive {
     Path base = root.toAbsolutePath().normalize();
     Files.createDirectories(base);
     long total = 0;
-    byte[] buffer = new byte[BUFFER];
-    while (true) {
-      byte type = in.readByte();
-      if (type == END) {
-        return total;
-      }
-      String name = in.readUTF();
-      Set<PosixFilePermission> perms = PosixFilePermissions.fromString(in.readUTF());
-      FileTime mtime = FileTime.fromMillis(in.readLong());
-      Path target = base.resolve(name).normalize();
-      if (name.startsWith("/") || !target.startsWith(base) || target.equals(base)) {
-        throw new IOException("refusing to unpack '" + name + "' outside " + base);
-      }
-      switch (type) {
-        case DIR -> {
-          Files.createDirectories(target);
-          Files.setPosixFilePermissions(target, perms);
+    // Files some of whose pieces arrived, and how long each is now.
+    Map<Path, Long> pieces = new HashMap<>();
+    try (Spool spool = new Spool()) {
+      while (true) {
+        byte type = in.readByte();
+        if (type == END) {
+          spool.drain();
+          return total;
         }
-        case LINK -> {
-          Files.createDirectories(target.getParent());
-          Files.deleteIfExists(target);
-          Files.createSymbolicLink(target, Path.of(in.readUTF()));
+        String name = in.readUTF();
+        Set<PosixFilePermission> perms = PosixFilePermissions.fromString(in.readUTF());
+        FileTime mtime = FileTime.fromMillis(in.readLong());
+        Path target = base.resolve(name).normalize();
+        if (name.startsWith("/") || !target.startsWith(base) || target.equals(base)) {
+          throw new IOException("refusing to unpack '" + name + "' outside " + base);
         }
-        case FILE -> {
-          long size = in.readLong();
-          if (size < 0 || total + size > maxBytes) {
-            throw new TooLargeException(
-                "the job's files and image exceed the limit of " + (maxBytes >> 20) + " MiB");
+        switch (type) {
+          case DIR ->
+              spool.submit(
+                  () -> {
+                    Files.createDirectories(target);
+                    Files.setPosixFilePermissions(target, perms);
+                  });
+          case LINK -> {
+            Path to = Path.of(in.readUTF());
+            spool.submit(
+                () -> {
+                  Files.createDirectories(target.getParent());
+                  Files.deleteIfExists(target);
+                  Files.createSymbolicLink(target, to);
+                });
           }
-          Files.createDirectories(target.getParent());
-          try (OutputStream out = Files.newOutputStream(target)) {
-            long left = size;
-            while (left > 0) {
-              int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-              if (n < 0) {
-                throw new IOException("the stream ended inside " + name);
-              }
-              out.write(buffer, 0, n);
-              left -= n;
+          case FILE -> {
+            long size = in.readLong();
+            if (size < 0 || total + size > maxBytes) {
+              throw new TooLargeException(
+                  "the job's files and image exceed the limit of " + (maxBytes >> 20) + " MiB");
+            }
+            spool.file(in, target, name, size, perms, mtime, false);
+            pieces.remove(target);
+            total += size;
+          }
+          case PIECE -> {
+            long offset = in.readLong();
+            long length = in.readLong();
+            if (length < 0 || total + length > maxBytes) {
+              throw new TooLargeException(
+                  "the job's files and image exceed the limit of " + (maxBytes >> 20) + " MiB");
+            }
+            long have = pieces.getOrDefault(target, 0L);
+            if (offset != have) {
+              throw new IOException(
+                  "a piece of "
+                      + name
+                      + " at "
+                      + offset
+                      + " does not follow its "
+                      + have
+                      + " bytes");
+            }
+            spool.file(in, target, name, length, perms, mtime, offset > 0);
+            pieces.put(target, offset + length);
+            total += length;
+          }
+          default -> throw new IOException("unknown archive entry type " + type);
+        }
+      }
+    }
+  }
+
+  /**
+   * The file system side of an unpack, on a thread of its own, in order: the stream is read (and,
+   * in a migration, opened) on the caller's thread while the previous megabytes are written.
+   */
+  private static final class Spool implements AutoCloseable {
+    private static final int BUFFERS = 4;
+    private static final int SIZE = 1 << 20;
+
+    private interface Task {
+      void run() throws IOException;
+    }
+
+    private static final Task STOP = () -> {};
+
+    private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(BUFFERS);
+    private final BlockingQueue<Task> tasks = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final java.util.concurrent.CountDownLatch stopped =
+        new java.util.concurrent.CountDownLatch(1);
+    private volatile IOException failure;
+    private OutputStream open;
+
+    Spool() {
+      for (int i = 0; i < BUFFERS; i++) {
+        free.add(new byte[SIZE]);
+      }
+      thread = new Thread(this::work, "unpack-writer");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void work() {
+      try {
+        while (true) {
+          Task task = tasks.take();
+          if (task == STOP) {
+            return;
+          }
+          if (failure == null) {
+            try {
+              task.run();
+            } catch (IOException | RuntimeException e) {
+              failure = e instanceof IOException io ? io : new IOException(e.toString(), e);
             }
           }
-          Files.setPosixFilePermissions(target, perms);
-          Files.setLastModifiedTime(target, mtime);
-          total += size;
         }
-        default -> throw new IOException("unknown archive entry type " + type);
+      } catch (InterruptedException e) {
+        // closing
+      } finally {
+        closeOpen();
+        stopped.countDown();
+      }
+    }
+
+    private void closeOpen() {
+      if (open != null) {
+        try {
+          open.close();
+        } catch (IOException e) {
+          // already failing or stopping
+        }
+        open = null;
+      }
+    }
+
+    void submit(Task task) throws IOException {
+      check();
+      tasks.add(task);
+    }
+
+    /** Copies {@code size} bytes of {@code in} into {@code target} (after its end if append). */
+    void file(
+        DataInputStream in,
+        Path target,
+        String name,
+        long size,
+        Set<PosixFilePermission> perms,
+        FileTime mtime,
+        boolean append)
+        throws IOException {
+      submit(
+          () -> {
+            Files.createDirectories(target.getParent());
+            open =
+                append
+                    ? Files.newOutputStream(
+                        target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
+                    : Files.newOutputStream(target);
+          });
+      long left = size;
+      while (left > 0) {
+        byte[] buffer = buffer();
+        int filled = 0;
+        int want = (int) Math.min(buffer.length, left);
+        while (filled < want) {
+          int n = in.read(buffer, filled, want - filled);
+          if (n < 0) {
+            free.add(buffer);
+            throw new IOException("the stream ended inside " + name);
+          }
+          filled += n;
+        }
+        left -= filled;
+        int length = filled;
+        submit(
+            () -> {
+              try {
+                open.write(buffer, 0, length);
+              } finally {
+                free.add(buffer);
+              }
+            });
+      }
+      submit(
+          () -> {
+            open.close();
+            open = null;
+            Files.setPosixFilePermissions(target, perms);
+            Files.setLastModifiedTime(target, mtime);
+          });
+    }
+
+    private byte[] buffer() throws IOException {
+      try {
+        while (true) {
+          check();
+          byte[] buffer = free.poll(50, TimeUnit.MILLISECONDS);
+          if (buffer != null) {
+            return buffer;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while unpacking");
+      }
+    }
+
+    private void check() throws IOException {
+      IOException e = failure;
+      if (e != null) {
+        throw e;
+      }
+    }
+
+    /** Waits until everything submitted is written; throws what failed. */
+    void drain() throws IOException {
+      tasks.add(STOP);
+      awaitStopped();
+      check();
+    }
+
+    private void awaitStopped() throws IOException {
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        thread.interrupt();
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while unpacking");
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (stopped.getCount() > 0) {
+        // Failed half way: what was queued is not wanted any more.
+        tasks.clear();
+        tasks.add(STOP);
+        awaitStopped();
       }
     }
   }

@@ -41,4 +41,23 @@ class GuestAdmissionTest {
     assertThat(GuestAdmission.refusal(SELF, policy, OTHER, 2))
         .hasValueSatisfying(r -> assertThat(r).contains("the most its owner allows (2)"));
   }
+
+  @Test
+  void guestsAreCountedOnlyWhenTheRestOfThePolicyAdmits() {
+    java.util.concurrent.atomic.AtomicInteger counted =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.function.IntSupplier count =
+        () -> {
+          counted.incrementAndGet();
+          return 1;
+        };
+    assertThat(GuestAdmission.refusal(SELF, new ClusterPolicy(false, 0, List.of()), OTHER, count))
+        .isPresent();
+    assertThat(GuestAdmission.refusal(SELF, new ClusterPolicy(true, 2, List.of()), SELF, count))
+        .isEmpty();
+    assertThat(counted).hasValue(0);
+    assertThat(GuestAdmission.refusal(SELF, new ClusterPolicy(true, 1, List.of()), OTHER, count))
+        .hasValueSatisfying(r -> assertThat(r).contains("hosts 1 guest(s) already"));
+    assertThat(counted).hasValue(1);
+  }
 }

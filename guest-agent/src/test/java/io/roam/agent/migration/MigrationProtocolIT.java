@@ -236,6 +236,70 @@ class MigrationProtocolIT {
     assertRunsOnSourceOnly(job, "a8");
   }
 
+  /** The target's staging copy of the growing page image, once it holds {@code bytes}. */
+  private boolean targetHoldsPages(long bytes) {
+    Path incoming = temp.resolve("b").resolve("incoming");
+    if (!Files.isDirectory(incoming)) {
+      return false;
+    }
+    try (var staged = Files.list(incoming)) {
+      return staged
+          .map(d -> d.resolve("images").resolve("pages-1.img"))
+          .anyMatch(
+              f -> {
+                try {
+                  return Files.size(f) >= bytes;
+                } catch (java.io.IOException e) {
+                  return false;
+                }
+              });
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void thePageImagesGoWhileTheDumpRunsAndArriveWhole() throws Exception {
+    startServer(SECRET, 16 << 20);
+    JobRecord job = runOnSource();
+    // The dump does not end before the target holds part of the page image.
+    checkpoint.beforeDumpEnds.set(() -> targetHoldsPages(1 << 20));
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "s1");
+
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    assertThat(checkpoint.heldBeforeDumpEnded).as("pages on the target during the dump").isTrue();
+    byte[] pages = checkpoint.restoredPages.get();
+    assertThat(pages).hasSize(FakeCheckpointPort.growingBytes);
+    for (int i = 0; i < pages.length; i++) {
+      if (pages[i] != FakeCheckpointPort.pageByte(i)) {
+        throw new AssertionError("byte " + i + " of the page image differs");
+      }
+    }
+    assertThat(outcome.bytes()).isGreaterThanOrEqualTo(FakeCheckpointPort.growingBytes);
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+  }
+
+  @Test
+  void aDumpThatFailsAfterPagesWentOutLeavesNothingOnTheTarget() throws Exception {
+    startServer(SECRET, 16 << 20);
+    JobRecord job = runOnSource();
+    checkpoint.beforeDumpEnds.set(() -> targetHoldsPages(1 << 20));
+    checkpoint.failDumpAtTheEnd.set("CRIU could not dump a file lock");
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "s2");
+
+    assertThat(outcome.succeeded()).isFalse();
+    assertThat(outcome.reason()).contains("file lock");
+    assertThat(checkpoint.heldBeforeDumpEnded).isTrue();
+    assertRunsOnSourceOnly(job, "s2");
+    assertThat(checkpoint.restoredPid.get()).isNull();
+    // The target saw the stream cut short and dropped what it had.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !targetHoldsPages(0));
+    assertNothingLeftOf("b");
+    assertThat(JobDir.of(temp.resolve("b"), job.id()).root()).doesNotExist();
+  }
+
   @Test
   void anUnreachableTargetLeavesTheJobRunningHere() throws Exception {
     JobRecord job = runOnSource();

@@ -79,4 +79,104 @@ class TreeArchiveTest {
                     new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1000))
         .isInstanceOf(TreeArchive.TooLargeException.class);
   }
+
+  @Test
+  void sendsFilesWhileTheyGrowThenOnlyTheirRest() throws IOException {
+    Path src = temp.resolve("images");
+    Files.createDirectories(src);
+    Path pages = src.resolve("pages-1.img");
+    byte[] first = new byte[3000];
+    java.util.Arrays.fill(first, (byte) 1);
+    Files.write(pages, first);
+    Files.writeString(src.resolve("core.img"), "core");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TreeArchive.Follower follower =
+        new TreeArchive.Follower(
+            src, "images", out, f -> f.getFileName().toString().startsWith("pages-"), 1000);
+
+    assertThat(follower.follow()).isEqualTo(3000);
+    assertThat(follower.follow()).as("nothing new").isZero();
+    Files.write(pages, new byte[500], java.nio.file.StandardOpenOption.APPEND);
+    assertThat(follower.follow()).as("less than a piece").isZero();
+    Files.write(pages, new byte[700], java.nio.file.StandardOpenOption.APPEND);
+    assertThat(follower.follow()).isEqualTo(1200);
+    Files.write(pages, new byte[10], java.nio.file.StandardOpenOption.APPEND);
+    Files.setPosixFilePermissions(pages, PosixFilePermissions.fromString("rw-------"));
+    long rest = TreeArchive.pack(src, "images", out, follower.sent());
+    TreeArchive.finish(out);
+    long unpacked =
+        TreeArchive.unpack(
+            new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1 << 20);
+
+    assertThat(rest).isEqualTo(10 + 4);
+    assertThat(unpacked).isEqualTo(4210 + 4);
+    Path dst = temp.resolve("dst/images");
+    assertThat(Files.readAllBytes(dst.resolve("pages-1.img"))).isEqualTo(Files.readAllBytes(pages));
+    assertThat(dst.resolve("core.img")).hasContent("core");
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(dst.resolve("pages-1.img"))))
+        .isEqualTo("rw-------");
+    assertThat(Files.getLastModifiedTime(dst.resolve("pages-1.img")).toMillis())
+        .isEqualTo(Files.getLastModifiedTime(pages).toMillis());
+  }
+
+  @Test
+  void refusesAPieceThatDoesNotFollowTheLast() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeByte('a');
+    out.writeUTF("images/pages-1.img");
+    out.writeUTF("rw-------");
+    out.writeLong(0);
+    out.writeLong(5); // offset 5 of a file not started
+    out.writeLong(1);
+    out.write('x');
+    TreeArchive.finish(out);
+
+    assertThatThrownBy(
+            () ->
+                TreeArchive.unpack(
+                    new ByteArrayInputStream(bytes.toByteArray()), temp.resolve("dst"), 100))
+        .hasMessageContaining("does not follow");
+  }
+
+  @Test
+  void countsPiecesAgainstTheSizeLimit() throws IOException {
+    Path src = temp.resolve("grow");
+    Files.createDirectories(src);
+    Files.write(src.resolve("pages-1.img"), new byte[800]);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TreeArchive.Follower follower = new TreeArchive.Follower(src, "images", out, f -> true, 1);
+    follower.follow();
+    Files.write(src.resolve("pages-1.img"), new byte[800], java.nio.file.StandardOpenOption.APPEND);
+    TreeArchive.pack(src, "images", out, follower.sent());
+    TreeArchive.finish(out);
+
+    assertThatThrownBy(
+            () ->
+                TreeArchive.unpack(
+                    new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1000))
+        .isInstanceOf(TreeArchive.TooLargeException.class);
+  }
+
+  @Test
+  void aFileThatCannotBeWrittenFailsTheUnpack() throws IOException {
+    Path src = temp.resolve("src");
+    Files.createDirectories(src);
+    Files.write(src.resolve("data"), new byte[3 << 20]);
+    Files.writeString(src.resolve("z-last"), "after");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TreeArchive.pack(src, "job", out);
+    TreeArchive.finish(out);
+    // A directory where the file should go: the write fails on the writer's thread.
+    Files.createDirectories(temp.resolve("dst/job/data"));
+
+    assertThatThrownBy(
+            () ->
+                TreeArchive.unpack(
+                    new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1 << 30))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("data");
+  }
 }
