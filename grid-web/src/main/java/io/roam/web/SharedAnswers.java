@@ -74,8 +74,10 @@ public final class SharedAnswers {
   public static Future<Void> send(HttpServerResponse response, ByteBuf answer) {
     Future<Void> sent;
     try {
-      // Vert.x sends a non-heap buffer as is, without taking or dropping references of its own.
-      sent = response.end(BufferInternal.buffer(answer));
+      // Sent through a view of its own: writing moves a buffer's read index (the kept answer's
+      // must not move: other responses read it) and the transport may release what it wrote
+      // (HTTP/2 does); the view ignores releases, and the caller's reference goes once it is sent.
+      sent = response.end(BufferInternal.buffer(Unpooled.unreleasableBuffer(answer.duplicate())));
     } catch (RuntimeException e) {
       answer.release();
       throw e;
