@@ -1,6 +1,7 @@
 package io.roam.manager;
 
 import io.roam.common.lifecycle.Closer;
+import io.roam.common.model.JobRecord;
 import io.roam.common.model.OperationRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
@@ -231,7 +232,7 @@ public final class Manager implements AutoCloseable {
       // A move that ends frees its operation's slot: the next one starts without waiting.
       view.listen(
           e -> {
-            if (e.value() instanceof io.roam.common.model.JobRecord job) {
+            if (e.value() instanceof JobRecord job) {
               operations.jobChanged(job);
             }
           });

@@ -22,9 +22,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -57,7 +60,7 @@ public final class OperationEngine {
   private final Supplier<Collection<NodeFlags>> flags;
   private volatile Function<ClusterId, ClusterPolicy> policies = c -> ClusterPolicy.defaults();
   // Attempts of the moves under way as of the last step: their end frees a slot.
-  private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   public OperationEngine(
       GridStore store,
@@ -94,7 +97,7 @@ public final class OperationEngine {
 
   /** One pass over every running operation. */
   public synchronized void step() {
-    java.util.Set<String> moving = new java.util.HashSet<>();
+    Set<String> moving = new HashSet<>();
     for (OperationRecord op : store.operations()) {
       if (op.state() != OperationRecord.State.RUNNING || !leading.getAsBoolean()) {
         continue;

@@ -1,10 +1,13 @@
 package io.roam.manager.operations;
 
 import io.roam.common.api.DetachRequest;
+import io.roam.common.api.OperationRequest;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.MigrationOutcome;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.model.OperationRecord;
 import io.roam.store.CuratorGridStore;
@@ -15,8 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
@@ -38,8 +43,7 @@ public final class OperationService implements AutoCloseable {
   private final int parallelism;
   private volatile boolean suspended;
   // At most one extra step queued at a time: a burst of job changes makes one step.
-  private final java.util.concurrent.atomic.AtomicBoolean stepQueued =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean stepQueued = new AtomicBoolean();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -117,7 +121,7 @@ public final class OperationService implements AutoCloseable {
               stepQueued.set(false);
               safeStep();
             });
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         stepQueued.set(false); // closed
       }
     }
@@ -127,16 +131,11 @@ public final class OperationService implements AutoCloseable {
    * A job's record changed: if it ends a migration an operation waits for, its slot is free, so the
    * next move starts now rather than at the next periodic step.
    */
-  public void jobChanged(io.roam.common.model.JobRecord job) {
-    io.roam.common.model.MigrationOutcome last = job.lastMigration();
+  public void jobChanged(JobRecord job) {
+    MigrationOutcome last = job.lastMigration();
     if (last != null && last.endedAt() != null && leading() && engine.waitsFor(last.attempt())) {
       nudge();
     }
-  }
-
-  /** Migrations an operation runs at once when its request does not say. */
-  public int parallelism() {
-    return parallelism;
   }
 
   private int parallelOf(Integer requested) {
@@ -187,11 +186,11 @@ public final class OperationService implements AutoCloseable {
   }
 
   public OperationRecord attach(ClusterId id) {
-    return attach(id, io.roam.common.api.OperationRequest.DEFAULTS);
+    return attach(id, OperationRequest.DEFAULTS);
   }
 
   /** Brings a detached cluster back (no job moves: the setting is only recorded). */
-  public OperationRecord attach(ClusterId id, io.roam.common.api.OperationRequest request) {
+  public OperationRecord attach(ClusterId id, OperationRequest request) {
     ClusterRecord cluster = cluster(id);
     if (cluster.state() == ClusterState.ATTACHED) {
       throw new HttpProblem(409, "cluster " + id + " is attached already");
@@ -217,27 +216,24 @@ public final class OperationService implements AutoCloseable {
 
   /** Starts sending every guest on {@code node} away (home, or elsewhere in its home cluster). */
   public OperationRecord expel(NodeId node) {
-    return expel(node, io.roam.common.api.OperationRequest.DEFAULTS);
+    return expel(node, OperationRequest.DEFAULTS);
   }
 
-  public OperationRecord expel(NodeId node, io.roam.common.api.OperationRequest request) {
+  public OperationRecord expel(NodeId node, OperationRequest request) {
     return nodeOperation(OperationRecord.Kind.EXPEL, node, "expelling guests", request);
   }
 
   /** Starts calling every job whose home is {@code node} back to it. */
   public OperationRecord bring(NodeId node) {
-    return bring(node, io.roam.common.api.OperationRequest.DEFAULTS);
+    return bring(node, OperationRequest.DEFAULTS);
   }
 
-  public OperationRecord bring(NodeId node, io.roam.common.api.OperationRequest request) {
+  public OperationRecord bring(NodeId node, OperationRequest request) {
     return nodeOperation(OperationRecord.Kind.BRING, node, "bringing jobs home", request);
   }
 
   private OperationRecord nodeOperation(
-      OperationRecord.Kind kind,
-      NodeId id,
-      String message,
-      io.roam.common.api.OperationRequest request) {
+      OperationRecord.Kind kind, NodeId id, String message, OperationRequest request) {
     NodeRecord node =
         store
             .node(id)
