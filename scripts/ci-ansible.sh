@@ -123,11 +123,14 @@ log "second run: changed=0 failed=0"
 cmp -s "$MANAGER_JAR" "$CI_ROOT/opt/lib/grid-manager.jar" || fail "$CI_ROOT/opt/lib/grid-manager.jar differs from $MANAGER_JAR"
 cmp -s "$VMNODE_JAR" "$CI_ROOT/opt/lib/vm-node.jar" || fail "$CI_ROOT/opt/lib/vm-node.jar differs from $VMNODE_JAR"
 grep -qx 'ROAM_ZK=127.0.0.1:2181' "$CI_ROOT/etc/grid-manager.env" || fail "grid-manager.env lacks ROAM_ZK"
+for kv in ROAM_AGENT_TIMEOUT=20 ROAM_NODE_LOSS_GRACE=45 ROAM_PARALLEL_MOVES=4; do
+  grep -qx "$kv" "$CI_ROOT/etc/grid-manager.env" || fail "grid-manager.env lacks $kv (the role's default)"
+done
 grep -qx 'ROAM_DOMAIN_TYPE=qemu' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_DOMAIN_TYPE=qemu"
 grep -qx 'ROAM_FORWARD_ADDRESS=127.0.0.1' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_FORWARD_ADDRESS=127.0.0.1"
 grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/vm-node.jar --zk \${ROAM_ZK} .*--domain-type \${ROAM_DOMAIN_TYPE} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE} --forward-address \${ROAM_FORWARD_ADDRESS}" "/etc/systemd/system/roam-ci-vm-node.service" ||
   fail "roam-ci-vm-node.service does not run the rolled-out jar with its options"
-grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/grid-manager.jar serve --zk \${ROAM_ZK} .*--http-host \${ROAM_HTTP_HOST} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE}" "/etc/systemd/system/roam-ci-grid-manager.service" ||
+grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/grid-manager.jar serve --zk \${ROAM_ZK} .*--http-host \${ROAM_HTTP_HOST} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE} --agent-timeout \${ROAM_AGENT_TIMEOUT} --node-loss-grace \${ROAM_NODE_LOSS_GRACE} --parallel-moves \${ROAM_PARALLEL_MOVES}" "/etc/systemd/system/roam-ci-grid-manager.service" ||
   fail "roam-ci-grid-manager.service does not run 'serve' with its options"
 cmp -s "$WORK/secrets/agent.secret" "$CI_ROOT/etc/vm-node.agent.secret" || fail "vm-node's agent secret differs from the one given"
 cmp -s "$WORK/secrets/agent.secret" "$CI_ROOT/etc/grid-manager.agent.secret" || fail "the manager's agent secret differs from the one given"

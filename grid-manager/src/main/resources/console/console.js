@@ -235,7 +235,8 @@ function showOperation(op) {
     ? (op.state === "RUNNING" ? "looking for jobs to move" : "no job had to move")
     : items.length + " job" + (items.length === 1 ? "" : "s") + " to move: " + done + " done, " +
       count((i) => i.state === "MOVING") + " moving, " + waiting + " waiting, " +
-      count((i) => i.state === "PENDING" && !i.reason) + " pending, " + count((i) => i.state === "FAILED") + " failed";
+      count((i) => i.state === "PENDING" && !i.reason) + " pending, " + count((i) => i.state === "FAILED") + " failed" +
+      (op.parallel ? " (" + op.parallel + " at once)" : "");
   $("operation-items").tBodies[0].replaceChildren(...items.map((i) => {
     const tr = el("tr");
     tr.dataset.job = i.job;

@@ -1,6 +1,8 @@
 package io.roam.manager;
 
 import io.roam.common.lifecycle.Closer;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.common.zk.ZkLayout;
 import io.roam.manager.agents.AgentClient;
 import io.roam.manager.api.ClusterService;
@@ -44,13 +46,14 @@ import org.slf4j.LoggerFactory;
 public final class Manager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Manager.class);
 
-  /** Migrations an operation runs at once. */
-  static final int MIGRATIONS_AT_ONCE = 4;
+  /** Migrations an operation runs at once unless its request says otherwise. */
+  public static final int MIGRATIONS_AT_ONCE = 4;
 
   /**
    * @param zookeeper connect string of an ensemble; null runs an embedded server under stateDir
    * @param adminTokenHashes SHA-256 (hex) of the bootstrap admin tokens, seeded into the store at
    *     start (replacing those of an earlier start); more tokens are made through the API
+   * @param parallelMoves migrations an operation runs at once unless its request says otherwise
    */
   public record Settings(
       String grid,
@@ -63,7 +66,36 @@ public final class Manager implements AutoCloseable {
       String agentSecret,
       Duration sessionTimeout,
       Duration nodeLossGrace,
-      Duration agentTimeout) {
+      Duration agentTimeout,
+      int parallelMoves) {
+    /** Settings whose operations run {@link #MIGRATIONS_AT_ONCE} migrations at once. */
+    public Settings(
+        String grid,
+        String zookeeper,
+        int embeddedZkPort,
+        Path stateDir,
+        String httpHost,
+        int httpPort,
+        Set<String> adminTokenHashes,
+        String agentSecret,
+        Duration sessionTimeout,
+        Duration nodeLossGrace,
+        Duration agentTimeout) {
+      this(
+          grid,
+          zookeeper,
+          embeddedZkPort,
+          stateDir,
+          httpHost,
+          httpPort,
+          adminTokenHashes,
+          agentSecret,
+          sessionTimeout,
+          nodeLossGrace,
+          agentTimeout,
+          MIGRATIONS_AT_ONCE);
+    }
+
     /** Settings whose agents answer within {@link AgentClient#DEFAULT_TIMEOUT}. */
     public Settings(
         String grid,
@@ -130,6 +162,13 @@ public final class Manager implements AutoCloseable {
                 + sessionTimeout.multipliedBy(2).toSeconds()
                 + " s)");
       }
+      if (parallelMoves < 1 || parallelMoves > OperationRecord.MAX_PARALLEL) {
+        throw new IllegalArgumentException(
+            "the parallel moves must be between 1 and "
+                + OperationRecord.MAX_PARALLEL
+                + ", not "
+                + parallelMoves);
+      }
       adminTokenHashes = Set.copyOf(adminTokenHashes);
       if (adminTokenHashes.isEmpty()) {
         throw new IllegalArgumentException("at least one admin token is needed");
@@ -188,10 +227,17 @@ public final class Manager implements AutoCloseable {
                           + ProcessHandle.current().pid()
                           + "-"
                           + Long.toString(System.nanoTime(), 36),
-                      MIGRATIONS_AT_ONCE))
+                      settings.parallelMoves()))
               .start(Duration.ofMillis(500));
       // Listings from the read model: the store would be every job znode read again each pass.
       ViewBackedStore viewStore = new ViewBackedStore(store, view);
+      // A move that ends frees its operation's slot: the next one starts without waiting.
+      view.listen(
+          e -> {
+            if (e.value() instanceof JobRecord job) {
+              operations.jobChanged(job);
+            }
+          });
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
       closer
           .register(

@@ -119,6 +119,15 @@ public final class ManagerMain {
         })
     long agentTimeoutSeconds;
 
+    @Option(
+        names = "--parallel-moves",
+        defaultValue = "" + Manager.MIGRATIONS_AT_ONCE,
+        description = {
+          "Migrations a detach, expel or bring runs at once when its request does not say (its"
+              + " own --parallel), 1 to 64 (default: ${DEFAULT-VALUE})."
+        })
+    int parallelMoves;
+
     @Override
     public Integer call() throws Exception {
       Set<String> hashes = new HashSet<>();
@@ -146,7 +155,8 @@ public final class ManagerMain {
                   Files.readString(agentSecret).trim(),
                   Duration.ofSeconds(15),
                   Duration.ofSeconds(nodeLossGraceSeconds),
-                  Duration.ofSeconds(agentTimeoutSeconds)));
+                  Duration.ofSeconds(agentTimeoutSeconds),
+                  parallelMoves));
       runUntilStopped(manager.start(), () -> {});
       return 0;
     }

@@ -27,6 +27,16 @@ public final class Bodies {
   }
 
   /**
+   * Decodes the request body, or gives {@code absent} when there is none (an optional body).
+   *
+   * @throws HttpProblem 400 naming what is wrong with it
+   */
+  public static <T> T readOptional(RoutingContext ctx, Class<T> type, T absent) {
+    Buffer body = ctx.body().buffer();
+    return body == null || body.length() == 0 ? absent : read(ctx, type);
+  }
+
+  /**
    * Decodes the request body and checks its constraints.
    *
    * @throws HttpProblem 400 naming what is wrong, with every constraint violation in errors

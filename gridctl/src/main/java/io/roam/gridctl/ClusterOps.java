@@ -3,6 +3,7 @@ package io.roam.gridctl;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.DetachRequest;
+import io.roam.common.api.OperationRequest;
 import io.roam.common.json.Json;
 import io.roam.common.model.OperationRecord;
 import io.roam.common.model.OperationRecord.ItemState;
@@ -24,7 +25,26 @@ import picocli.CommandLine.Parameters;
 final class ClusterOps {
   private ClusterOps() {}
 
+  static final String PARALLEL_HELP =
+      "Migrations it runs at once, 1 to 64 (default: the manager's --parallel-moves, 4 unless"
+          + " configured). On a real grid each migration uses its source and target nodes;"
+          + " more at once finish sooner until the network or the nodes are saturated.";
+
   private static final PrintStream OUT = System.out;
+
+  /** The request body for {@code --parallel}: none when not given (the manager's number). */
+  static OperationRequest options(Integer parallel) {
+    return parallel == null ? null : new OperationRequest(checkParallel(parallel));
+  }
+
+  static Integer checkParallel(Integer parallel) {
+    if (parallel != null && (parallel < 1 || parallel > OperationRecord.MAX_PARALLEL)) {
+      throw new GridCtlException(
+          "--parallel must be between 1 and " + OperationRecord.MAX_PARALLEL + ", not " + parallel);
+    }
+    return parallel;
+  }
+
   private static final PrintStream ERR = System.err;
 
   @Command(
@@ -64,8 +84,12 @@ final class ClusterOps {
     @Option(names = "--json", description = "Print the operation as JSON.")
     boolean json;
 
+    @Option(names = "--parallel", paramLabel = "N", description = PARALLEL_HELP)
+    Integer parallel;
+
     @Override
     public Integer call() throws Exception {
+      checkParallel(parallel);
       Long seconds = deadline == null ? null : parseDuration(deadline).toSeconds();
       if (onDeadline != null && seconds == null) {
         throw new GridCtlException("--on-deadline needs --deadline");
@@ -74,7 +98,7 @@ final class ClusterOps {
       OperationRecord op =
           api.post(
               ApiPaths.clusterDetach(cluster),
-              new DetachRequest(seconds, onDeadline),
+              new DetachRequest(seconds, onDeadline, parallel),
               OperationRecord.class);
       return follow(api, op, await, json);
     }
@@ -96,10 +120,19 @@ final class ClusterOps {
     @Option(names = "--json", description = "Print the operation as JSON.")
     boolean json;
 
+    @Option(
+        names = "--parallel",
+        paramLabel = "N",
+        description =
+            "Migrations it may run at once, 1 to 64 (recorded with the operation; attaching"
+                + " moves no job today).")
+    Integer parallel;
+
     @Override
     public Integer call() throws Exception {
       ApiClient api = grid.client();
-      OperationRecord op = api.post(ApiPaths.clusterAttach(cluster), null, OperationRecord.class);
+      OperationRecord op =
+          api.post(ApiPaths.clusterAttach(cluster), options(parallel), OperationRecord.class);
       return follow(api, op, await, json);
     }
   }
@@ -111,8 +144,8 @@ final class ClusterOps {
         OUT.println(Json.encodePretty(op));
       } else {
         OUT.printf(
-            "Operation %s started (%s of %s).%n",
-            op.id(), op.kind().name().toLowerCase(Locale.ROOT), op.subject());
+            "Operation %s started (%s of %s, %s).%n",
+            op.id(), op.kind().name().toLowerCase(Locale.ROOT), op.subject(), atOnce(op));
       }
       return 0;
     }
@@ -146,13 +179,19 @@ final class ClusterOps {
     long done = op.count(ItemState.DONE);
     long moving = op.count(ItemState.MOVING);
     return String.format(
-        "%s %s: %d/%d jobs moved, %d moving — %s",
+        "%s %s: %d/%d jobs moved, %d moving (%s) — %s",
         op.kind().name().toLowerCase(Locale.ROOT),
         op.node() == null ? op.cluster() : op.node(),
         done,
         op.items().size(),
         moving,
+        atOnce(op),
         op.message());
+  }
+
+  /** "4 at once", or the manager's default for records from before the setting. */
+  static String atOnce(OperationRecord op) {
+    return op.parallel() == null ? "manager's number at once" : op.parallel() + " at once";
   }
 
   static Duration parseDuration(String text) {
@@ -195,7 +234,9 @@ final class ClusterOps {
         OUT.println(Json.encodePretty(ops));
         return 0;
       }
-      Table t = new Table("OPERATION", "KIND", "CLUSTER", "STATE", "JOBS", "STARTED", "MESSAGE");
+      Table t =
+          new Table(
+              "OPERATION", "KIND", "CLUSTER", "STATE", "JOBS", "AT ONCE", "STARTED", "MESSAGE");
       ops.forEach(
           o ->
               t.row(
@@ -204,6 +245,7 @@ final class ClusterOps {
                   o.cluster(),
                   o.state(),
                   o.count(ItemState.DONE) + "/" + o.items().size(),
+                  o.parallel(),
                   o.createdAt() == null
                       ? null
                       : Duration.between(o.createdAt(), Instant.now()).toSeconds() + "s ago",

@@ -143,10 +143,17 @@ final class NodeCommands {
     @Option(names = "--json", description = "Print the operation as JSON.")
     boolean json;
 
+    @Option(names = "--parallel", paramLabel = "N", description = ClusterOps.PARALLEL_HELP)
+    Integer parallel;
+
     @Override
     public Integer call() throws Exception {
       ApiClient api = grid.client();
-      OperationRecord op = api.post(ApiPaths.nodeExpel(nodeId(node)), null, OperationRecord.class);
+      OperationRecord op =
+          api.post(
+              ApiPaths.nodeExpel(nodeId(node)),
+              ClusterOps.options(parallel),
+              OperationRecord.class);
       return ClusterOps.follow(api, op, await, json);
     }
   }
@@ -174,10 +181,17 @@ final class NodeCommands {
     @Option(names = "--json", description = "Print the operation as JSON.")
     boolean json;
 
+    @Option(names = "--parallel", paramLabel = "N", description = ClusterOps.PARALLEL_HELP)
+    Integer parallel;
+
     @Override
     public Integer call() throws Exception {
       ApiClient api = grid.client();
-      OperationRecord op = api.post(ApiPaths.nodeBring(nodeId(node)), null, OperationRecord.class);
+      OperationRecord op =
+          api.post(
+              ApiPaths.nodeBring(nodeId(node)),
+              ClusterOps.options(parallel),
+              OperationRecord.class);
       return ClusterOps.follow(api, op, await, json);
     }
   }

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param message what the operation waits for or why it failed, in a user's words
  * @param node the node of an expel or bring (then {@code cluster} is its cluster); null for a
  *     cluster operation
+ * @param parallel how many of its migrations may run at once; null (records written before it was a
+ *     setting) means the manager's configured number
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record OperationRecord(
@@ -32,7 +34,11 @@ public record OperationRecord(
     OnDeadline onDeadline,
     List<Item> items,
     String message,
-    NodeId node) {
+    NodeId node,
+    Integer parallel) {
+
+  /** The most migrations one operation may run at once. */
+  public static final int MAX_PARALLEL = 64;
 
   public enum Kind {
     DETACH,
@@ -80,6 +86,34 @@ public record OperationRecord(
     }
   }
 
+  /** An operation at the manager's configured parallelism. */
+  public OperationRecord(
+      String id,
+      Kind kind,
+      ClusterId cluster,
+      State state,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant deadline,
+      OnDeadline onDeadline,
+      List<Item> items,
+      String message,
+      NodeId node) {
+    this(
+        id,
+        kind,
+        cluster,
+        state,
+        createdAt,
+        updatedAt,
+        deadline,
+        onDeadline,
+        items,
+        message,
+        node,
+        null);
+  }
+
   /** A cluster operation (no node). */
   public OperationRecord(
       String id,
@@ -107,6 +141,7 @@ public record OperationRecord(
     if ((kind == Kind.EXPEL || kind == Kind.BRING) != (node != null)) {
       throw new IllegalArgumentException(kind + " needs a node exactly when it is a node's");
     }
+    checkParallel(parallel);
   }
 
   /** What it acts on, in a user's words: "cluster c1" or "node c1-n2". */
@@ -117,7 +152,32 @@ public record OperationRecord(
 
   public OperationRecord with(State next, List<Item> nextItems, String why, Instant now) {
     return new OperationRecord(
-        id, kind, cluster, next, createdAt, now, deadline, onDeadline, nextItems, why, node);
+        id,
+        kind,
+        cluster,
+        next,
+        createdAt,
+        now,
+        deadline,
+        onDeadline,
+        nextItems,
+        why,
+        node,
+        parallel);
+  }
+
+  /** The migrations it may run at once: its own setting, else {@code configured}. */
+  public int parallelOr(int configured) {
+    return parallel == null ? configured : parallel;
+  }
+
+  /** Checks a requested parallelism (null: the manager's configured number). */
+  public static Integer checkParallel(Integer parallel) {
+    if (parallel != null && (parallel < 1 || parallel > MAX_PARALLEL)) {
+      throw new IllegalArgumentException(
+          "parallel must be between 1 and " + MAX_PARALLEL + ", not " + parallel);
+    }
+    return parallel;
   }
 
   public long count(ItemState s) {

@@ -2,6 +2,7 @@ package io.roam.manager.api;
 
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.NodeFlagsRequest;
+import io.roam.common.api.OperationRequest;
 import io.roam.common.auth.TokenRecord;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
@@ -51,7 +52,7 @@ public final class NodeControlApi {
             ctx -> {
               NodeId id = node(ctx);
               ownedCluster(Access.caller(ctx), id, "expel the guests of node " + id);
-              Bodies.json(ctx, 202, operations.expel(id));
+              Bodies.json(ctx, 202, operations.expel(id, options(ctx)));
             },
             false);
     router
@@ -60,9 +61,13 @@ public final class NodeControlApi {
             ctx -> {
               NodeId id = node(ctx);
               ownedCluster(Access.caller(ctx), id, "bring the jobs of node " + id + " home");
-              Bodies.json(ctx, 202, operations.bring(id));
+              Bodies.json(ctx, 202, operations.bring(id, options(ctx)));
             },
             false);
+  }
+
+  private static OperationRequest options(RoutingContext ctx) {
+    return Bodies.readOptional(ctx, OperationRequest.class, OperationRequest.DEFAULTS);
   }
 
   /** The node's flags as the manager's watch last saw them. */

@@ -2,6 +2,7 @@ package io.roam.manager.api;
 
 import io.roam.common.api.ApiPaths;
 import io.roam.common.api.DetachRequest;
+import io.roam.common.api.OperationRequest;
 import io.roam.common.auth.TokenRecord;
 import io.roam.common.id.ClusterId;
 import io.roam.common.model.ClusterRecord;
@@ -38,7 +39,13 @@ public final class OperationsApi {
     router
         .post(ApiPaths.CLUSTERS + "/:cluster/attach")
         .blockingHandler(
-            ctx -> Bodies.json(ctx, 202, operations.attach(owned(ctx, "attach"))), false);
+            ctx -> {
+              ClusterId id = owned(ctx, "attach");
+              OperationRequest request =
+                  Bodies.readOptional(ctx, OperationRequest.class, OperationRequest.DEFAULTS);
+              Bodies.json(ctx, 202, operations.attach(id, request));
+            },
+            false);
     router
         .get(ApiPaths.OPERATIONS)
         .blockingHandler(
@@ -67,12 +74,10 @@ public final class OperationsApi {
   }
 
   private void detach(RoutingContext ctx) {
-    owned(ctx, "detach");
+    ClusterId id = owned(ctx, "detach");
     DetachRequest request =
-        ctx.body().buffer() == null || ctx.body().buffer().length() == 0
-            ? new DetachRequest(null, null)
-            : Bodies.read(ctx, DetachRequest.class);
-    Bodies.json(ctx, 202, operations.detach(owned(ctx, "detach"), request));
+        Bodies.readOptional(ctx, DetachRequest.class, new DetachRequest(null, null));
+    Bodies.json(ctx, 202, operations.detach(id, request));
   }
 
   private static ClusterId cluster(RoutingContext ctx) {

@@ -22,9 +22,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -56,6 +59,8 @@ public final class OperationEngine {
   private final Map<JobId, Instant> failedAt = new HashMap<>();
   private final Supplier<Collection<NodeFlags>> flags;
   private volatile Function<ClusterId, ClusterPolicy> policies = c -> ClusterPolicy.defaults();
+  // Attempts of the moves under way as of the last step: their end frees a slot.
+  private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   public OperationEngine(
       GridStore store,
@@ -92,23 +97,35 @@ public final class OperationEngine {
 
   /** One pass over every running operation. */
   public synchronized void step() {
+    Set<String> moving = new HashSet<>();
     for (OperationRecord op : store.operations()) {
       if (op.state() != OperationRecord.State.RUNNING || !leading.getAsBoolean()) {
         continue;
       }
       try {
-        switch (op.kind()) {
-          case DETACH -> stepDetach(op.id());
-          case ATTACH -> stepAttach(op.id());
-          case EXPEL, BRING -> stepNode(op.id());
-        }
+        List<Item> after =
+            switch (op.kind()) {
+              case DETACH -> stepDetach(op.id());
+              case ATTACH -> stepAttach(op.id());
+              case EXPEL, BRING -> stepNode(op.id());
+            };
+        after.stream()
+            .filter(i -> i.state() == ItemState.MOVING && i.attempt() != null)
+            .forEach(i -> moving.add(i.attempt()));
       } catch (StoreException e) {
         LOG.warn("operation {}: {}", op.id(), e.getMessage());
       }
     }
+    inFlight.addAll(moving);
+    inFlight.retainAll(moving);
   }
 
-  private void stepAttach(String id) {
+  /** Whether a running operation waits for migration {@code attempt} (as of the last step). */
+  public boolean waitsFor(String attempt) {
+    return attempt != null && inFlight.contains(attempt);
+  }
+
+  private List<Item> stepAttach(String id) {
     Versioned<OperationRecord> v = store.operation(id).orElseThrow();
     OperationRecord op = v.value();
     setClusterState(op, ClusterState.ATTACHED);
@@ -119,6 +136,7 @@ public final class OperationEngine {
             "cluster " + op.cluster() + " is attached",
             clock.instant()),
         v.version());
+    return List.of();
   }
 
   /** Where the owners' policies come from (default: every cluster has the default policy). */
@@ -133,7 +151,7 @@ public final class OperationEngine {
     return out;
   }
 
-  private void stepDetach(String id) {
+  private List<Item> stepDetach(String id) {
     Versioned<OperationRecord> v = store.operation(id).orElseThrow();
     OperationRecord op = v.value();
     setClusterState(op, ClusterState.DETACHING);
@@ -197,34 +215,16 @@ public final class OperationEngine {
         moving++;
       }
     }
-    for (Item item : new ArrayList<>(items.values())) {
-      if (item.state() != ItemState.PENDING || moving >= parallelism) {
-        continue;
-      }
-      JobRecord job = jobs.get(item.job());
-      if (!live.contains(job.node())) {
-        continue;
-      }
-      Optional<NodeRecord> target = DetachPlanner.target(job, op.cluster(), grid, random);
-      Optional<NodeRecord> source =
-          grid.nodes().stream().filter(n -> n.id().equals(job.node())).findFirst();
-      if (target.isEmpty() || source.isEmpty()) {
-        items.put(
-            item.job(), item.with(ItemState.PENDING, null, null, "no node up to take it now"));
-        continue;
-      }
-      String attempt = "d" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
-      try {
-        mover.migrate(source.get(), job.id(), new AgentMigrateRequest(target.get().id(), attempt));
-        items.put(
-            item.job(),
-            new Item(job.id(), job.node(), target.get().id(), ItemState.MOVING, attempt, null));
-        moving++;
-      } catch (RuntimeException e) {
-        items.put(item.job(), item.with(ItemState.FAILED, target.get().id(), null, e.getMessage()));
-        failedAt.put(item.job(), now);
-      }
-    }
+    startMoves(
+        op,
+        items,
+        jobs,
+        grid.nodes(),
+        moving,
+        "d",
+        job -> DetachPlanner.target(job, op.cluster(), grid, random),
+        job -> "no node up to take it now",
+        now);
     List<Item> list = List.copyOf(items.values());
     boolean done =
         stillNeeded.isEmpty() && list.stream().allMatch(i -> i.state() == ItemState.DONE);
@@ -262,6 +262,58 @@ public final class OperationEngine {
     }
     if (!next.equals(op) && !sameProgress(op, next)) {
       store.compareAndSetOperation(next, v.version());
+    }
+    return list;
+  }
+
+  /**
+   * Starts the pending items' migrations while the operation has a free slot ({@code moving} of its
+   * allowed number run now), in the items' order. An item whose node is gone, or with nowhere to go
+   * now, stays pending with the reason; one whose request the agent refuses fails (and is retried
+   * later).
+   */
+  private void startMoves(
+      OperationRecord op,
+      Map<JobId, Item> items,
+      Map<JobId, JobRecord> jobs,
+      Collection<NodeRecord> nodes,
+      int moving,
+      String attemptPrefix,
+      Function<JobRecord, Optional<NodeRecord>> targetOf,
+      Function<JobRecord, String> noTarget,
+      Instant now) {
+    int allowed = op.parallelOr(parallelism);
+    for (Item item : new ArrayList<>(items.values())) {
+      if (moving >= allowed) {
+        return;
+      }
+      if (item.state() != ItemState.PENDING) {
+        continue;
+      }
+      JobRecord job = jobs.get(item.job());
+      Optional<NodeRecord> source =
+          nodes.stream().filter(n -> n.id().equals(job.node())).findFirst();
+      if (source.isEmpty()) {
+        items.put(item.job(), item.with(ItemState.PENDING, null, null, gone(job)));
+        continue;
+      }
+      Optional<NodeRecord> target = targetOf.apply(job);
+      if (target.isEmpty()) {
+        items.put(item.job(), item.with(ItemState.PENDING, null, null, noTarget.apply(job)));
+        continue;
+      }
+      String attempt = attemptPrefix + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+      inFlight.add(attempt); // before the request: its end may be seen before this step ends
+      try {
+        mover.migrate(source.get(), job.id(), new AgentMigrateRequest(target.get().id(), attempt));
+        items.put(
+            item.job(),
+            new Item(job.id(), job.node(), target.get().id(), ItemState.MOVING, attempt, null));
+        moving++;
+      } catch (RuntimeException e) {
+        items.put(item.job(), item.with(ItemState.FAILED, target.get().id(), null, e.getMessage()));
+        failedAt.put(item.job(), now);
+      }
     }
   }
 
@@ -307,7 +359,7 @@ public final class OperationEngine {
    * few at a time and retried after a failure; the operation is done once none is left to move.
    * Locked jobs move too: a lock only keeps automatic balancing away.
    */
-  private void stepNode(String id) {
+  private List<Item> stepNode(String id) {
     Versioned<OperationRecord> v = store.operation(id).orElseThrow();
     OperationRecord op = v.value();
     NodePlanner.Snapshot grid =
@@ -334,34 +386,19 @@ public final class OperationEngine {
         moving++;
       }
     }
-    for (Item item : new ArrayList<>(items.values())) {
-      if (item.state() != ItemState.PENDING || moving >= parallelism) {
-        continue;
-      }
-      JobRecord job = jobs.get(item.job());
-      Optional<NodeRecord> target = NodePlanner.target(op.kind(), op.node(), job, grid, random);
-      Optional<NodeRecord> source =
-          grid.nodes().stream().filter(n -> n.id().equals(job.node())).findFirst();
-      if (target.isEmpty() || source.isEmpty()) {
-        String why =
+    startMoves(
+        op,
+        items,
+        jobs,
+        grid.nodes(),
+        moving,
+        "x",
+        job -> NodePlanner.target(op.kind(), op.node(), job, grid, random),
+        job ->
             op.kind() == OperationRecord.Kind.BRING
                 ? "node " + op.node() + " is not up"
-                : "no node of cluster " + job.homeCluster() + " is up and open to take it";
-        items.put(item.job(), item.with(ItemState.PENDING, null, null, why));
-        continue;
-      }
-      String attempt = "x" + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
-      try {
-        mover.migrate(source.get(), job.id(), new AgentMigrateRequest(target.get().id(), attempt));
-        items.put(
-            item.job(),
-            new Item(job.id(), job.node(), target.get().id(), ItemState.MOVING, attempt, null));
-        moving++;
-      } catch (RuntimeException e) {
-        items.put(item.job(), item.with(ItemState.FAILED, target.get().id(), null, e.getMessage()));
-        failedAt.put(item.job(), now);
-      }
-    }
+                : "no node of cluster " + job.homeCluster() + " is up and open to take it",
+        now);
     List<Item> list = List.copyOf(items.values());
     boolean done =
         stillNeeded.isEmpty() && list.stream().allMatch(i -> i.state() == ItemState.DONE);
@@ -381,6 +418,7 @@ public final class OperationEngine {
     if (!next.equals(op) && !sameProgress(op, next)) {
       store.compareAndSetOperation(next, v.version());
     }
+    return list;
   }
 
   /** An item's next state from its job's record: ended, no longer needed, moved, or retried. */

@@ -1,10 +1,13 @@
 package io.roam.manager.operations;
 
 import io.roam.common.api.DetachRequest;
+import io.roam.common.api.OperationRequest;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.MigrationOutcome;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.model.OperationRecord;
 import io.roam.store.CuratorGridStore;
@@ -15,8 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.state.ConnectionState;
 import org.slf4j.Logger;
@@ -35,7 +40,10 @@ public final class OperationService implements AutoCloseable {
   private final LeaderLatch latch;
   private final OperationEngine engine;
   private final NodeFlagStore flags;
+  private final int parallelism;
   private volatile boolean suspended;
+  // At most one extra step queued at a time: a burst of job changes makes one step.
+  private final AtomicBoolean stepQueued = new AtomicBoolean();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -50,6 +58,7 @@ public final class OperationService implements AutoCloseable {
       Clock clock,
       String managerId,
       int parallelism) {
+    this.parallelism = OperationRecord.checkParallel(parallelism);
     this.store = store;
     this.clock = clock;
     this.latch = new LeaderLatch(store.client(), store.layout().managerLeader(), managerId);
@@ -99,6 +108,46 @@ public final class OperationService implements AutoCloseable {
     return latch.hasLeadership() && !suspended;
   }
 
+  /**
+   * Steps again soon, without waiting for the period: a slot may have freed. The step re-derives
+   * everything from ZooKeeper and runs on the same thread as the periodic one, so it changes
+   * nothing but the timing.
+   */
+  public void nudge() {
+    if (stepQueued.compareAndSet(false, true)) {
+      try {
+        timer.execute(
+            () -> {
+              stepQueued.set(false);
+              safeStep();
+            });
+      } catch (RejectedExecutionException e) {
+        stepQueued.set(false); // closed
+      }
+    }
+  }
+
+  /**
+   * A job's record changed: if it ends a migration an operation waits for, its slot is free, so the
+   * next move starts now rather than at the next periodic step.
+   */
+  public void jobChanged(JobRecord job) {
+    MigrationOutcome last = job.lastMigration();
+    if (last != null && last.endedAt() != null && leading() && engine.waitsFor(last.attempt())) {
+      nudge();
+    }
+  }
+
+  private int parallelOf(Integer requested) {
+    return requested == null ? parallelism : OperationRecord.checkParallel(requested);
+  }
+
+  private OperationRecord created(OperationRecord op) {
+    store.createOperation(op);
+    nudge();
+    return op;
+  }
+
   private void safeStep() {
     try {
       if (leading()) {
@@ -130,12 +179,18 @@ public final class OperationService implements AutoCloseable {
             seconds == 0 ? null : now.plusSeconds(seconds),
             request.onDeadline(),
             List.of(),
-            "planning");
-    store.createOperation(op);
-    return op;
+            "planning",
+            null,
+            parallelOf(request.parallel()));
+    return created(op);
   }
 
   public OperationRecord attach(ClusterId id) {
+    return attach(id, OperationRequest.DEFAULTS);
+  }
+
+  /** Brings a detached cluster back (no job moves: the setting is only recorded). */
+  public OperationRecord attach(ClusterId id, OperationRequest request) {
     ClusterRecord cluster = cluster(id);
     if (cluster.state() == ClusterState.ATTACHED) {
       throw new HttpProblem(409, "cluster " + id + " is attached already");
@@ -153,22 +208,32 @@ public final class OperationService implements AutoCloseable {
             null,
             null,
             List.of(),
-            "attaching");
-    store.createOperation(op);
-    return op;
+            "attaching",
+            null,
+            parallelOf(request.parallel()));
+    return created(op);
   }
 
   /** Starts sending every guest on {@code node} away (home, or elsewhere in its home cluster). */
   public OperationRecord expel(NodeId node) {
-    return nodeOperation(OperationRecord.Kind.EXPEL, node, "expelling guests");
+    return expel(node, OperationRequest.DEFAULTS);
+  }
+
+  public OperationRecord expel(NodeId node, OperationRequest request) {
+    return nodeOperation(OperationRecord.Kind.EXPEL, node, "expelling guests", request);
   }
 
   /** Starts calling every job whose home is {@code node} back to it. */
   public OperationRecord bring(NodeId node) {
-    return nodeOperation(OperationRecord.Kind.BRING, node, "bringing jobs home");
+    return bring(node, OperationRequest.DEFAULTS);
   }
 
-  private OperationRecord nodeOperation(OperationRecord.Kind kind, NodeId id, String message) {
+  public OperationRecord bring(NodeId node, OperationRequest request) {
+    return nodeOperation(OperationRecord.Kind.BRING, node, "bringing jobs home", request);
+  }
+
+  private OperationRecord nodeOperation(
+      OperationRecord.Kind kind, NodeId id, String message, OperationRequest request) {
     NodeRecord node =
         store
             .node(id)
@@ -203,9 +268,9 @@ public final class OperationService implements AutoCloseable {
             null,
             List.of(),
             message,
-            id);
-    store.createOperation(op);
-    return op;
+            id,
+            parallelOf(request.parallel()));
+    return created(op);
   }
 
   public OperationRecord operation(String id) {

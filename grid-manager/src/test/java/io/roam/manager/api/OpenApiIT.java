@@ -149,7 +149,7 @@ class OpenApiIT {
         () -> new Call("POST", "/api/v1/nodes/ca-n1/flags", "{\"stay\":false}", 200));
     happy.put(
         "POST /api/v1/nodes/{node}/expel",
-        () -> new Call("POST", "/api/v1/nodes/ca-n1/expel", null, 202));
+        () -> new Call("POST", "/api/v1/nodes/ca-n1/expel", "{\"parallel\":2}", 202));
     happy.put(
         "POST /api/v1/nodes/{node}/bring",
         () -> new Call("POST", "/api/v1/nodes/cb-n1/bring", null, 202));
@@ -201,7 +201,7 @@ class OpenApiIT {
     happy.put("GET /api/v1/events", () -> new Call("GET", "/api/v1/events", null, 200));
     happy.put(
         "POST /api/v1/clusters/{cluster}/detach",
-        () -> new Call("POST", "/api/v1/clusters/cn/detach", null, 202));
+        () -> new Call("POST", "/api/v1/clusters/cn/detach", "{\"parallel\":1}", 202));
     happy.put(
         "POST /api/v1/clusters/{cluster}/attach",
         () -> {

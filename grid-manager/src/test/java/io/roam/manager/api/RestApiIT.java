@@ -1,6 +1,7 @@
 package io.roam.manager.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.roam.common.api.ApiPaths;
 import io.roam.common.id.JobId;
@@ -8,11 +9,13 @@ import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
+import io.roam.common.model.OperationRecord;
 import io.roam.store.CuratorGridStore;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -343,5 +346,41 @@ class RestApiIT {
     java.util.List<String> ids = new java.util.ArrayList<>();
     Json.mapper().readTree(r.body()).get("items").forEach(j -> ids.add(j.get("id").asText()));
     return ids;
+  }
+
+  @Test
+  void anOperationsParallelismIsCheckedThenKeptInItsRecord() throws Exception {
+    for (String bad : List.of("{\"parallel\":0}", "{\"parallel\":65}", "{\"parallel\":\"x\"}")) {
+      for (String path :
+          List.of(
+              ApiPaths.clusterDetach("c1"),
+              ApiPaths.clusterAttach("c1"),
+              ApiPaths.nodeExpel("c1-n1"),
+              ApiPaths.nodeBring("c1-n1"))) {
+        HttpResponse<String> r = call("POST", path, bad);
+        assertThat(r.statusCode()).as(path + " " + bad + ": " + r.body()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type")).contains("application/problem+json");
+        assertThat(r.body()).contains("parallel");
+      }
+    }
+    assertThat(agentSide.operations()).isEmpty();
+
+    HttpResponse<String> expel = call("POST", ApiPaths.nodeExpel("c1-n1"), "{\"parallel\":3}");
+    assertThat(expel.statusCode()).as(expel.body()).isEqualTo(202);
+    OperationRecord op = Json.decode(expel.body(), OperationRecord.class);
+    assertThat(op.parallel()).isEqualTo(3);
+    assertThat(agentSide.operation(op.id()).orElseThrow().value().parallel()).isEqualTo(3);
+    await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () ->
+                agentSide.operation(op.id()).orElseThrow().value().state()
+                    != OperationRecord.State.RUNNING);
+
+    // Without a body: the manager's configured number, written into the record.
+    HttpResponse<String> detach = call("POST", ApiPaths.clusterDetach("c1"), null);
+    assertThat(detach.statusCode()).as(detach.body()).isEqualTo(202);
+    assertThat(Json.decode(detach.body(), OperationRecord.class).parallel())
+        .isEqualTo(io.roam.manager.Manager.MIGRATIONS_AT_ONCE);
   }
 }

@@ -52,6 +52,8 @@ class OperationServiceIT {
   private final Map<JobId, AtomicInteger> migrateCalls = new ConcurrentHashMap<>();
   private final ScheduledExecutorService agents = Executors.newScheduledThreadPool(4);
   private volatile long migrationMillis = 200;
+  private final AtomicInteger moving = new AtomicInteger();
+  private final AtomicInteger maxMoving = new AtomicInteger();
 
   @BeforeEach
   void start() throws Exception {
@@ -101,8 +103,10 @@ class OperationServiceIT {
   /** A scripted agent: after a while, the job runs on the target, as a real migration records. */
   private void scriptedMigrate(NodeRecord source, JobId job, AgentMigrateRequest request) {
     migrateCalls.computeIfAbsent(job, j -> new AtomicInteger()).incrementAndGet();
+    maxMoving.accumulateAndGet(moving.incrementAndGet(), Math::max);
     agents.schedule(
         () -> {
+          moving.decrementAndGet();
           agentsStore.updateJob(
               job,
               j ->
@@ -128,10 +132,13 @@ class OperationServiceIT {
   private record Manager(CuratorGridStore store, OperationService service) {}
 
   private Manager manager(String id) throws Exception {
+    return manager(id, Duration.ofMillis(100));
+  }
+
+  private Manager manager(String id, Duration period) throws Exception {
     CuratorGridStore store = connect();
     OperationService service =
-        new OperationService(store, this::scriptedMigrate, Clock.systemUTC(), id, 2)
-            .start(Duration.ofMillis(100));
+        new OperationService(store, this::scriptedMigrate, Clock.systemUTC(), id, 2).start(period);
     closeables.add(service);
     closeables.add(store);
     return new Manager(store, service);
@@ -203,6 +210,41 @@ class OperationServiceIT {
       JobRecord now = stored(g.id());
       assertThat(now.node()).isEqualTo(g.home());
       assertThat(now.state()).isEqualTo(JobState.RUNNING);
+      assertThat(migrateCalls.get(g.id()).get()).as("migrations of %s", g.id()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void eachEndedMoveStartsTheNextWithoutWaitingForThePeriodicStep() throws Exception {
+    List<JobRecord> guests = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      guests.add(job("c1-n" + (1 + i % 2), "c2-n" + (1 + i % 2)));
+    }
+    // No periodic step within the test: only the nudges (an operation created, a move ended)
+    // can drive it.
+    Manager a = manager("a", Duration.ofHours(1));
+    // Wired as the manager wires it: job changes seen through its own client's view.
+    io.roam.manager.view.GridView view =
+        new io.roam.manager.view.GridView(a.store().client(), new ZkLayout("t"));
+    closeables.add(0, view);
+    view.listen(
+        e -> {
+          if (e.value() instanceof JobRecord j) {
+            a.service().jobChanged(j);
+          }
+        });
+    view.start(Duration.ofSeconds(20));
+    await().atMost(Duration.ofSeconds(20)).until(() -> a.service().leading());
+
+    OperationRecord op = a.service().detach(ClusterId.of("c2"), new DetachRequest(null, null, 1));
+
+    OperationRecord done = finished(op.id());
+    assertThat(done.state()).as(done.message()).isEqualTo(OperationRecord.State.DONE);
+    assertThat(done.parallel()).isEqualTo(1);
+    assertThat(maxMoving.get()).as("migrations at once").isEqualTo(1);
+    assertThat(clusterState("c2")).isEqualTo(ClusterState.DETACHED);
+    for (JobRecord g : guests) {
+      assertThat(stored(g.id()).node()).isEqualTo(g.home());
       assertThat(migrateCalls.get(g.id()).get()).as("migrations of %s", g.id()).isEqualTo(1);
     }
   }

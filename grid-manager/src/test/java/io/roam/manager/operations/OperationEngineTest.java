@@ -1,0 +1,241 @@
+package io.roam.manager.operations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.roam.common.api.AgentMigrateRequest;
+import io.roam.common.id.ClusterId;
+import io.roam.common.id.JobId;
+import io.roam.common.id.NodeId;
+import io.roam.common.model.ClusterRecord;
+import io.roam.common.model.ClusterState;
+import io.roam.common.model.JobRecord;
+import io.roam.common.model.MigrationOutcome;
+import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
+import io.roam.common.model.OperationRecord.ItemState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine against an in-memory store and a scripted mover: how many moves run at once. */
+class OperationEngineTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final ClusterId C1 = ClusterId.of("c1");
+  private static final ClusterId C2 = ClusterId.of("c2");
+  private static final int ENGINE_DEFAULT = 2;
+
+  private record Call(NodeId source, JobId job, AgentMigrateRequest request) {}
+
+  private final MemoryGridStore store = new MemoryGridStore();
+  private final List<Call> calls = new ArrayList<>();
+  private boolean leading = true;
+  private OperationEngine engine;
+
+  @BeforeEach
+  void grid() {
+    for (ClusterId c : List.of(C1, C2)) {
+      store.ensureCluster(new ClusterRecord(c, "owner-" + c, ClusterState.ATTACHED, T0));
+      for (int n = 1; n <= 2; n++) {
+        store.registerNode(
+            new NodeRecord(
+                NodeId.of(c + "-n" + n), c, "127.0.0.1", 1, 2, 1L << 30, 1.0, false, "t", T0, 1));
+      }
+    }
+    engine =
+        new OperationEngine(
+            store,
+            (source, job, request) -> calls.add(new Call(source.id(), job, request)),
+            Clock.fixed(T0, ZoneOffset.UTC),
+            new Random(7),
+            ENGINE_DEFAULT,
+            Duration.ofSeconds(10),
+            () -> leading);
+  }
+
+  /** {@code k} jobs of c1 running as guests on c2's nodes. */
+  private List<JobId> guestsOnC2(int k) {
+    List<JobId> ids = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      JobId id = store.nextJobId();
+      JobRecord j =
+          JobRecord.pending(id, List.of("x"), NodeId.of("c1-n" + (1 + i % 2)), C1, T0)
+              .started(T0)
+              .movedTo(NodeId.of("c2-n" + (1 + i % 2)), null);
+      store.createJob(j);
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  private OperationRecord detach(Integer parallel) {
+    OperationRecord op =
+        new OperationRecord(
+            "detach-c2",
+            OperationRecord.Kind.DETACH,
+            C2,
+            OperationRecord.State.RUNNING,
+            T0,
+            T0,
+            null,
+            null,
+            List.of(),
+            "planning",
+            null,
+            parallel);
+    store.createOperation(op);
+    return op;
+  }
+
+  /** The target records the migration's end, as a real one does. */
+  private void finish(Call call) {
+    store.updateJob(
+        call.job(),
+        j ->
+            j.movedTo(
+                call.request().target(),
+                new MigrationOutcome(
+                    call.request().attempt(),
+                    j.node(),
+                    call.request().target(),
+                    true,
+                    T0,
+                    T0,
+                    10,
+                    20,
+                    1000,
+                    null)));
+  }
+
+  private OperationRecord stored(String id) {
+    return store.operation(id).orElseThrow().value();
+  }
+
+  @Test
+  void aDetachStartsAsManyMovesAsItsOwnSettingAllows() {
+    guestsOnC2(5);
+    detach(3);
+
+    engine.step();
+
+    assertThat(calls).hasSize(3);
+    assertThat(stored("detach-c2").count(ItemState.MOVING)).isEqualTo(3);
+    assertThat(stored("detach-c2").count(ItemState.PENDING)).isEqualTo(2);
+    assertThat(stored("detach-c2").parallel()).isEqualTo(3);
+  }
+
+  @Test
+  void aRecordWithoutTheSettingRunsAtTheConfiguredNumber() {
+    guestsOnC2(5);
+    detach(null);
+
+    engine.step();
+    engine.step(); // nothing ended: no more moves start
+
+    assertThat(calls).hasSize(ENGINE_DEFAULT);
+  }
+
+  @Test
+  void oneAtATimeEachEndedMoveFreesTheSlotForTheNextAndNoJobMovesTwice() {
+    List<JobId> jobs = guestsOnC2(3);
+    detach(1);
+
+    engine.step();
+    assertThat(calls).hasSize(1);
+    String first = calls.get(0).request().attempt();
+    assertThat(first).startsWith("d");
+    assertThat(engine.waitsFor(first)).isTrue();
+
+    for (int round = 0;
+        round < 10 && stored("detach-c2").state() == OperationRecord.State.RUNNING;
+        round++) {
+      Call last = calls.get(calls.size() - 1);
+      finish(last);
+      engine.step();
+      assertThat(engine.waitsFor(last.request().attempt())).isFalse();
+      assertThat(stored("detach-c2").count(ItemState.MOVING)).isLessThanOrEqualTo(1);
+    }
+
+    assertThat(stored("detach-c2").state()).isEqualTo(OperationRecord.State.DONE);
+    assertThat(store.cluster(C2).orElseThrow().state()).isEqualTo(ClusterState.DETACHED);
+    Map<JobId, Long> perJob =
+        calls.stream().collect(Collectors.groupingBy(Call::job, Collectors.counting()));
+    assertThat(perJob).containsOnlyKeys(jobs).allSatisfy((job, n) -> assertThat(n).isEqualTo(1));
+    assertThat(store.jobs()).allSatisfy(j -> assertThat(j.node()).isEqualTo(j.home()));
+  }
+
+  @Test
+  void anExpelRunsAtItsOwnSettingWithItsOwnAttemptPrefix() {
+    guestsOnC2(4); // two of them on c2-n1
+    store.createOperation(
+        new OperationRecord(
+            "expel-c2-n1",
+            OperationRecord.Kind.EXPEL,
+            C2,
+            OperationRecord.State.RUNNING,
+            T0,
+            T0,
+            null,
+            null,
+            List.of(),
+            "expelling guests",
+            NodeId.of("c2-n1"),
+            1));
+
+    engine.step();
+
+    assertThat(calls)
+        .singleElement()
+        .satisfies(c -> assertThat(c.source().value()).isEqualTo("c2-n1"));
+    assertThat(calls.get(0).request().attempt()).startsWith("x");
+    assertThat(stored("expel-c2-n1").count(ItemState.PENDING)).isEqualTo(1);
+  }
+
+  @Test
+  void aGuestWhoseNodeIsGoneWaitsWithTheReasonAndTakesNoSlot() {
+    List<JobId> jobs = guestsOnC2(2); // one on c2-n1, one on c2-n2
+    detach(1);
+    engine.step();
+    assertThat(calls).singleElement().extracting(Call::job).isEqualTo(jobs.get(0));
+
+    store
+        .registerNode(
+            new NodeRecord(
+                NodeId.of("c2-n2"), C2, "127.0.0.1", 1, 2, 1L << 30, 1.0, false, "t", T0, 1))
+        .close();
+    finish(calls.get(0));
+    engine.step();
+
+    assertThat(calls).hasSize(1);
+    Function<JobId, OperationRecord.Item> item =
+        id ->
+            stored("detach-c2").items().stream()
+                .filter(i -> i.job().equals(id))
+                .findFirst()
+                .orElseThrow();
+    assertThat(item.apply(jobs.get(0)).state()).isEqualTo(ItemState.DONE);
+    assertThat(item.apply(jobs.get(1)).state()).isEqualTo(ItemState.PENDING);
+    assertThat(item.apply(jobs.get(1)).reason()).contains("c2-n2 is gone");
+    assertThat(stored("detach-c2").state()).isEqualTo(OperationRecord.State.RUNNING);
+  }
+
+  @Test
+  void aManagerThatDoesNotLeadStartsNothingAndWaitsForNothing() {
+    guestsOnC2(2);
+    detach(2);
+    leading = false;
+
+    engine.step();
+
+    assertThat(calls).isEmpty();
+    assertThat(stored("detach-c2").items()).isEmpty();
+  }
+}
