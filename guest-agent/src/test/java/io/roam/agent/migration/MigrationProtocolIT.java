@@ -54,6 +54,9 @@ class MigrationProtocolIT {
 
   @BeforeEach
   void start() throws Exception {
+    // An injected agent death unwinds the target's server thread on purpose, whenever it gets
+    // there; Awaitility would otherwise fail whichever wait of the test is running at that moment.
+    org.awaitility.Awaitility.doNotCatchUncaughtExceptionsByDefault();
     zk = new TestingServer();
     store =
         CuratorGridStore.connect(
@@ -104,6 +107,7 @@ class MigrationProtocolIT {
 
   @AfterEach
   void stop() throws Exception {
+    org.awaitility.Awaitility.reset();
     server.close();
     source.close();
     target.close();
