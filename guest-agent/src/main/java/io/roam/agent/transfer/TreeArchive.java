@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,6 +17,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
@@ -33,7 +35,9 @@ import java.util.stream.Stream;
  * Packs a directory tree (regular files, directories, symbolic links, with their permissions and
  * modification times) into a stream, and unpacks it under another root. Unpacking refuses paths
  * that would leave the root, and stops at a size limit, so a bad stream cannot write elsewhere or
- * fill the disk.
+ * fill the disk. It never follows a symbolic link: links arrive as links (a job may have made them,
+ * pointing anywhere), and an entry whose path goes through one, or that would write through one, is
+ * refused, since the link may lead out of the root.
  *
  * <p>Files that another process is still appending to (CRIU's page images during a dump) can be
  * sent as they grow, a piece at a time ({@link Follower}); the tree sent once they are complete
@@ -278,14 +282,18 @@ public final class TreeArchive {
           case DIR ->
               spool.submit(
                   () -> {
-                    Files.createDirectories(target);
-                    Files.setPosixFilePermissions(target, perms);
+                    parents(base, target, name);
+                    directory(base, target, name);
+                    Files.getFileAttributeView(
+                            target, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setPermissions(perms);
                   });
           case LINK -> {
             Path to = Path.of(in.readUTF());
             spool.submit(
                 () -> {
-                  Files.createDirectories(target.getParent());
+                  parents(base, target, name);
+                  // Removes a link or file of that name, not what a link points to.
                   Files.deleteIfExists(target);
                   Files.createSymbolicLink(target, to);
                 });
@@ -296,7 +304,7 @@ public final class TreeArchive {
               throw new TooLargeException(
                   "the job's files and image exceed the limit of " + (maxBytes >> 20) + " MiB");
             }
-            spool.file(in, target, name, size, perms, mtime, false);
+            spool.file(in, base, target, name, size, perms, mtime, false);
             pieces.remove(target);
             total += size;
           }
@@ -318,13 +326,74 @@ public final class TreeArchive {
                       + have
                       + " bytes");
             }
-            spool.file(in, target, name, length, perms, mtime, offset > 0);
+            spool.file(in, base, target, name, length, perms, mtime, offset > 0);
             pieces.put(target, offset + length);
             total += length;
           }
           default -> throw new IOException("unknown archive entry type " + type);
         }
       }
+    }
+  }
+
+  /**
+   * Makes sure every directory between {@code base} and {@code target} is a real directory,
+   * creating those missing: a symbolic link on the way could lead anywhere.
+   */
+  private static void parents(Path base, Path target, String name) throws IOException {
+    Path at = base;
+    for (Path part : base.relativize(target.getParent())) {
+      if (part.toString().isEmpty()) {
+        continue; // target is directly under base
+      }
+      at = at.resolve(part);
+      directory(base, at, name);
+    }
+  }
+
+  /** Creates {@code dir} if missing; refuses it if it is anything but a real directory. */
+  private static void directory(Path base, Path dir, String name) throws IOException {
+    BasicFileAttributes attrs = attributes(dir);
+    if (attrs == null) {
+      try {
+        // mkdir does not follow a link in its last component: it fails if anything is there.
+        Files.createDirectory(dir);
+        return;
+      } catch (FileAlreadyExistsException e) {
+        attrs = attributes(dir);
+      }
+    }
+    if (attrs == null || !attrs.isDirectory() || attrs.isSymbolicLink()) {
+      throw new IOException(
+          "refusing to unpack '"
+              + name
+              + "': "
+              + base.relativize(dir)
+              + (attrs != null && attrs.isSymbolicLink()
+                  ? " is a symbolic link, which is never followed"
+                  : " is not a directory"));
+    }
+  }
+
+  /** Refuses to write {@code file} if it is a symbolic link: the write would go where it points. */
+  private static void notALink(Path base, Path file, String name) throws IOException {
+    BasicFileAttributes attrs = attributes(file);
+    if (attrs != null && attrs.isSymbolicLink()) {
+      throw new IOException(
+          "refusing to unpack '"
+              + name
+              + "': "
+              + base.relativize(file)
+              + " is a symbolic link, which is never written through");
+    }
+  }
+
+  /** The attributes of {@code p} itself (not of what it links to); null if nothing is there. */
+  private static BasicFileAttributes attributes(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return null;
     }
   }
 
@@ -401,6 +470,7 @@ public final class TreeArchive {
     /** Copies {@code size} bytes of {@code in} into {@code target} (after its end if append). */
     void file(
         DataInputStream in,
+        Path base,
         Path target,
         String name,
         long size,
@@ -410,12 +480,22 @@ public final class TreeArchive {
         throws IOException {
       submit(
           () -> {
-            Files.createDirectories(target.getParent());
+            parents(base, target, name);
+            notALink(base, target, name);
+            // NOFOLLOW_LINKS (O_NOFOLLOW) as well, should a link appear after the check.
             open =
                 append
                     ? Files.newOutputStream(
-                        target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)
-                    : Files.newOutputStream(target);
+                        target,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.APPEND,
+                        LinkOption.NOFOLLOW_LINKS)
+                    : Files.newOutputStream(
+                        target,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS);
           });
       long left = size;
       while (left > 0) {
@@ -445,8 +525,11 @@ public final class TreeArchive {
           () -> {
             open.close();
             open = null;
-            Files.setPosixFilePermissions(target, perms);
-            Files.setLastModifiedTime(target, mtime);
+            PosixFileAttributeView view =
+                Files.getFileAttributeView(
+                    target, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            view.setPermissions(perms);
+            view.setTimes(mtime, null, null);
           });
     }
 

@@ -179,4 +179,126 @@ class TreeArchiveTest {
         .isInstanceOf(IOException.class)
         .hasMessageContaining("data");
   }
+
+  // Links: a job's own files may hold symbolic links, kept as links; an archive never writes
+  // through one, wherever it points.
+
+  /** Writes one raw archive entry (as {@link TreeArchive#pack} would) without its content. */
+  private static DataOutputStream entry(DataOutputStream out, char type, String name, String mode)
+      throws IOException {
+    out.writeByte(type);
+    out.writeUTF(name);
+    out.writeUTF(mode);
+    out.writeLong(0);
+    return out;
+  }
+
+  private static void link(DataOutputStream out, String name, String to) throws IOException {
+    entry(out, 'l', name, "rwxrwxrwx").writeUTF(to);
+  }
+
+  private static void file(DataOutputStream out, String name, String content) throws IOException {
+    byte[] bytes = content.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    entry(out, 'f', name, "rw-r--r--").writeLong(bytes.length);
+    out.write(bytes);
+  }
+
+  private long unpack(ByteArrayOutputStream bytes) throws IOException {
+    TreeArchive.finish(bytes);
+    return TreeArchive.unpack(
+        new ByteArrayInputStream(bytes.toByteArray()), temp.resolve("dst"), 1 << 20);
+  }
+
+  @Test
+  void refusesAFileThatWouldBeWrittenThroughALinkOfTheSameName() throws IOException {
+    Path outside = temp.resolve("outside.txt");
+    Files.writeString(outside, "mine");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    link(out, "job/link", outside.toString());
+    file(out, "job/link", "overwritten");
+
+    assertThatThrownBy(() -> unpack(bytes))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("'job/link'")
+        .hasMessageContaining("symbolic link");
+    assertThat(outside).hasContent("mine");
+  }
+
+  @Test
+  void refusesAFileUnderALinkToTheParentDirectory() throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    link(out, "up", "..");
+    file(out, "up/escape.txt", "out");
+
+    assertThatThrownBy(() -> unpack(bytes))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("'up/escape.txt'")
+        .hasMessageContaining("up is a symbolic link");
+    assertThat(temp.resolve("escape.txt")).doesNotExist();
+  }
+
+  @Test
+  void refusesAFileUnderALinkWithAnAbsoluteTarget() throws IOException {
+    Path outside = Files.createDirectories(temp.resolve("outside"));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(bytes);
+    link(out, "job/abs", outside.toString());
+    file(out, "job/abs/deep/planted.txt", "out");
+
+    assertThatThrownBy(() -> unpack(bytes))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("job/abs is a symbolic link");
+    try (var left = Files.list(outside)) {
+      assertThat(left.toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void refusesADirectoryOrAPieceThroughALink() throws IOException {
+    Path outside = Files.createDirectories(temp.resolve("outside"));
+    Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rwx------"));
+    Files.writeString(outside.resolve("pages-1.img"), "mine");
+    ByteArrayOutputStream dir = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(dir);
+    link(out, "job/abs", outside.toString());
+    entry(out, 'd', "job/abs", "rwxrwxrwx");
+
+    assertThatThrownBy(() -> unpack(dir)).hasMessageContaining("job/abs is a symbolic link");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(outside)))
+        .isEqualTo("rwx------");
+
+    ByteArrayOutputStream piece = new ByteArrayOutputStream();
+    out = new DataOutputStream(piece);
+    link(out, "images/pages-1.img", outside.resolve("pages-1.img").toString());
+    entry(out, 'a', "images/pages-1.img", "rw-------").writeLong(0);
+    out.writeLong(3);
+    out.write(new byte[] {'x', 'y', 'z'});
+
+    assertThatThrownBy(() -> unpack(piece)).hasMessageContaining("symbolic link");
+    assertThat(outside.resolve("pages-1.img")).hasContent("mine");
+  }
+
+  @Test
+  void keepsLinksThatPointOutOrUpAsLinks() throws IOException {
+    Path src = temp.resolve("src");
+    Files.createDirectories(src.resolve("work"));
+    Files.createSymbolicLink(src.resolve("work/up"), Path.of(".."));
+    Files.createSymbolicLink(src.resolve("work/tmp"), Path.of("/tmp"));
+    Files.createSymbolicLink(src.resolve("work/dangling"), Path.of("/no/such/file"));
+    Files.writeString(src.resolve("work/after"), "after");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    TreeArchive.pack(src, "job", out);
+    TreeArchive.finish(out);
+
+    TreeArchive.unpack(new ByteArrayInputStream(out.toByteArray()), temp.resolve("dst"), 1 << 20);
+
+    Path work = temp.resolve("dst/job/work");
+    assertThat(Files.readSymbolicLink(work.resolve("up"))).isEqualTo(Path.of(".."));
+    assertThat(Files.readSymbolicLink(work.resolve("tmp"))).isEqualTo(Path.of("/tmp"));
+    assertThat(Files.readSymbolicLink(work.resolve("dangling")))
+        .isEqualTo(Path.of("/no/such/file"));
+    assertThat(work.resolve("after")).hasContent("after");
+  }
 }
