@@ -55,7 +55,6 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
   private static final int MIGRATIONS_AT_ONCE = 4;
-  private static final Duration MIGRATION_IO_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration GOSSIP_STEP = Duration.ofSeconds(1);
   private static final int BALANCE_EVERY_STEPS = 2;
   private static final Duration FENCING_REFRESH = Duration.ofSeconds(2);
@@ -116,7 +115,7 @@ public final class Agent implements AutoCloseable {
               config.secret(),
               config.maxMigrationBytes(),
               MIGRATIONS_AT_ONCE,
-              MIGRATION_IO_TIMEOUT,
+              config.transferTimeout(),
               policyOf(store),
               flags::flags);
       closer.register(migrations);
@@ -137,7 +136,7 @@ public final class Agent implements AutoCloseable {
               kept,
               config.secret(),
               clock,
-              MIGRATION_IO_TIMEOUT,
+              config.transferTimeout(),
               fencing::keptElsewhere);
       checkpoints.reachingPeersThrough(peers);
       RestoreService restores = new RestoreService(jobs, checkpoint, store, kept, clock);
@@ -156,7 +155,7 @@ public final class Agent implements AutoCloseable {
       closer.register(outgoing::shutdownNow);
       Migrator migrator =
           new Migrator(
-              jobs, checkpoint, store, config.secret(), clock, MIGRATION_IO_TIMEOUT, peers);
+              jobs, checkpoint, store, config.secret(), clock, config.transferTimeout(), peers);
       // The owners' policies, read for the balancer (partner priority, blocks) and local-first.
       ClusterPolicyView policies =
           new ClusterPolicyView(store, policyOf(store), clock, POLICY_KEPT_FOR);
@@ -244,7 +243,7 @@ public final class Agent implements AutoCloseable {
                 store,
                 config.secret(),
                 config.maxMigrationBytes(),
-                MIGRATION_IO_TIMEOUT,
+                config.transferTimeout(),
                 Backoff.DEFAULT,
                 new SecureRandom()));
     sender.reachingPeersThrough(peers);
@@ -263,7 +262,7 @@ public final class Agent implements AutoCloseable {
             config.secret(),
             config.maxMigrationBytes(),
             MIGRATIONS_AT_ONCE,
-            MIGRATION_IO_TIMEOUT,
+            config.transferTimeout(),
             clock));
     sender.resumePending();
   }

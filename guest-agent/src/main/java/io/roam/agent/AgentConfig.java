@@ -27,6 +27,9 @@ import java.util.Objects;
  *     are reached at the address they advertise
  * @param jobsCgroups the cgroup its jobs run in (one directory per hierarchy; empty for none),
  *     whose memory limit bounds the memory it reports
+ * @param transferTimeout how long a migration, checkpoint or homecoming transfer may make no
+ *     progress (connecting, one read, one write) before it is given up: a migration then resumes
+ *     the job here. Not a bound on a whole transfer, which takes long for a big job.
  */
 public record AgentConfig(
     NodeId node,
@@ -49,7 +52,11 @@ public record AgentConfig(
     int advertisePort,
     int advertiseMigrationPort,
     String hostLoopback,
-    List<Path> jobsCgroups) {
+    List<Path> jobsCgroups,
+    Duration transferTimeout) {
+
+  /** The default {@link #transferTimeout}: a slow VM's dump may keep the target waiting 25 s. */
+  public static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(60);
 
   public AgentConfig {
     jobsCgroups = jobsCgroups == null ? List.of() : List.copyOf(jobsCgroups);
@@ -88,6 +95,12 @@ public record AgentConfig(
     if (secret == null || secret.length() < 16) {
       errors.add("the agent secret must hold at least 16 characters (--secret-file)");
     }
+    if (transferTimeout == null) {
+      transferTimeout = TRANSFER_TIMEOUT;
+    } else if (transferTimeout.toMillis() < 1000 || transferTimeout.toSeconds() > 3600) {
+      errors.add(
+          "--transfer-timeout-s must be between 1 and 3600, not " + transferTimeout.toSeconds());
+    }
     if (sessionTimeout == null || sessionTimeout.toMillis() < 2000) {
       errors.add("the ZooKeeper session timeout must be at least 2 s");
     }
@@ -98,6 +111,54 @@ public record AgentConfig(
       throw new IllegalArgumentException(String.join("; ", errors));
     }
     advertise = advertise == null || advertise.isBlank() ? bind : advertise;
+  }
+
+  /** With the default transfer timeout. */
+  public AgentConfig(
+      NodeId node,
+      ClusterId cluster,
+      String zookeeper,
+      String grid,
+      String bind,
+      String advertise,
+      int port,
+      Path stateDir,
+      String secret,
+      int cores,
+      long memoryBytes,
+      double speed,
+      boolean sandboxed,
+      Duration sessionTimeout,
+      int migrationPort,
+      long maxMigrationBytes,
+      boolean balance,
+      int advertisePort,
+      int advertiseMigrationPort,
+      String hostLoopback,
+      List<Path> jobsCgroups) {
+    this(
+        node,
+        cluster,
+        zookeeper,
+        grid,
+        bind,
+        advertise,
+        port,
+        stateDir,
+        secret,
+        cores,
+        memoryBytes,
+        speed,
+        sandboxed,
+        sessionTimeout,
+        migrationPort,
+        maxMigrationBytes,
+        balance,
+        advertisePort,
+        advertiseMigrationPort,
+        hostLoopback,
+        jobsCgroups,
+        TRANSFER_TIMEOUT);
   }
 
   /** A node reached where it listens. */

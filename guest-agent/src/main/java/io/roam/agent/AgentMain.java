@@ -118,6 +118,15 @@ public final class AgentMain implements Callable<Integer> {
   long maxMigrationMb;
 
   @Option(
+      names = "--transfer-timeout-s",
+      defaultValue = "60",
+      description =
+          "Seconds a migration, checkpoint or homecoming transfer may make no progress (connect,"
+              + " one read or write) before it is given up; a migration then resumes the job here"
+              + " (default: ${DEFAULT-VALUE}).")
+  long transferTimeoutS;
+
+  @Option(
       names = "--balance",
       description =
           "Move this node's jobs to nodes where they would finish sooner (off by default).")
@@ -195,7 +204,8 @@ public final class AgentMain implements Callable<Integer> {
             advertisePort,
             advertiseMigrationPort,
             hostLoopback,
-            jobsCgroups);
+            jobsCgroups,
+            Duration.ofSeconds(transferTimeoutS));
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess(jobGroup.prefix());
     Agent agent =
         new Agent(

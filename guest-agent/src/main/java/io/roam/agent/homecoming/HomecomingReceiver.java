@@ -3,6 +3,7 @@ package io.roam.agent.homecoming;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.transfer.ConnectionHandler;
+import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
@@ -76,7 +77,7 @@ public final class HomecomingReceiver implements ConnectionHandler {
     WorkspaceWire.Header header = WorkspaceWire.Header.read(raw);
     SealedChannel.Writer sealed =
         new SealedChannel.Writer(
-            new BufferedOutputStream(socket.getOutputStream(), 1 << 12),
+            new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 12),
             header.keys(secret, WorkspaceWire.FROM_HOME));
     DataOutputStream out = new DataOutputStream(sealed);
     DataInputStream in =

@@ -3,6 +3,7 @@ package io.roam.agent.homecoming;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.migration.PeerAddresses;
+import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
@@ -249,11 +250,11 @@ public final class HomecomingSender implements AutoCloseable {
     WorkspaceWire.Header header =
         new WorkspaceWire.Header(id.value(), self.value(), home.id().value(), attempt, salt);
     try (Socket socket = new Socket()) {
-      socket.connect(peers.migration(home), (int) Math.min(ioTimeout.toMillis(), 10_000));
-      socket.setSoTimeout((int) ioTimeout.toMillis());
+      NoProgressTimeout.connect(socket, peers.migration(home), ioTimeout);
       socket.setTcpNoDelay(true);
       DataOutputStream raw =
-          new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+          new DataOutputStream(
+              new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 16));
       header.write(raw);
       SealedChannel.Writer sealed =
           new SealedChannel.Writer(raw, header.keys(secret, WorkspaceWire.TO_HOME));

@@ -5,6 +5,7 @@ import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchedJob;
 import io.roam.agent.recovery.CheckpointStore;
 import io.roam.agent.transfer.ConnectionHandler;
+import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.ClusterId;
@@ -185,7 +186,7 @@ public final class MigrationServer implements AutoCloseable {
       Wire.Header header = Wire.Header.read(magic, raw);
       SealedChannel.Writer sealed =
           new SealedChannel.Writer(
-              new BufferedOutputStream(socket.getOutputStream(), 1 << 12),
+              new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 12),
               header.keys(secret, Wire.TO_SOURCE));
       DataOutputStream out = new DataOutputStream(sealed);
       DataInputStream in =

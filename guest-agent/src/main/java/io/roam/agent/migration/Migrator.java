@@ -2,6 +2,7 @@ package io.roam.agent.migration;
 
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
+import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
@@ -218,11 +219,13 @@ public final class Migrator {
       TreeArchive.Follower follower = null;
       long duringDump = 0;
       try {
-        socket.connect(peers.migration(a.target), (int) Math.min(ioTimeout.toMillis(), 10_000));
-        socket.setSoTimeout((int) ioTimeout.toMillis());
+        // Each step (connect, read, write) is bounded: a target that stops reading or answering
+        // must not keep the job frozen here; the failure below resumes it.
+        NoProgressTimeout.connect(socket, peers.migration(a.target), ioTimeout);
         socket.setTcpNoDelay(true);
         DataOutputStream raw =
-            new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+            new DataOutputStream(
+                new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 16));
         header.write(raw);
         sealed = new SealedChannel.Writer(raw, header.keys(secret, Wire.TO_TARGET));
         out = new DataOutputStream(sealed);

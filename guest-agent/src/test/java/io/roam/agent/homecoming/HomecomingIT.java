@@ -114,13 +114,17 @@ class HomecomingIT {
   }
 
   private HomecomingSender startSender(long maxBytes) {
+    return startSender(maxBytes, Duration.ofSeconds(10));
+  }
+
+  private HomecomingSender startSender(long maxBytes, Duration ioTimeout) {
     HomecomingSender s =
         new HomecomingSender(
             away,
             store,
             SECRET,
             maxBytes,
-            Duration.ofSeconds(10),
+            ioTimeout,
             new Backoff(Duration.ofMillis(100), Duration.ofMillis(400)),
             new Random(7));
     away.onEnd(s::ended);
@@ -271,5 +275,60 @@ class HomecomingIT {
     assertThat(killed.state()).isEqualTo(JobState.KILLED);
     assertThat(killed.reason()).isEqualTo("killed on request");
     assertThat(JobDir.of(temp.resolve("home"), job.id()).stdout()).hasContent("small");
+  }
+
+  @Test
+  void aHomeThatStopsReadingMidStreamIsGivenUpAndTriedAgain() throws Exception {
+    // A home that accepts the return, then reads nothing more (until released).
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger stalled =
+        new java.util.concurrent.atomic.AtomicInteger();
+    byte[] secret = WorkspaceWire.secretBytes(SECRET);
+    homeServer.share(
+        HomecomingReceiver.magic(),
+        (socket, raw) -> {
+          WorkspaceWire.Header header = WorkspaceWire.Header.read(raw);
+          io.roam.agent.transfer.SealedChannel.Writer sealed =
+              new io.roam.agent.transfer.SealedChannel.Writer(
+                  new java.io.BufferedOutputStream(socket.getOutputStream()),
+                  header.keys(secret, WorkspaceWire.FROM_HOME));
+          java.io.DataInputStream in =
+              new java.io.DataInputStream(
+                  new io.roam.agent.transfer.SealedChannel.Reader(
+                      raw, header.keys(secret, WorkspaceWire.TO_HOME)));
+          in.readByte();
+          in.readLong();
+          WorkspaceWire.message(new java.io.DataOutputStream(sealed), WorkspaceWire.ACCEPT, "");
+          sealed.flush();
+          stalled.incrementAndGet();
+          try {
+            release.await(60, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    sender.close();
+    sender = startSender(1L << 30, Duration.ofSeconds(1));
+    try {
+      // Far more than the socket buffers hold.
+      JobRecord job = endsAway(SCRIPT + "; truncate -s 64M big");
+
+      // A second connection: the sender gave the first up (it sends one at a time). Without a
+      // bound on its writes it would wait on the first for ever.
+      await().atMost(Duration.ofSeconds(30)).until(() -> stalled.get() >= 2);
+      assertThat(stored(job.id()).returnedHome()).isNull();
+      assertThat(awayDir(job.id()).resolve("stdout")).hasContent("hello");
+
+      homeServer.share(
+          HomecomingReceiver.magic(),
+          new HomecomingReceiver(
+              home, store, SECRET, 1L << 30, 2, Duration.ofSeconds(10), Clock.systemUTC()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> isHome(job.id()));
+      assertHomeHasTheFiles(job.id());
+      assertThat(Files.size(JobDir.of(temp.resolve("home"), job.id()).work().resolve("big")))
+          .isEqualTo(64L << 20);
+    } finally {
+      release.countDown();
+    }
   }
 }

@@ -315,6 +315,68 @@ class MigrationProtocolIT {
     assertRunsOnSourceOnly(job, "a6");
   }
 
+  @Test
+  void aTargetThatStopsReadingMidStreamIsGivenUpAndTheJobResumesHere() throws Exception {
+    JobRecord job = runOnSource();
+    // Far more than the socket buffers hold: the stream stalls while the job's files go out.
+    try (var big =
+        new java.io.RandomAccessFile(
+            JobDir.of(temp.resolve("a"), job.id()).work().resolve("big.bin").toFile(), "rw")) {
+      big.setLength(64L << 20);
+    }
+    try (java.net.ServerSocket stalled = new java.net.ServerSocket()) {
+      stalled.setReceiveBufferSize(4096);
+      stalled.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+      // Accepts, then never reads.
+      java.util.concurrent.CompletableFuture<java.net.Socket> accepted =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return stalled.accept();
+                } catch (java.io.IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      NodeRecord stalling =
+          new NodeRecord(
+              B,
+              ClusterId.of("c2"),
+              "127.0.0.1",
+              1,
+              1,
+              1L << 30,
+              1.0,
+              false,
+              "t",
+              Instant.now(),
+              stalled.getLocalPort());
+      Migrator impatient =
+          new Migrator(source, checkpoint, store, SECRET, Clock.systemUTC(), Duration.ofSeconds(1));
+      try {
+        // Without a bound on writes the source waits for ever, its job frozen.
+        MigrationOutcome outcome =
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                Duration.ofSeconds(60), () -> impatient.migrate(job.id(), stalling, "a-stall"));
+
+        assertThat(outcome.succeeded()).isFalse();
+        assertThat(outcome.reason())
+            .contains("no progress sending to")
+            .contains("it stopped reading");
+        assertThat(stored(job.id()).lastMigration().reason()).isEqualTo(outcome.reason());
+        assertRunsOnSourceOnly(job, "a-stall");
+      } finally {
+        accepted.thenAccept(
+            s -> {
+              try {
+                s.close();
+              } catch (java.io.IOException e) {
+                // closing
+              }
+            });
+      }
+    }
+  }
+
   // Agent deaths: FaultPoints "kills" an agent at a step (nothing of it cleans up); a new
   // supervisor on the same state directory then runs the recovery, as a restarted agent does.
 
