@@ -53,10 +53,10 @@ final class ClusterOps {
       description = {
         "Take a cluster out of the grid without stopping any program.",
         "",
-        "Its nodes stop taking guests; every guest on them migrates home (or elsewhere in its",
-        "home cluster, or to any attached cluster); every job of this cluster running elsewhere",
-        "migrates back; then the cluster is DETACHED. Nothing is ever killed: a job that cannot",
-        "migrate makes the operation wait, and says so."
+        "Its nodes stop taking guests; every guest on them migrates home (or elsewhere",
+        "in its home cluster, or to any attached cluster); every job of this cluster",
+        "running elsewhere migrates back; then the cluster is DETACHED. Nothing is ever",
+        "killed: a job that cannot migrate makes the operation wait, and says so."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {
@@ -69,8 +69,7 @@ final class ClusterOps {
     @Parameters(paramLabel = "CLUSTER", description = "The cluster id.")
     String cluster;
 
-    @Option(names = "--wait", description = "Show progress until it is done.")
-    boolean await;
+    @Mixin OperationOptions operation;
 
     @Option(names = "--deadline", description = "How long it may take: 90s, 10m, 2h.")
     String deadline;
@@ -81,15 +80,9 @@ final class ClusterOps {
             "At the deadline: wait (keep going) or fail (stop; the cluster stays attached).")
     OperationRecord.OnDeadline onDeadline;
 
-    @Option(names = "--json", description = "Print the operation as JSON.")
-    boolean json;
-
-    @Option(names = "--parallel", paramLabel = "N", description = PARALLEL_HELP)
-    Integer parallel;
-
     @Override
     public Integer call() throws Exception {
-      checkParallel(parallel);
+      Integer parallel = checkParallel(operation.parallel);
       Long seconds = deadline == null ? null : parseDuration(deadline).toSeconds();
       if (onDeadline != null && seconds == null) {
         throw new GridCtlException("--on-deadline needs --deadline");
@@ -100,7 +93,7 @@ final class ClusterOps {
               ApiPaths.clusterDetach(cluster),
               new DetachRequest(seconds, onDeadline, parallel),
               OperationRecord.class);
-      return follow(api, op, await, json);
+      return operation.follow(api, op);
     }
   }
 

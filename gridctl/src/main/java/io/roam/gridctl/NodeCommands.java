@@ -5,7 +5,6 @@ import io.roam.common.api.NodeFlagsRequest;
 import io.roam.common.id.NodeId;
 import io.roam.common.json.Json;
 import io.roam.common.model.NodeFlags;
-import io.roam.common.model.OperationRecord;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
 import java.io.PrintStream;
@@ -137,24 +136,11 @@ final class NodeCommands {
     @Parameters(paramLabel = "NODE", description = "The node id.")
     String node;
 
-    @Option(names = "--wait", description = "Show progress until it is done.")
-    boolean await;
-
-    @Option(names = "--json", description = "Print the operation as JSON.")
-    boolean json;
-
-    @Option(names = "--parallel", paramLabel = "N", description = ClusterOps.PARALLEL_HELP)
-    Integer parallel;
+    @Mixin OperationOptions operation;
 
     @Override
     public Integer call() throws Exception {
-      ApiClient api = grid.client();
-      OperationRecord op =
-          api.post(
-              ApiPaths.nodeExpel(nodeId(node)),
-              ClusterOps.options(parallel),
-              OperationRecord.class);
-      return ClusterOps.follow(api, op, await, json);
+      return operation.start(grid, ApiPaths.nodeExpel(nodeId(node)));
     }
   }
 
@@ -175,24 +161,11 @@ final class NodeCommands {
     @Parameters(paramLabel = "NODE", description = "The node id.")
     String node;
 
-    @Option(names = "--wait", description = "Show progress until it is done.")
-    boolean await;
-
-    @Option(names = "--json", description = "Print the operation as JSON.")
-    boolean json;
-
-    @Option(names = "--parallel", paramLabel = "N", description = ClusterOps.PARALLEL_HELP)
-    Integer parallel;
+    @Mixin OperationOptions operation;
 
     @Override
     public Integer call() throws Exception {
-      ApiClient api = grid.client();
-      OperationRecord op =
-          api.post(
-              ApiPaths.nodeBring(nodeId(node)),
-              ClusterOps.options(parallel),
-              OperationRecord.class);
-      return ClusterOps.follow(api, op, await, json);
+      return operation.start(grid, ApiPaths.nodeBring(nodeId(node)));
     }
   }
 }
