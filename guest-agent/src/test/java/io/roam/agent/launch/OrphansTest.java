@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +20,11 @@ class OrphansTest {
     Process orphan = new ProcessBuilder("sh", "-c", "sleep 1000; true", mine.toString()).start();
     Process bystander =
         new ProcessBuilder("sh", "-c", "sleep 1000; true", other.toString()).start();
+    // The shells' sleeps outlive a killed shell: kept to be killed after the test.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> orphan.children().count() + bystander.children().count() == 2);
+    List<ProcessHandle> sleeps = Stream.concat(orphan.children(), bystander.children()).toList();
     try {
       assertThat(Orphans.of(mine)).containsExactly(orphan.pid());
 
@@ -27,6 +34,7 @@ class OrphansTest {
       assertThat(bystander.isAlive()).isTrue();
       assertThat(Orphans.of(mine)).isEmpty();
     } finally {
+      sleeps.forEach(ProcessHandle::destroyForcibly);
       orphan.destroyForcibly();
       bystander.destroyForcibly();
     }
