@@ -40,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -243,7 +244,7 @@ public final class BalancingService implements AutoCloseable {
         .filter(n -> n.migrationPort() > 0)
         .ifPresent(peer -> send(peer, codec.encode(self, window)));
     if (balance && steps % balanceEvery == 0 && !moving.get()) {
-      balance(samples, own);
+      balance(samples, own, runnableNow);
     }
   }
 
@@ -287,7 +288,8 @@ public final class BalancingService implements AutoCloseable {
     }
   }
 
-  private void balance(Map<JobId, LoadSampler.JobSample> samples, LoadEntry own) {
+  private void balance(
+      Map<JobId, LoadSampler.JobSample> samples, LoadEntry own, double runnableNow) {
     List<JobLoad> loads = new ArrayList<>();
     samples.forEach(
         (job, s) ->
@@ -299,18 +301,21 @@ public final class BalancingService implements AutoCloseable {
                     arrived.get(job),
                     locked.contains(job),
                     !startedHere.contains(job))));
-    List<NodeState> others;
+    List<LoadEntry> others;
     synchronized (view) {
-      others = view.others().stream().map(e -> NodeState.from(e, blocked(e.node()), 0)).toList();
+      others = view.others();
     }
     Plan plan =
         balancer.plan(
-            new Snapshot(
-                NodeState.of(
-                    self, speed, own.runnable(), own.freeMemoryBytes(), own.totalMemoryBytes()),
+            snapshot(
+                own,
+                runnableNow,
                 flags != null && flags.stay(self),
                 loads,
-                others));
+                others,
+                this::blocked,
+                migrator.underWay(),
+                balancer.config().assumedLoadPerIncoming()));
     if (plan.moves().isEmpty()) {
       return;
     }
@@ -349,6 +354,41 @@ public final class BalancingService implements AutoCloseable {
             moving.set(false);
           }
         });
+  }
+
+  /**
+   * What the balancer decides on. Gossip cannot show the moves this agent has under way yet: each
+   * counts as {@code loadPerMove} on its target (flood prevention: the next decision does not send
+   * more work to a node that only looks idle) and is taken off this node, whose smoothed runnable
+   * lets a job that left fade only slowly.
+   *
+   * @param own this node's entry; its runnable is smoothed and may still count jobs now leaving
+   * @param runnableNow runnable sampled now over the jobs still here (none that is leaving)
+   * @param underWay the moves this agent started that have not ended: job to target
+   */
+  static Snapshot snapshot(
+      LoadEntry own,
+      double runnableNow,
+      boolean stay,
+      List<JobLoad> jobs,
+      List<LoadEntry> others,
+      Predicate<NodeId> blocked,
+      Map<JobId, NodeId> underWay,
+      double loadPerMove) {
+    Map<NodeId, Integer> incoming = new HashMap<>();
+    underWay.values().forEach(t -> incoming.merge(t, 1, Integer::sum));
+    double selfRunnable = Math.max(runnableNow, own.runnable() - underWay.size() * loadPerMove);
+    List<JobLoad> staying = jobs.stream().filter(j -> !underWay.containsKey(j.job())).toList();
+    List<NodeState> targets =
+        others.stream()
+            .map(e -> NodeState.from(e, blocked.test(e.node()), incoming.getOrDefault(e.node(), 0)))
+            .toList();
+    return new Snapshot(
+        NodeState.of(
+            own.node(), own.speed(), selfRunnable, own.freeMemoryBytes(), own.totalMemoryBytes()),
+        stay,
+        staying,
+        targets);
   }
 
   /** This node's current view of the grid's load (its own entry first). */

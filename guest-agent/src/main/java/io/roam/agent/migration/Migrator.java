@@ -25,7 +25,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,6 +66,8 @@ public final class Migrator {
   private final IntentJournal journal;
   private volatile FaultPoints faults = FaultPoints.fromSystemProperties();
   private final PeerAddresses peers;
+  // Moves this agent started that have not ended: job -> target (the balancer counts them).
+  private final Map<JobId, NodeId> underWay = new ConcurrentHashMap<>();
 
   public Migrator(
       JobSupervisor jobs,
@@ -155,6 +159,11 @@ public final class Migrator {
     }
   }
 
+  /** The moves this agent started and that have not ended yet: job to target. */
+  public Map<JobId, NodeId> underWay() {
+    return Map.copyOf(underWay);
+  }
+
   /**
    * Moves a job running here to {@code target}; blocks until it runs there or here again.
    *
@@ -172,6 +181,7 @@ public final class Migrator {
     Path work = jobs.stateDir().resolve("migrations").resolve(id.value() + "-" + attempt);
     MigrationOutcome outcome = null;
     boolean died = false;
+    underWay.put(id, target.id());
     try {
       outcome = run(a, m, work.resolve("images"));
       return outcome;
@@ -179,6 +189,7 @@ public final class Migrator {
       died = true; // a dead agent cleans nothing up: its restart recovers from the intent
       throw e;
     } finally {
+      underWay.remove(id);
       if (!died) {
         if (outcome != null && !outcome.succeeded()) {
           keepOnlyLogs(work);

@@ -78,9 +78,28 @@ public record PlacementConfig(
         load);
   }
 
+  /**
+   * What the agent ships and what the simulator measures unless told otherwise (one source of
+   * truth; docs/performance.md, "Load balancing (simulator)"): migration 0.5 s + memory at 100
+   * MiB/s; residence 2 s; gain over max(1 s, 10%); a job expected to run at least 10 s more (the
+   * grid is for long jobs: a shorter one may be moved for nothing, at the cost of one migration);
+   * remaining = used; 1 load per move under way; memory low water 10%; one load move per decision;
+   * spread 10%; 0.2 load per step of age.
+   */
   public static PlacementConfig defaults() {
     return new PlacementConfig(
-        100.0 * 1024 * 1024, 0.5, Duration.ofSeconds(5), 1.0, 0.2, 1.0, 1.0, 1.0, 0.1, 1, 0.1, 0.0);
+        100.0 * 1024 * 1024,
+        0.5,
+        Duration.ofSeconds(2),
+        1.0,
+        0.1,
+        10.0,
+        1.0,
+        1.0,
+        0.1,
+        1,
+        0.1,
+        0.2);
   }
 
   /** Seconds to move a job of this many bytes. */

@@ -33,9 +33,10 @@ public final class SimulatorMain {
     System.out.println(
         """
         usage: SimulatorMain balance [--nodes 16,64,256] [--seeds 5] [--jobs 10000] [--util 0.8] [--window 20]
-                                     [--minrem 10] [--remfactor 1] [--residence 2] [--mingain 1] [--ratio 0.1]
-                                     [--spread 0.1] [--agepen 0.2] [--maxmoves 1] [--candidates 0] [--onarrival true]
-                                     [--rate 100 (MiB/s)] [--fixed 0.5 (s per migration)]
+                                     [--minrem S] [--remfactor F] [--residence S] [--mingain S] [--ratio R]
+                                     [--spread R] [--agepen L] [--maxmoves N] [--candidates 0] [--onarrival true]
+                                     [--rate MiB/s] [--fixed S (per migration)]
+                 thresholds not given are the agent's (PlacementConfig.defaults(), printed on the second line)
                SimulatorMain age [--nodes 64,1024,1024] [--windows 20,20,64] [--seeds 3] [--steps 2000]
                SimulatorMain scale [--nodes 10000] [--jobs 100000] [--window 20] [--steps 300]
                                    [--capacity 256] [--candidates 40] [--period 10]""");
@@ -93,19 +94,25 @@ public final class SimulatorMain {
     }
   }
 
-  /** The Roam configuration of the balance benchmark; every knob can be set on the command line. */
+  /**
+   * The Roam configuration of the balance benchmark: the agent's own thresholds ({@link
+   * PlacementConfig#defaults()}), each overridden only by its command-line option.
+   */
   static SimConfig balanceConfig(Args a, int window) {
-    Workload.Spec standard = Workload.Spec.standard(1, 1);
+    PlacementConfig d = PlacementConfig.defaults();
     PlacementConfig p =
-        PlacementConfig.defaults()
-            // No job runs less than the workload's minimum: a new job is expected to run that long.
-            .withRemaining(a.dbl("minrem", standard.minWork()), a.dbl("remfactor", 1.0))
-            .withMinResidence(Duration.ofMillis((long) (1000 * a.dbl("residence", 2))))
-            .withGain(a.dbl("mingain", 1.0), a.dbl("ratio", 0.1))
-            .withSpread(a.dbl("spread", 0.1))
-            .withLoadPerAgeStep(a.dbl("agepen", 0.2))
-            .withMaxMoves(a.integer("maxmoves", 1))
-            .withTransfer(a.dbl("rate", 100) * 1024 * 1024, a.dbl("fixed", 0.5));
+        d.withRemaining(
+                a.dbl("minrem", d.minRemainingSeconds()), a.dbl("remfactor", d.remainingFactor()))
+            .withMinResidence(
+                Duration.ofMillis(
+                    (long) (1000 * a.dbl("residence", d.minResidence().toMillis() / 1000.0))))
+            .withGain(a.dbl("mingain", d.minGainSeconds()), a.dbl("ratio", d.minGainRatio()))
+            .withSpread(a.dbl("spread", d.spread()))
+            .withLoadPerAgeStep(a.dbl("agepen", d.loadPerAgeStep()))
+            .withMaxMoves(a.integer("maxmoves", d.maxMovesPerPlan()))
+            .withTransfer(
+                a.dbl("rate", d.transferBytesPerSecond() / (1024 * 1024)) * 1024 * 1024,
+                a.dbl("fixed", d.fixedCostSeconds()));
     return SimConfig.defaults()
         .withGossip(SimConfig.defaults().gossip().withWindow(window))
         .withPlacement(p)

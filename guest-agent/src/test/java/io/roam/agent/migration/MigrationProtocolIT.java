@@ -180,6 +180,7 @@ class MigrationProtocolIT {
 
     assertThat(outcome.succeeded()).isFalse();
     assertThat(outcome.reason()).contains("listening TCP socket");
+    assertThat(migrator.underWay()).isEmpty();
     assertRunsOnSourceOnly(job, "a2");
   }
 
@@ -267,11 +268,20 @@ class MigrationProtocolIT {
     startServer(SECRET, 16 << 20);
     JobRecord job = runOnSource();
     // The dump does not end before the target holds part of the page image.
-    checkpoint.beforeDumpEnds.set(() -> targetHoldsPages(1 << 20));
+    java.util.concurrent.atomic.AtomicReference<java.util.Map<JobId, NodeId>> during =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    checkpoint.beforeDumpEnds.set(
+        () -> {
+          during.compareAndSet(null, migrator.underWay());
+          return targetHoldsPages(1 << 20);
+        });
 
     MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "s1");
 
     assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    // The move counted as under way while it ran (the balancer reads it), and not after.
+    assertThat(during.get()).containsExactly(java.util.Map.entry(job.id(), B));
+    assertThat(migrator.underWay()).isEmpty();
     assertThat(checkpoint.heldBeforeDumpEnded).as("pages on the target during the dump").isTrue();
     byte[] pages = checkpoint.restoredPages.get();
     assertThat(pages).hasSize(FakeCheckpointPort.growingBytes);
