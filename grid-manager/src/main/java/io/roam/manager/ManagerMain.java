@@ -3,6 +3,8 @@ package io.roam.manager;
 import io.roam.common.api.LocalGridInfo;
 import io.roam.common.api.LocalNodeLimits;
 import io.roam.common.json.Json;
+import io.roam.common.model.OperationRecord;
+import io.roam.manager.agents.AgentClient;
 import io.roam.manager.auth.Secrets;
 import io.roam.manager.local.LocalGrid;
 import io.roam.web.BearerAuth;
@@ -168,6 +170,8 @@ public final class ManagerMain {
       description =
           "Run a whole grid on this machine: embedded ZooKeeper, this manager, local nodes.")
   static final class Local implements Callable<Integer> {
+    private static final Duration LOCAL_SESSION_TIMEOUT = Duration.ofSeconds(10);
+
     @Option(
         names = "--state-dir",
         required = true,
@@ -229,9 +233,19 @@ public final class ManagerMain {
         description = "Each node's memory for its jobs, one figure for all or one per node.")
     String memoryMb;
 
+    @Option(
+        names = "--parallel-moves",
+        defaultValue = "" + Manager.MIGRATIONS_AT_ONCE,
+        description = {
+          "Migrations a detach, expel or bring runs at once when its request does not say (its"
+              + " own --parallel), 1 to 64 (default: ${DEFAULT-VALUE})."
+        })
+    int parallelMoves;
+
     @Override
     public Integer call() throws Exception {
       Path state = stateDir.toAbsolutePath();
+      checkParallelMoves(parallelMoves);
       LocalNodeLimits limits =
           LocalNodeLimits.parse(cpu, unequal, memoryMb, clusters * nodesPerCluster);
       boolean root = "root".equals(System.getProperty("user.name"));
@@ -273,7 +287,10 @@ public final class ManagerMain {
                   httpPort,
                   Set.of(BearerAuth.sha256(adminToken)),
                   agentSecret,
-                  Duration.ofSeconds(10)));
+                  LOCAL_SESSION_TIMEOUT,
+                  LOCAL_SESSION_TIMEOUT.multipliedBy(3),
+                  AgentClient.DEFAULT_TIMEOUT,
+                  parallelMoves));
       manager.start();
       LocalGrid nodes = new LocalGrid(nodesSettings, ManagerMain::progress);
       Path infoFile = state.resolve(LocalGridInfo.FILE_NAME);
@@ -315,6 +332,14 @@ public final class ManagerMain {
       progress("ready");
       runUntilStopped(manager, stop);
       return 0;
+    }
+  }
+
+  /** Before anything starts; Manager.Settings says the same, later. */
+  static void checkParallelMoves(int n) {
+    if (n < 1 || n > OperationRecord.MAX_PARALLEL) {
+      throw new IllegalArgumentException(
+          "--parallel-moves must be between 1 and " + OperationRecord.MAX_PARALLEL + ", not " + n);
     }
   }
 

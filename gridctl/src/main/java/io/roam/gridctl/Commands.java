@@ -17,6 +17,7 @@ import io.roam.common.json.Json;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.MigrationOutcome;
+import io.roam.common.model.OperationRecord;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
 import io.roam.gridctl.local.LocalGridControl;
@@ -160,6 +161,16 @@ final class Commands {
             "Memory for each node's jobs (cgroup limit): one figure for all, or one per node.")
     String memoryMb;
 
+    @Option(
+        names = "--parallel-moves",
+        paramLabel = "N",
+        defaultValue = "4",
+        description =
+            "Migrations a cluster detach, node expel or bring runs at once when its request does"
+                + " not say (its own --parallel), 1 to 64 (the manager's --parallel-moves;"
+                + " default: ${DEFAULT-VALUE}).")
+    int parallelMoves;
+
     @Option(names = "--json", description = "Print the grid's details as JSON.")
     boolean json;
 
@@ -168,6 +179,7 @@ final class Commands {
       if (clusters < 1 || nodesPerCluster < 1) {
         throw new GridCtlException("--clusters and --nodes-per-cluster must be at least 1");
       }
+      checkParallelMoves(parallelMoves);
       LocalNodeLimits limits;
       try {
         limits = LocalNodeLimits.parse(cpu, unequal, memoryMb, clusters * nodesPerCluster);
@@ -180,7 +192,13 @@ final class Commands {
       LocalGridControl local = grid.local();
       LocalGridInfo info =
           local.up(
-              clusters, nodesPerCluster, port, balance, limits, Duration.ofSeconds(timeoutSeconds));
+              clusters,
+              nodesPerCluster,
+              port,
+              balance,
+              limits,
+              parallelMoves,
+              Duration.ofSeconds(timeoutSeconds));
       if (json) {
         json(info);
       } else {
@@ -206,6 +224,17 @@ final class Commands {
         local.awaitExit(info.pid());
       }
       return 0;
+    }
+
+    /** Fails, saying why, unless the manager would accept {@code n} as its --parallel-moves. */
+    static void checkParallelMoves(int n) {
+      if (n < 1 || n > OperationRecord.MAX_PARALLEL) {
+        throw new GridCtlException(
+            "--parallel-moves must be between 1 and "
+                + OperationRecord.MAX_PARALLEL
+                + ", not "
+                + n);
+      }
     }
   }
 

@@ -95,6 +95,22 @@ public final class LocalGridControl {
       LocalNodeLimits limits,
       Duration timeout)
       throws IOException {
+    return up(clusters, nodesPerCluster, port, balance, limits, 0, timeout);
+  }
+
+  /**
+   * Starts the grid and returns once it is ready; its manager runs {@code parallelMoves} migrations
+   * at once for an operation whose request does not say (0: the manager's default).
+   */
+  public LocalGridInfo up(
+      int clusters,
+      int nodesPerCluster,
+      int port,
+      boolean balance,
+      LocalNodeLimits limits,
+      int parallelMoves,
+      Duration timeout)
+      throws IOException {
     Optional<LocalGridInfo> existing = running();
     if (existing.isPresent()) {
       throw new GridCtlException(
@@ -153,6 +169,9 @@ public final class LocalGridControl {
             agentJar.toString()));
     if (balance) {
       argv.add("--balance");
+    }
+    if (parallelMoves > 0) {
+      argv.addAll(List.of("--parallel-moves", Integer.toString(parallelMoves)));
     }
     if (!limits.cpus().isEmpty()) {
       argv.addAll(List.of("--cpu", LocalNodeLimits.join(limits.cpus())));
