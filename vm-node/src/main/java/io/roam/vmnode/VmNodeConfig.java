@@ -33,14 +33,61 @@ public record VmNodeConfig(
     Duration zkSessionTimeout,
     Duration zkConnectTimeout,
     Duration guestSessionTimeout,
-    String forwardAddress) {
+    String forwardAddress,
+    Duration guestTransferTimeout) {
 
   public VmNodeConfig {
     // Without a forward address, guests are reachable from this host only.
     if (forwardAddress == null) {
       forwardAddress = ForwardAddress.DEFAULT;
     }
+    if (guestTransferTimeout == null) {
+      guestTransferTimeout = DomainSpecs.DEFAULT_GUEST_TRANSFER_TIMEOUT;
+    }
   }
+
+  /** A configuration whose guest agents keep their default transfer timeout. */
+  public VmNodeConfig(
+      String zkConnect,
+      String grid,
+      HostId hostId,
+      String libvirtUri,
+      DomainTypeChoice domainType,
+      Path imagesDir,
+      Path stateDir,
+      String guestZkConnect,
+      Path agentSecretFile,
+      Duration reconcileInterval,
+      Duration shutdownTimeout,
+      Duration probeTimeout,
+      Duration zkSessionTimeout,
+      Duration zkConnectTimeout,
+      Duration guestSessionTimeout,
+      String forwardAddress) {
+    this(
+        zkConnect,
+        grid,
+        hostId,
+        libvirtUri,
+        domainType,
+        imagesDir,
+        stateDir,
+        guestZkConnect,
+        agentSecretFile,
+        reconcileInterval,
+        shutdownTimeout,
+        probeTimeout,
+        zkSessionTimeout,
+        zkConnectTimeout,
+        guestSessionTimeout,
+        forwardAddress,
+        null);
+  }
+
+  /** The guest agent's bounds of {@code --transfer-timeout-s}, in seconds. */
+  public static final long MIN_GUEST_TRANSFER_TIMEOUT_S = 1;
+
+  public static final long MAX_GUEST_TRANSFER_TIMEOUT_S = 3600;
 
   public static final String DEFAULT_LIBVIRT_URI = "qemu:///system";
   public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(15);
@@ -69,6 +116,7 @@ public record VmNodeConfig(
     Duration zkConnectTimeout = DEFAULT_ZK_CONNECT_TIMEOUT;
     Duration guestSessionTimeout = DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT;
     String forwardAddress = ForwardAddress.DEFAULT;
+    Duration guestTransferTimeout = DomainSpecs.DEFAULT_GUEST_TRANSFER_TIMEOUT;
 
     public Builder zkConnect(String v) {
       zkConnect = v;
@@ -137,6 +185,11 @@ public record VmNodeConfig(
 
     public Builder guestSessionTimeout(Duration v) {
       guestSessionTimeout = v;
+      return this;
+    }
+
+    public Builder guestTransferTimeout(Duration v) {
+      guestTransferTimeout = v;
       return this;
     }
 
@@ -224,6 +277,19 @@ public record VmNodeConfig(
       if (guestSessionTimeout != null && guestSessionTimeout.toMillis() < 2000) {
         errors.add("--guest-session-timeout must be at least 2 s (the agent's minimum)");
       }
+      // The guest agent takes whole seconds, 1 to 3600 (its --transfer-timeout-s).
+      if (guestTransferTimeout == null
+          || guestTransferTimeout.toSeconds() < MIN_GUEST_TRANSFER_TIMEOUT_S
+          || guestTransferTimeout.toSeconds() > MAX_GUEST_TRANSFER_TIMEOUT_S
+          || guestTransferTimeout.toNanosPart() != 0) {
+        errors.add(
+            "--guest-transfer-timeout must be whole seconds between "
+                + MIN_GUEST_TRANSFER_TIMEOUT_S
+                + " and "
+                + MAX_GUEST_TRANSFER_TIMEOUT_S
+                + " (e.g. PT60S), not "
+                + guestTransferTimeout);
+      }
       ForwardAddress.problem(forwardAddress).ifPresent(errors::add);
       return errors;
     }
@@ -258,7 +324,8 @@ public record VmNodeConfig(
           zkSessionTimeout,
           zkConnectTimeout,
           guestSessionTimeout,
-          forwardAddress);
+          forwardAddress,
+          guestTransferTimeout);
     }
   }
 

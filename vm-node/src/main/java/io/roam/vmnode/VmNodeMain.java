@@ -117,6 +117,15 @@ public final class VmNodeMain implements Callable<Integer> {
   Duration guestSessionTimeout;
 
   @Option(
+      names = "--guest-transfer-timeout",
+      defaultValue = "PT60S",
+      description =
+          "How long the guest agents' migration, checkpoint and homecoming transfers may make no"
+              + " progress before they are given up (their --transfer-timeout-s): whole seconds,"
+              + " PT1S to PT3600S (default: ${DEFAULT-VALUE}, the agents' own default)")
+  Duration guestTransferTimeout;
+
+  @Option(
       names = "--forward-address",
       defaultValue = ForwardAddress.DEFAULT,
       paramLabel = "ADDR",
@@ -157,6 +166,7 @@ public final class VmNodeMain implements Callable<Integer> {
             .probeTimeout(probeTimeout)
             .zkConnectTimeout(zkConnectTimeout)
             .guestSessionTimeout(guestSessionTimeout)
+            .guestTransferTimeout(guestTransferTimeout)
             .forwardAddress(forwardAddress);
     List<String> errors = b.validate();
     if (!errors.isEmpty()) {
@@ -227,7 +237,8 @@ public final class VmNodeMain implements Callable<Integer> {
                 cfg.guestZkConnect(),
                 secret,
                 cfg.guestSessionTimeout(),
-                cfg.forwardAddress());
+                cfg.forwardAddress(),
+                cfg.guestTransferTimeout());
         VmNode node =
             new VmNode(
                 cfg.hostId(),

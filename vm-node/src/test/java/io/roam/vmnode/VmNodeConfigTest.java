@@ -58,6 +58,31 @@ class VmNodeConfigTest {
   }
 
   @Test
+  void theGuestTransferTimeoutIsTheAgentsDefaultUnlessGivenAndMustBeWholeSecondsOneTo3600()
+      throws Exception {
+    VmNodeConfig.Builder b =
+        VmNodeConfig.builder()
+            .zkConnect("127.0.0.1:2181")
+            .hostId("h1")
+            .imagesDir(Files.createDirectories(tmp.resolve("images")))
+            .stateDir(tmp.resolve("state"))
+            .agentSecretFile(Files.writeString(tmp.resolve("secret"), "x"));
+    assertThat(b.build().guestTransferTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(b.guestTransferTimeout(Duration.ofSeconds(3600)).build().guestTransferTimeout())
+        .isEqualTo(Duration.ofHours(1));
+    for (Duration bad :
+        new Duration[] {
+          Duration.ZERO, Duration.ofMillis(1500), Duration.ofSeconds(3601), Duration.ofSeconds(-5)
+        }) {
+      assertThat(b.guestTransferTimeout(bad).validate())
+          .containsExactly(
+              "--guest-transfer-timeout must be whole seconds between 1 and 3600 (e.g. PT60S),"
+                  + " not "
+                  + bad);
+    }
+  }
+
+  @Test
   void loopbackNamesAndChrootsSurviveTheGuestView() {
     assertThat(VmNodeConfig.guestView("localhost:2181/roam")).isEqualTo("10.0.2.2:2181/roam");
     assertThat(VmNodeConfig.guestView("127.0.1.5:2181")).isEqualTo("10.0.2.2:2181");

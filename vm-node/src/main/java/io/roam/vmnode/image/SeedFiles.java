@@ -40,6 +40,9 @@ public final class SeedFiles {
     if (id.zkSessionTimeout() != null) {
       line(env, "ROAM_ZK_SESSION_TIMEOUT_MS", Long.toString(id.zkSessionTimeout().toMillis()));
     }
+    if (id.transferTimeout() != null) {
+      line(env, "ROAM_TRANSFER_TIMEOUT_S", Long.toString(id.transferTimeout().toSeconds()));
+    }
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("roam.env", env.toString().getBytes(StandardCharsets.UTF_8));
     files.put("agent.secret", (id.secret() + "\n").getBytes(StandardCharsets.UTF_8));

@@ -27,6 +27,7 @@ public final class DomainSpecs {
   private final String secret;
   private final Duration guestSessionTimeout;
   private final String forwardAddress;
+  private final Duration guestTransferTimeout;
 
   /** Where port forwards bind unless told otherwise: guests reachable from this host only. */
   public static final String LOOPBACK_FORWARD = "127.0.0.1";
@@ -36,6 +37,9 @@ public final class DomainSpecs {
 
   /** Guests under software emulation stall for seconds: their sessions must outlast that. */
   public static final Duration DEFAULT_GUEST_SESSION_TIMEOUT = Duration.ofSeconds(40);
+
+  /** The guest agent's own default {@code --transfer-timeout-s}. */
+  public static final Duration DEFAULT_GUEST_TRANSFER_TIMEOUT = Duration.ofSeconds(60);
 
   public DomainSpecs(
       Path imagesDir,
@@ -79,7 +83,34 @@ public final class DomainSpecs {
       String secret,
       Duration guestSessionTimeout,
       String forwardAddress) {
+    this(
+        imagesDir,
+        stateDir,
+        type,
+        grid,
+        guestZkConnect,
+        secret,
+        guestSessionTimeout,
+        forwardAddress,
+        DEFAULT_GUEST_TRANSFER_TIMEOUT);
+  }
+
+  /**
+   * @param guestTransferTimeout how long the guest agents' transfers may make no progress (whole
+   *     seconds, validated by the caller: {@code io.roam.vmnode.VmNodeConfig})
+   */
+  public DomainSpecs(
+      Path imagesDir,
+      Path stateDir,
+      DomainType type,
+      String grid,
+      String guestZkConnect,
+      String secret,
+      Duration guestSessionTimeout,
+      String forwardAddress,
+      Duration guestTransferTimeout) {
     this.forwardAddress = Objects.requireNonNull(forwardAddress);
+    this.guestTransferTimeout = Objects.requireNonNull(guestTransferTimeout);
     this.imagesDir = Objects.requireNonNull(imagesDir);
     this.domainsDir = stateDir.resolve("domains");
     this.type = Objects.requireNonNull(type);
@@ -118,7 +149,9 @@ public final class DomainSpecs {
             migration.map(PortForward::hostPort).orElse(0),
             // Still needed with a grid address: peers on this host may advertise loopback.
             GUEST_HOST_LOOPBACK,
-            guestSessionTimeout);
+            guestSessionTimeout,
+            // The agent's default is left to the agent: seeds stay as they were without it.
+            transferTimeoutChanged() ? guestTransferTimeout : null);
     return new DomainSpec(
         name,
         type,
@@ -142,6 +175,10 @@ public final class DomainSpecs {
         forwardAddress);
   }
 
+  private boolean transferTimeoutChanged() {
+    return !guestTransferTimeout.equals(DEFAULT_GUEST_TRANSFER_TIMEOUT);
+  }
+
   /**
    * A short digest of everything that shapes the VM; a domain whose mark carries another one was
    * defined from an older spec.
@@ -156,6 +193,9 @@ public final class DomainSpecs {
     // Only when set: domains defined before the option existed keep their fingerprint.
     if (!forwardAddress.equals(LOOPBACK_FORWARD)) {
       s.append("|fwd|").append(forwardAddress);
+    }
+    if (transferTimeoutChanged()) {
+      s.append("|tto|").append(guestTransferTimeout.toSeconds());
     }
     for (PortForward p : d.ports()) {
       s.append('|').append(p.hostPort()).append(':').append(p.guestPort());

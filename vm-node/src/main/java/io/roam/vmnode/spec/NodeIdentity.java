@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param hostLoopback the host's loopback address as the guest sees it (peers advertising a
  *     loopback address are reached there); null when not set
  * @param zkSessionTimeout the agent's ZooKeeper session timeout; null for the agent's default
+ * @param transferTimeout how long the agent's transfers may make no progress (its {@code
+ *     --transfer-timeout-s}); null for the agent's default
  */
 public record NodeIdentity(
     NodeId node,
@@ -32,7 +34,8 @@ public record NodeIdentity(
     int migrationGuestPort,
     int migrationHostPort,
     String hostLoopback,
-    Duration zkSessionTimeout) {
+    Duration zkSessionTimeout,
+    Duration transferTimeout) {
   public NodeIdentity {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(cluster, "cluster");
@@ -48,6 +51,34 @@ public record NodeIdentity(
     }
   }
 
+  /** An identity whose agent keeps its default transfer timeout. */
+  public NodeIdentity(
+      NodeId node,
+      ClusterId cluster,
+      String grid,
+      String zkConnect,
+      String bind,
+      String advertise,
+      String secret,
+      int migrationGuestPort,
+      int migrationHostPort,
+      String hostLoopback,
+      Duration zkSessionTimeout) {
+    this(
+        node,
+        cluster,
+        grid,
+        zkConnect,
+        bind,
+        advertise,
+        secret,
+        migrationGuestPort,
+        migrationHostPort,
+        hostLoopback,
+        zkSessionTimeout,
+        null);
+  }
+
   /** An identity without a migration forward, host loopback or session timeout. */
   public NodeIdentity(
       NodeId node,
@@ -57,7 +88,7 @@ public record NodeIdentity(
       String bind,
       String advertise,
       String secret) {
-    this(node, cluster, grid, zkConnect, bind, advertise, secret, 0, 0, null, null);
+    this(node, cluster, grid, zkConnect, bind, advertise, secret, 0, 0, null, null, null);
   }
 
   @Override
@@ -84,6 +115,8 @@ public record NodeIdentity(
         + hostLoopback
         + ", zkSessionTimeout="
         + zkSessionTimeout
+        + ", transferTimeout="
+        + transferTimeout
         + "]";
   }
 }

@@ -79,6 +79,47 @@ class SeedFilesTest {
   }
 
   @Test
+  void aGuestTransferTimeoutOtherThanTheAgentsDefaultReachesTheSeed() {
+    DomainSpecs tuned =
+        new DomainSpecs(
+            Path.of("/images"),
+            Path.of("/state"),
+            DomainType.QEMU,
+            "g",
+            "10.0.2.2:2181",
+            "s3cret",
+            Duration.ofSeconds(45),
+            DomainSpecs.LOOPBACK_FORWARD,
+            Duration.ofSeconds(300));
+    assertThat(envOf(tuned)).contains("ROAM_TRANSFER_TIMEOUT_S=300\n");
+
+    // The agent's own default is left to the agent: such seeds are as they were before.
+    DomainSpecs explicitDefault =
+        new DomainSpecs(
+            Path.of("/images"),
+            Path.of("/state"),
+            DomainType.QEMU,
+            "g",
+            "10.0.2.2:2181",
+            "s3cret",
+            Duration.ofSeconds(45),
+            DomainSpecs.LOOPBACK_FORWARD,
+            DomainSpecs.DEFAULT_GUEST_TRANSFER_TIMEOUT);
+    DomainSpecs older =
+        new DomainSpecs(
+            Path.of("/images"),
+            Path.of("/state"),
+            DomainType.QEMU,
+            "g",
+            "10.0.2.2:2181",
+            "s3cret",
+            Duration.ofSeconds(45));
+    assertThat(envOf(explicitDefault))
+        .doesNotContain("ROAM_TRANSFER_TIMEOUT_S")
+        .isEqualTo(envOf(older));
+  }
+
+  @Test
   void anIdentityWithoutTheNewPartsWritesOnlyTheRequiredKeys() {
     NodeIdentity id =
         new NodeIdentity(
@@ -90,7 +131,10 @@ class SeedFilesTest {
             "127.0.0.1:2",
             "x");
     String env = new String(SeedFiles.of(id).get("roam.env"), StandardCharsets.UTF_8);
-    assertThat(env).doesNotContain("MIGRATION").doesNotContain("LOOPBACK");
+    assertThat(env)
+        .doesNotContain("MIGRATION")
+        .doesNotContain("LOOPBACK")
+        .doesNotContain("TRANSFER");
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.roam.vmnode.spec.DomainSpecs;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.xpath.XPath;
@@ -132,6 +133,42 @@ class DomainXmlTest {
     assertThat(explicitLoopback.fingerprint(n1)).isEqualTo(old.fingerprint(n1));
     // ...but changing the address redefines them, so that their forwards move.
     assertThat(grid.fingerprint(n1)).isNotEqualTo(old.fingerprint(n1));
+  }
+
+  @Test
+  void theGuestTransferTimeoutShapesTheFingerprintOnlyWhenNotTheAgentsDefault() {
+    DesiredDomain n1 =
+        new DesiredDomain(
+            NodeId.of("n1"),
+            ClusterId.of("c1"),
+            1,
+            256,
+            "base.qcow2",
+            Fixtures.SHA,
+            List.of(new PortForward(17001, 7000)));
+    DomainSpecs old =
+        new DomainSpecs(Path.of("/images"), Path.of("/s"), DomainType.QEMU, "t", "zk:2181", "s");
+    DomainSpecs explicitDefault = withTransferTimeout(DomainSpecs.DEFAULT_GUEST_TRANSFER_TIMEOUT);
+    DomainSpecs longer = withTransferTimeout(Duration.ofSeconds(300));
+    // Domains defined before the option existed are not redefined on upgrade...
+    assertThat(explicitDefault.fingerprint(n1)).isEqualTo(old.fingerprint(n1));
+    // ...but a new value redefines them, so that their seeds carry it.
+    assertThat(longer.fingerprint(n1)).isNotEqualTo(old.fingerprint(n1));
+    assertThat(longer.forDesired(n1).seed().identity().transferTimeout())
+        .isEqualTo(Duration.ofSeconds(300));
+  }
+
+  private static DomainSpecs withTransferTimeout(Duration timeout) {
+    return new DomainSpecs(
+        Path.of("/images"),
+        Path.of("/s"),
+        DomainType.QEMU,
+        "t",
+        "zk:2181",
+        "s",
+        DomainSpecs.DEFAULT_GUEST_SESSION_TIMEOUT,
+        DomainSpecs.LOOPBACK_FORWARD,
+        timeout);
   }
 
   @Test
