@@ -128,7 +128,8 @@ for kv in ROAM_AGENT_TIMEOUT=20 ROAM_NODE_LOSS_GRACE=45 ROAM_PARALLEL_MOVES=4; d
 done
 grep -qx 'ROAM_DOMAIN_TYPE=qemu' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_DOMAIN_TYPE=qemu"
 grep -qx 'ROAM_FORWARD_ADDRESS=127.0.0.1' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_FORWARD_ADDRESS=127.0.0.1"
-grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/vm-node.jar --zk \${ROAM_ZK} .*--domain-type \${ROAM_DOMAIN_TYPE} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE} --forward-address \${ROAM_FORWARD_ADDRESS}" "/etc/systemd/system/roam-ci-vm-node.service" ||
+grep -qx 'ROAM_GUEST_TRANSFER_TIMEOUT=PT60S' "$CI_ROOT/etc/vm-node.env" || fail "vm-node.env lacks ROAM_GUEST_TRANSFER_TIMEOUT=PT60S (the role's default)"
+grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/vm-node.jar --zk \${ROAM_ZK} .*--domain-type \${ROAM_DOMAIN_TYPE} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE} --forward-address \${ROAM_FORWARD_ADDRESS} --guest-transfer-timeout \${ROAM_GUEST_TRANSFER_TIMEOUT}" "/etc/systemd/system/roam-ci-vm-node.service" ||
   fail "roam-ci-vm-node.service does not run the rolled-out jar with its options"
 grep -q "^ExecStart=/usr/bin/java .* -jar $CI_ROOT/opt/lib/grid-manager.jar serve --zk \${ROAM_ZK} .*--http-host \${ROAM_HTTP_HOST} .*--agent-secret-file \${ROAM_AGENT_SECRET_FILE} --agent-timeout \${ROAM_AGENT_TIMEOUT} --node-loss-grace \${ROAM_NODE_LOSS_GRACE} --parallel-moves \${ROAM_PARALLEL_MOVES}" "/etc/systemd/system/roam-ci-grid-manager.service" ||
   fail "roam-ci-grid-manager.service does not run 'serve' with its options"
