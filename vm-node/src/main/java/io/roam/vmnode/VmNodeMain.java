@@ -120,7 +120,7 @@ public final class VmNodeMain implements Callable<Integer> {
       names = "--guest-transfer-timeout",
       defaultValue = "PT60S",
       description =
-          "How long the guest agents' migration, checkpoint and homecoming transfers may make no"
+          "how long the guest agents' migration, checkpoint and homecoming transfers may make no"
               + " progress before they are given up (their --transfer-timeout-s): whole seconds,"
               + " PT1S to PT3600S (default: ${DEFAULT-VALUE}, the agents' own default)")
   Duration guestTransferTimeout;
