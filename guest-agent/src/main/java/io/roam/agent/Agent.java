@@ -9,6 +9,7 @@ import io.roam.agent.homecoming.HomecomingReceiver;
 import io.roam.agent.homecoming.HomecomingSender;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobLauncher;
+import io.roam.agent.load.Arrivals;
 import io.roam.agent.load.LoadSampler;
 import io.roam.agent.migration.CheckpointPort;
 import io.roam.agent.migration.CheckpointTaker;
@@ -176,6 +177,11 @@ public final class Agent implements AutoCloseable {
               config.balance(),
               flags);
       closer.register(balancing);
+      // Migrations accepted and not running yet count in the load this node reports, and the
+      // target of a balancing move consents with them.
+      Arrivals arrivals = new Arrivals();
+      balancing.countingArrivals(arrivals);
+      migrations.consentingWith(arrivals, balancing::consent);
       // Gossip is UDP on the migration port's number.
       balancing.start(config.bind(), migrationPort);
       LocalFirstService localFirst =

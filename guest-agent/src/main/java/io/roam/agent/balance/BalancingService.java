@@ -7,9 +7,11 @@ import io.roam.agent.gossip.GossipView;
 import io.roam.agent.gossip.LoadEntry;
 import io.roam.agent.gossip.Peers;
 import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.load.Arrivals;
 import io.roam.agent.load.LoadSampler;
 import io.roam.agent.migration.Migrator;
 import io.roam.agent.placement.Balancer;
+import io.roam.agent.placement.Consent;
 import io.roam.agent.placement.JobLoad;
 import io.roam.agent.placement.Move;
 import io.roam.agent.placement.NodeState;
@@ -82,6 +84,9 @@ public final class BalancingService implements AutoCloseable {
   // read counts as migrated, so that one that just arrived is not sent on at once.
   private volatile Set<JobId> startedHere = Set.of();
   private DatagramChannel channel;
+  private volatile Arrivals arrivals = new Arrivals();
+  // This node's figures at the last step, before arrivals are added: what consent starts from.
+  private volatile LoadEntry measured;
   private double runnable;
   private long steps;
 
@@ -150,9 +155,10 @@ public final class BalancingService implements AutoCloseable {
     this.balanceEvery = balanceEvery;
     this.balance = balance;
     long[] mem = sampler.memory();
+    this.measured = new LoadEntry(self, 0, 0, speed, mem[0], Math.max(mem[1], mem[0]), 0);
     this.view =
         new GossipView(
-            new LoadEntry(self, 0, 0, speed, mem[0], Math.max(mem[1], mem[0]), 0),
+            measured,
             new GossipConfig(
                 GossipConfig.DEFAULT_WINDOW,
                 GossipConfig.DEFAULT_MAX_AGE,
@@ -230,8 +236,10 @@ public final class BalancingService implements AutoCloseable {
     // to a node that only looks idle), while one that just slept is not counted as gone.
     runnable = Math.max(runnableNow, 0.7 * runnable + 0.3 * runnableNow);
     long[] mem = sampler.memory();
-    LoadEntry own =
+    LoadEntry sampled =
         new LoadEntry(self, runnable, roots.size(), speed, mem[0], Math.max(mem[1], mem[0]), 0);
+    measured = sampled;
+    LoadEntry own = reported(sampled, arrivals.now());
     List<LoadEntry> window;
     synchronized (view) {
       view.updateSelf(own);
@@ -246,6 +254,50 @@ public final class BalancingService implements AutoCloseable {
     if (balance && steps % balanceEvery == 0 && !moving.get()) {
       balance(samples, own, runnableNow);
     }
+  }
+
+  /**
+   * Counts in {@code arrivals} (shared with the migration server) in the load this node reports and
+   * decides on, and consents to balancing moves with them.
+   */
+  public BalancingService countingArrivals(Arrivals shared) {
+    this.arrivals = java.util.Objects.requireNonNull(shared, "arrivals");
+    return this;
+  }
+
+  /**
+   * The load this node reports: what runs here, plus each migration it has accepted and does not
+   * run yet as one runnable process, its memory no longer free (gossip describes the node as it
+   * will be; senders do not pile work on a node that only looks idle).
+   */
+  static LoadEntry reported(LoadEntry sampled, Arrivals.Pending pending) {
+    if (pending.count() == 0) {
+      return sampled;
+    }
+    return new LoadEntry(
+        sampled.node(),
+        sampled.runnable() + pending.count(),
+        sampled.jobs(),
+        sampled.speed(),
+        Math.max(0, sampled.freeMemoryBytes() - pending.memoryBytes()),
+        sampled.totalMemoryBytes(),
+        sampled.age());
+  }
+
+  /**
+   * The target's consent to a balancing move sent here: {@link Balancer#accepts} on this node's
+   * figures of the last step with the migrations on their way here now (as the simulator's target
+   * counts its running and incoming jobs).
+   */
+  public Optional<String> consent(Move move, Arrivals.Pending pending) {
+    return Consent.refusal(balancer, Optional.of(move), asTarget(measured, pending));
+  }
+
+  /** This node as the target of a move: its measured figures with what is on its way here. */
+  static NodeState asTarget(LoadEntry measured, Arrivals.Pending pending) {
+    LoadEntry now = reported(measured, pending);
+    return NodeState.of(
+        now.node(), now.speed(), now.runnable(), now.freeMemoryBytes(), now.totalMemoryBytes());
   }
 
   private boolean blocked(NodeId node) {
@@ -347,7 +399,7 @@ public final class BalancingService implements AutoCloseable {
     mover.execute(
         () -> {
           try {
-            migrator.migrate(move.job(), target.get(), attempt);
+            migrator.migrate(move.job(), target.get(), attempt, Optional.of(move));
           } catch (RuntimeException e) {
             LOG.info("balancing move of {} not done: {}", move.job(), e.getMessage());
           } finally {

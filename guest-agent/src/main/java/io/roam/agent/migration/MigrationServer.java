@@ -3,6 +3,8 @@ package io.roam.agent.migration;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.LaunchedJob;
+import io.roam.agent.load.Arrivals;
+import io.roam.agent.placement.Move;
 import io.roam.agent.recovery.CheckpointStore;
 import io.roam.agent.transfer.ConnectionHandler;
 import io.roam.agent.transfer.NoProgressTimeout;
@@ -75,6 +77,19 @@ public final class MigrationServer implements AutoCloseable {
   private volatile CheckpointStore kept;
   private volatile java.util.function.Consumer<JobId> arrivals = id -> {};
   private volatile java.util.function.Supplier<Optional<String>> localWork = Optional::empty;
+  private volatile Arrivals incoming = new Arrivals();
+  private volatile TargetConsent consent = (move, pending) -> Optional.empty();
+
+  /** The target's consent to a balancing move (see {@link io.roam.agent.placement.Consent}). */
+  @FunctionalInterface
+  public interface TargetConsent {
+    /**
+     * Empty to take the job; otherwise why not.
+     *
+     * @param pending the migrations accepted here already that do not run yet
+     */
+    Optional<String> refusal(Move move, Arrivals.Pending pending);
+  }
 
   /**
    * @param maxBytes largest job (files and image) accepted
@@ -234,10 +249,42 @@ public final class MigrationServer implements AutoCloseable {
       refuse(out, sealed, refusal.get());
       return;
     }
-    if (kind != Wire.OFFER) {
+    Optional<Move> balancing = Optional.empty();
+    if (kind == Wire.BALANCE) {
+      balancing = Optional.of(Wire.readTerms(in, id, self));
+    } else if (kind != Wire.OFFER) {
       refuse(out, sealed, "protocol error: expected an offer");
       return;
     }
+    // A balancing move needs this node's consent, on its figures now (those arriving included);
+    // whatever is admitted counts as arriving until it runs here or fails.
+    String arrival = Arrivals.key(id, header.attempt());
+    Optional<Move> terms = balancing;
+    Optional<String> declined =
+        incoming.admit(
+            arrival,
+            terms.map(Move::memoryBytes).orElse(0L),
+            pending -> terms.flatMap(move -> consent.refusal(move, pending)));
+    if (declined.isPresent()) {
+      LOG.info("job {} from {} declined: {}", id, source, declined.get());
+      refuse(out, sealed, declined.get());
+      return;
+    }
+    try {
+      receiveAdmitted(header, id, source, in, out, sealed);
+    } finally {
+      incoming.release(arrival);
+    }
+  }
+
+  private void receiveAdmitted(
+      Wire.Header header,
+      JobId id,
+      NodeId source,
+      DataInputStream in,
+      DataOutputStream out,
+      SealedChannel.Writer sealed)
+      throws IOException {
     Path staging = jobs.stateDir().resolve("incoming").resolve(id.value() + "-" + header.attempt());
     JobDir dir = JobDir.of(jobs.stateDir(), id);
     LaunchedJob restored = null;
@@ -517,13 +564,24 @@ public final class MigrationServer implements AutoCloseable {
     arrivals.accept(id);
   }
 
-  /** Told of each job that arrived and runs here now (fencing learns its checkpoint from it). */
   /** Refuses guests while {@code busy} says why (local work first); own jobs always come home. */
   public MigrationServer refusingGuestsWhile(java.util.function.Supplier<Optional<String>> busy) {
     this.localWork = java.util.Objects.requireNonNull(busy, "busy");
     return this;
   }
 
+  /**
+   * Counts the migrations it admits in {@code arrivals} until they run here or fail, and asks
+   * {@code consent} about each balancing move (explicit migrations, detach, expel, homecoming and
+   * local-first moves need none).
+   */
+  public MigrationServer consentingWith(Arrivals arrivals, TargetConsent consent) {
+    this.incoming = java.util.Objects.requireNonNull(arrivals, "arrivals");
+    this.consent = java.util.Objects.requireNonNull(consent, "consent");
+    return this;
+  }
+
+  /** Told of each job that arrived and runs here now (fencing learns its checkpoint from it). */
   public MigrationServer onArrival(java.util.function.Consumer<JobId> listener) {
     this.arrivals = listener;
     return this;

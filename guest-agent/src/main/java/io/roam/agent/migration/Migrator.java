@@ -2,6 +2,7 @@ package io.roam.agent.migration;
 
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
+import io.roam.agent.placement.Move;
 import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
@@ -132,7 +133,10 @@ public final class Migrator {
       mark = now;
     }
 
-    Attempt(JobId id, NodeRecord target, String attempt) {
+    final Optional<Move> balancing;
+
+    Attempt(JobId id, NodeRecord target, String attempt, Optional<Move> balancing) {
+      this.balancing = balancing;
       this.id = id;
       this.target = target;
       this.attempt = attempt;
@@ -170,7 +174,18 @@ public final class Migrator {
    * @return how it went (also written to the job's record)
    */
   public MigrationOutcome migrate(JobId id, NodeRecord target, String attempt) {
-    Attempt a = new Attempt(id, target, attempt);
+    return migrate(id, target, attempt, Optional.empty());
+  }
+
+  /**
+   * As above; a balancing move tells the target its terms, and the target takes the job only if the
+   * move still pays with its own current figures (its consent).
+   *
+   * @param balancing the balancer's move, empty for any other migration
+   */
+  public MigrationOutcome migrate(
+      JobId id, NodeRecord target, String attempt, Optional<Move> balancing) {
+    Attempt a = new Attempt(id, target, attempt, balancing);
     if (target.id().equals(self)) {
       return refused(a, "job " + id + " already runs on " + self);
     }
@@ -245,7 +260,12 @@ public final class Migrator {
                 new SealedChannel.Reader(
                     new BufferedInputStream(socket.getInputStream(), 1 << 16),
                     header.keys(secret, Wire.TO_SOURCE)));
-        out.writeByte(Wire.OFFER);
+        if (a.balancing.isPresent()) {
+          out.writeByte(Wire.BALANCE);
+          Wire.writeTerms(out, a.balancing.get());
+        } else {
+          out.writeByte(Wire.OFFER);
+        }
         follower = new TreeArchive.Follower(images, "images", out, Migrator::isPages, PIECE);
         while (!dumping.isDone()) {
           long sent = follower.follow();

@@ -217,11 +217,14 @@ public final class Balancer {
     if (move.reason() == Move.Reason.MEMORY) {
       return true;
     }
-    double there =
-        config.costSeconds(move.memoryBytes())
-            + move.expectedRemaining() * (self.runnable() + 1.0) / self.speed();
-    double gain = move.completionHere() - there;
+    double gain = move.completionHere() - completionThere(move, self);
     return gain > Math.max(config.minGainSeconds(), config.minGainRatio() * move.completionHere());
+  }
+
+  /** The move's expected completion on {@code self}, cost of moving included (s). */
+  public double completionThere(Move move, NodeState self) {
+    return config.costSeconds(move.memoryBytes())
+        + move.expectedRemaining() * (self.runnable() + 1.0) / self.speed();
   }
 
   private double completionThere(

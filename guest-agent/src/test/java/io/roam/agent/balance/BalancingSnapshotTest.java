@@ -3,6 +3,7 @@ package io.roam.agent.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.roam.agent.gossip.LoadEntry;
+import io.roam.agent.load.Arrivals;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.JobLoad;
 import io.roam.agent.placement.MigrationPolicy;
@@ -148,5 +149,67 @@ class BalancingSnapshotTest {
 
     assertThat(unaware.moves()).singleElement().extracting(m -> m.target()).isEqualTo(B);
     assertThat(aware.moves()).singleElement().extracting(m -> m.target()).isEqualTo(C);
+  }
+
+  @Test
+  void theReportedLoadCountsMigrationsAcceptedAndNotRunningYet() {
+    LoadEntry sampled = entry(A, 2);
+    assertThat(BalancingService.reported(sampled, Arrivals.Pending.NONE)).isEqualTo(sampled);
+
+    LoadEntry reported = BalancingService.reported(sampled, new Arrivals.Pending(2, 1 * GIB));
+
+    assertThat(reported.runnable()).isEqualTo(4.0);
+    assertThat(reported.freeMemoryBytes()).isEqualTo(2 * GIB);
+    assertThat(reported.totalMemoryBytes()).isEqualTo(4 * GIB);
+    assertThat(reported.jobs()).isEqualTo(2);
+    // More on its way than is free: nothing free, never negative.
+    assertThat(
+            BalancingService.reported(sampled, new Arrivals.Pending(1, 5 * GIB)).freeMemoryBytes())
+        .isZero();
+  }
+
+  @Test
+  void arrivalsComeAndGoFromTheReportedLoad() {
+    Arrivals arrivals = new Arrivals();
+    LoadEntry sampled = entry(A, 1);
+    arrivals.admit("j1/x", 0, p -> java.util.Optional.empty());
+    assertThat(BalancingService.reported(sampled, arrivals.now()).runnable()).isEqualTo(2.0);
+    arrivals.release("j1/x");
+    assertThat(BalancingService.reported(sampled, arrivals.now()).runnable()).isEqualTo(1.0);
+  }
+
+  @Test
+  void theTargetConsentsWithWhatIsOnItsWayCounted() {
+    Balancer balancer =
+        new Balancer(
+            PlacementConfig.defaults(),
+            MigrationPolicy.ALLOW_ALL,
+            InstantSource.fixed(NOW),
+            new SplittableRandom(1));
+    // Planned against an idle b: 100 s here on a (2 jobs, speed 1: 200 s), about 101.7 s on b.
+    io.roam.agent.placement.Move move =
+        new io.roam.agent.placement.Move(
+            JobId.ofNumber(1),
+            B,
+            io.roam.agent.placement.Move.Reason.LOAD,
+            98,
+            64L << 20,
+            100,
+            200);
+    LoadEntry measured = entry(B, 0);
+
+    assertThat(
+            io.roam.agent.placement.Consent.refusal(
+                balancer,
+                java.util.Optional.of(move),
+                BalancingService.asTarget(measured, Arrivals.Pending.NONE)))
+        .isEmpty();
+    // Two accepted and not arrived yet: 100 x 3 / 1 = 300 s there, more than 200 s here.
+    assertThat(
+            io.roam.agent.placement.Consent.refusal(
+                balancer,
+                java.util.Optional.of(move),
+                BalancingService.asTarget(measured, new Arrivals.Pending(2, 128L << 20))))
+        .hasValueSatisfying(r -> assertThat(r).startsWith("node b declined"));
   }
 }

@@ -104,11 +104,18 @@ final class FakeCheckpointPort implements CheckpointPort {
     }
   }
 
+  /** Run as restore begins (the archive has arrived). */
+  final AtomicReference<Runnable> duringRestore = new AtomicReference<>();
+
   /** What restore found of the grown image: its bytes, or null. */
   final AtomicReference<byte[]> restoredPages = new AtomicReference<>();
 
   @Override
   public LaunchedJob restore(Path imagesDir, Path jobDir) throws CheckpointFailure {
+    Runnable hook = duringRestore.get();
+    if (hook != null) {
+      hook.run();
+    }
     if (failRestore.get() != null) {
       throw new CheckpointFailure(failRestore.get());
     }

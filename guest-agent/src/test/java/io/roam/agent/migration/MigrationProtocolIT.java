@@ -241,6 +241,85 @@ class MigrationProtocolIT {
     assertRunsOnSourceOnly(job, "a8");
   }
 
+  /** A target whose consent is that of a balancer, on {@code runnable} processes of its own. */
+  private io.roam.agent.load.Arrivals consentingAt(double runnable) {
+    io.roam.agent.placement.Balancer balancer =
+        new io.roam.agent.placement.Balancer(
+            io.roam.agent.placement.PlacementConfig.defaults(),
+            io.roam.agent.placement.MigrationPolicy.ALLOW_ALL,
+            Clock.systemUTC(),
+            new java.util.SplittableRandom(1));
+    io.roam.agent.load.Arrivals arrivals = new io.roam.agent.load.Arrivals();
+    server.consentingWith(
+        arrivals,
+        (move, pending) ->
+            io.roam.agent.placement.Consent.refusal(
+                balancer,
+                java.util.Optional.of(move),
+                io.roam.agent.placement.NodeState.of(
+                    B, 1.0, runnable + pending.count(), 3L << 30, 4L << 30)));
+    return arrivals;
+  }
+
+  /** A balancing move of {@code job}: 100 s of CPU left, 200 s to go where it runs. */
+  private static java.util.Optional<io.roam.agent.placement.Move> balancing(JobId job) {
+    return java.util.Optional.of(
+        new io.roam.agent.placement.Move(
+            job, B, io.roam.agent.placement.Move.Reason.LOAD, 98, 1 << 20, 100, 200));
+  }
+
+  @Test
+  void aTargetBusierNowThanTheBalancerThoughtDeclinesAndTheJobStays() throws Exception {
+    consentingAt(2); // 100 s x 3 / 1 = 300 s there against 200 s here
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "c1", balancing(job.id()));
+
+    assertThat(outcome.succeeded()).isFalse();
+    assertThat(outcome.reason())
+        .contains("node " + B + " declined: it is now busier than the move assumed");
+    assertRunsOnSourceOnly(job, "c1");
+    assertThat(checkpoint.restoredPid.get()).isNull();
+  }
+
+  @Test
+  void aTargetThatStillGainsTakesTheBalancingMove() throws Exception {
+    consentingAt(0); // 100 s x 1 / 1 + cost = about 101.5 s there against 200 s here
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "c2", balancing(job.id()));
+
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    assertThat(stored(job.id()).node()).isEqualTo(B);
+  }
+
+  @Test
+  void anExplicitMigrationNeedsNoConsentAndCountsAsArrivingUntilItRuns() throws Exception {
+    io.roam.agent.load.Arrivals arrivals = consentingAt(50);
+    java.util.concurrent.atomic.AtomicReference<io.roam.agent.load.Arrivals.Pending> seen =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    checkpoint.duringRestore.set(() -> seen.set(arrivals.now()));
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "c3");
+
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    assertThat(seen.get().count()).isEqualTo(1);
+    assertThat(arrivals.now()).isEqualTo(io.roam.agent.load.Arrivals.Pending.NONE);
+  }
+
+  @Test
+  void aFailedArrivalNoLongerCounts() throws Exception {
+    io.roam.agent.load.Arrivals arrivals = consentingAt(0);
+    checkpoint.failRestore.set("restore failed: missing file");
+    JobRecord job = runOnSource();
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "c4", balancing(job.id()));
+
+    assertThat(outcome.reason()).contains("missing file");
+    assertThat(arrivals.now()).isEqualTo(io.roam.agent.load.Arrivals.Pending.NONE);
+  }
+
   /** The target's staging copy of the growing page image, once it holds {@code bytes}. */
   private boolean targetHoldsPages(long bytes) {
     Path incoming = temp.resolve("b").resolve("incoming");
