@@ -68,61 +68,10 @@ public final class Manager implements AutoCloseable {
       Duration nodeLossGrace,
       Duration agentTimeout,
       int parallelMoves) {
-    /** Settings whose operations run {@link #MIGRATIONS_AT_ONCE} migrations at once. */
-    public Settings(
-        String grid,
-        String zookeeper,
-        int embeddedZkPort,
-        Path stateDir,
-        String httpHost,
-        int httpPort,
-        Set<String> adminTokenHashes,
-        String agentSecret,
-        Duration sessionTimeout,
-        Duration nodeLossGrace,
-        Duration agentTimeout) {
-      this(
-          grid,
-          zookeeper,
-          embeddedZkPort,
-          stateDir,
-          httpHost,
-          httpPort,
-          adminTokenHashes,
-          agentSecret,
-          sessionTimeout,
-          nodeLossGrace,
-          agentTimeout,
-          MIGRATIONS_AT_ONCE);
-    }
-
-    /** Settings whose agents answer within {@link AgentClient#DEFAULT_TIMEOUT}. */
-    public Settings(
-        String grid,
-        String zookeeper,
-        int embeddedZkPort,
-        Path stateDir,
-        String httpHost,
-        int httpPort,
-        Set<String> adminTokenHashes,
-        String agentSecret,
-        Duration sessionTimeout,
-        Duration nodeLossGrace) {
-      this(
-          grid,
-          zookeeper,
-          embeddedZkPort,
-          stateDir,
-          httpHost,
-          httpPort,
-          adminTokenHashes,
-          agentSecret,
-          sessionTimeout,
-          nodeLossGrace,
-          AgentClient.DEFAULT_TIMEOUT);
-    }
-
-    /** Settings whose node loss grace is three session timeouts. */
+    /**
+     * Settings with the defaults: a node loss grace of three session timeouts, agents answering
+     * within {@link AgentClient#DEFAULT_TIMEOUT}, {@link #MIGRATIONS_AT_ONCE} migrations at once.
+     */
     public Settings(
         String grid,
         String zookeeper,
@@ -143,7 +92,9 @@ public final class Manager implements AutoCloseable {
           adminTokenHashes,
           agentSecret,
           sessionTimeout,
-          sessionTimeout.multipliedBy(3));
+          sessionTimeout.multipliedBy(3),
+          AgentClient.DEFAULT_TIMEOUT,
+          MIGRATIONS_AT_ONCE);
     }
 
     public Settings {
