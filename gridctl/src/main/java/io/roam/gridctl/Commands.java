@@ -204,12 +204,13 @@ final class Commands {
       } else {
         OUT.printf(
             "Local grid up: %d clusters x %d nodes.%n  REST API:  %s%n  ZooKeeper: %s%n"
-                + "  State:     %s (admin token in %s)%n"
+                + "  Admin token: %s (kept in %s/%s; gridctl reads it from there)%n"
                 + "Try: gridctl node list; gridctl run -- sh -c 'echo hello'; gridctl down%n",
             info.clusters(),
             info.nodesPerCluster(),
             info.api(),
             info.zookeeper(),
+            info.token(),
             info.stateDir(),
             LocalGridInfo.FILE_NAME);
       }

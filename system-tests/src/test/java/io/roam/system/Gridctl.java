@@ -74,6 +74,12 @@ final class Gridctl {
     if (up.exitCode() != 0) {
       throw new AssertionError("gridctl up failed: " + up);
     }
+    // Every start shows the admin token it keeps in the state directory.
+    String token =
+        Json.mapper().readTree(stateDir.resolve("grid.json").toFile()).get("token").asText();
+    if (!up.out().contains("Admin token: " + token)) {
+      throw new AssertionError("gridctl up did not print the admin token of grid.json: " + up);
+    }
     return gridctl;
   }
 
