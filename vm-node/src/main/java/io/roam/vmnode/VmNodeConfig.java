@@ -46,44 +46,6 @@ public record VmNodeConfig(
     }
   }
 
-  /** A configuration whose guest agents keep their default transfer timeout. */
-  public VmNodeConfig(
-      String zkConnect,
-      String grid,
-      HostId hostId,
-      String libvirtUri,
-      DomainTypeChoice domainType,
-      Path imagesDir,
-      Path stateDir,
-      String guestZkConnect,
-      Path agentSecretFile,
-      Duration reconcileInterval,
-      Duration shutdownTimeout,
-      Duration probeTimeout,
-      Duration zkSessionTimeout,
-      Duration zkConnectTimeout,
-      Duration guestSessionTimeout,
-      String forwardAddress) {
-    this(
-        zkConnect,
-        grid,
-        hostId,
-        libvirtUri,
-        domainType,
-        imagesDir,
-        stateDir,
-        guestZkConnect,
-        agentSecretFile,
-        reconcileInterval,
-        shutdownTimeout,
-        probeTimeout,
-        zkSessionTimeout,
-        zkConnectTimeout,
-        guestSessionTimeout,
-        forwardAddress,
-        null);
-  }
-
   /** The guest agent's bounds of {@code --transfer-timeout-s}, in seconds. */
   public static final long MIN_GUEST_TRANSFER_TIMEOUT_S = 1;
 

@@ -169,6 +169,7 @@ class VmNodeConfigTest {
             Duration.ofSeconds(1),
             Duration.ofSeconds(1),
             Duration.ofSeconds(3),
+            null,
             null);
     assertThat(c.forwardAddress()).isEqualTo("127.0.0.1");
   }
