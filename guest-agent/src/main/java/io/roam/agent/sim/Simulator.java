@@ -6,6 +6,7 @@ import io.roam.agent.gossip.GossipView;
 import io.roam.agent.gossip.LoadEntry;
 import io.roam.agent.placement.Balancer;
 import io.roam.agent.placement.FlatSnapshot;
+import io.roam.agent.placement.Forwarding;
 import io.roam.agent.placement.MigrationPolicy;
 import io.roam.agent.placement.Move;
 import io.roam.agent.placement.NodeState;
@@ -16,6 +17,7 @@ import io.roam.common.placement.LeastLoaded;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
@@ -35,6 +37,7 @@ public final class Simulator {
   private static final int COMPLETION = 1;
   private static final int STEP = 2;
   private static final int LANDING = 3;
+  private static final int FORWARDED = 4;
 
   private final Workload workload;
   private final Policy policy;
@@ -45,6 +48,7 @@ public final class Simulator {
   private final Map<NodeId, Integer> indexOf = new HashMap<>();
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final Balancer balancer;
+  private final Forwarding forwarding;
   private final FlatSnapshot flat = new FlatSnapshot(64, 64);
   private final double maxSpeed;
   private final double[] cumulativeSpeed;
@@ -59,6 +63,7 @@ public final class Simulator {
   private double slowdownSum;
   private double lastCompletion;
   private long migrations;
+  private long forwards;
   private double ageSum;
   private long ageSamples;
 
@@ -98,6 +103,7 @@ public final class Simulator {
     double remaining;
     double arrivedAtNode;
     boolean migrated;
+    int hops;
 
     Job(SimJob spec) {
       this.spec = spec;
@@ -165,6 +171,12 @@ public final class Simulator {
     this.balancer =
         new Balancer(
             config.placement(), MigrationPolicy.ALLOW_ALL, clock, new SplittableRandom(seed + 1));
+    this.forwarding =
+        new Forwarding(
+            config.placement(),
+            config.forward(),
+            MigrationPolicy.ALLOW_ALL,
+            new SplittableRandom(seed + 2));
     if (roam()) {
       GossipConfig g = config.gossip();
       this.gossip = new Gossip(n, g.window(), g.capacity(), g.maxAge());
@@ -198,6 +210,7 @@ public final class Simulator {
           }
         }
         case LANDING -> land(jobs[e.job], e.node);
+        case FORWARDED -> forwarded(jobs[e.job], e.node);
         default -> throw new IllegalStateException("event " + e.type);
       }
     }
@@ -243,12 +256,75 @@ public final class Simulator {
           case RANDOM_BY_SPEED -> bySpeed(random.nextDouble() * cumulativeSpeed[nodes.length - 1]);
           case OMNISCIENT -> fastestFor();
         };
+    if (roam() && steps > 0 && forward(job, nodes[target])) {
+      return;
+    }
+    start(job, nodes[target]);
+  }
+
+  private void start(Job job, int target) {
+    start(job, nodes[target]);
+  }
+
+  private void start(Job job, Node node) {
+    int target = node.index;
     join(job, nodes[target]);
     if (policy == Policy.OMNISCIENT) {
       rebalanceExactly();
     } else if (roam() && config.balanceOnArrival() && steps > 0) {
       balanceNode(nodes[target]);
     }
+  }
+
+  /**
+   * The node the job arrived at passes it on, unstarted, if the agent's rule says so: it counts as
+   * on its way to the target, as a migration does, until it gets there.
+   */
+  private boolean forward(Job job, Node node) {
+    if (config.forward().maxHops() == 0) {
+      return false;
+    }
+    NodeId to;
+    if (config.forward().probes() > 0) {
+      List<NodeId> asked = forwarding.toProbe(snapshot(node), job.id, job.hops);
+      if (asked.isEmpty()) {
+        return false;
+      }
+      to = forwarding.target(probed(node, asked), job.id, job.hops);
+    } else {
+      to = forwarding.target(snapshot(node), job.id, job.hops);
+    }
+    if (to == null) {
+      return false;
+    }
+    int target = indexOf.get(to);
+    Node t = nodes[target];
+    t.incoming++;
+    if (node.outgoing == null) {
+      node.outgoing = new HashMap<>();
+    }
+    node.outgoing.merge(target, 1, Integer::sum);
+    job.source = node.index;
+    job.hops++;
+    forwards++;
+    schedule(now + config.forwardSeconds(), FORWARDED, target, job.spec.id(), 0);
+    return true;
+  }
+
+  private void forwarded(Job job, int target) {
+    nodes[target].incoming--;
+    Node source = nodes[job.source];
+    doneOutgoing(source, target);
+    job.source = -1;
+    if (forward(job, nodes[target])) {
+      return;
+    }
+    start(job, target);
+  }
+
+  /** Jobs passed on, unstarted, to another node. */
+  public long forwards() {
+    return forwards;
   }
 
   private boolean roam() {
@@ -422,6 +498,27 @@ public final class Simulator {
         node.totalMemory);
   }
 
+  private final FlatSnapshot probedFlat = new FlatSnapshot(1, 8);
+
+  /**
+   * The node's own figures and those of the nodes it asked, as they are now (each answers with its
+   * own entry, which counts the jobs on their way to it).
+   */
+  private FlatSnapshot probed(Node node, List<NodeId> asked) {
+    FlatSnapshot s = probedFlat.clear();
+    for (NodeId id : asked) {
+      Node o = nodes[indexOf.get(id)];
+      s.addTarget(
+          o.id, o.speed, o.running.size() + o.incoming, o.freeMemory(), o.totalMemory, 0, false, 0);
+    }
+    return s.self(
+        node.id,
+        node.speed,
+        node.running.size() + node.incoming,
+        node.freeMemory(),
+        node.totalMemory);
+  }
+
   private long refused;
 
   /** Migrations the targets refused. */
@@ -477,6 +574,14 @@ public final class Simulator {
     t.reservedMemory -= job.spec.memoryBytes();
     Node source = nodes[job.source];
     source.leaving--;
+    doneOutgoing(source, target);
+    job.source = -1;
+    job.migrated = true;
+    migrations++;
+    join(job, t);
+  }
+
+  private static void doneOutgoing(Node source, int target) {
     source.outgoing.merge(target, -1, Integer::sum);
     if (source.outgoing.get(target) == 0) {
       source.outgoing.remove(target);
@@ -485,10 +590,6 @@ public final class Simulator {
         source.outgoing = null;
       }
     }
-    job.source = -1;
-    job.migrated = true;
-    migrations++;
-    join(job, t);
   }
 
   /** The node that would give one more job the most CPU (first of equals). */

@@ -1,5 +1,6 @@
 package io.roam.agent.sim;
 
+import io.roam.agent.placement.ForwardConfig;
 import io.roam.agent.placement.PlacementConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -36,6 +37,7 @@ public final class SimulatorMain {
                                      [--minrem S] [--remfactor F] [--residence S] [--mingain S] [--ratio R]
                                      [--spread R] [--agepen L] [--maxmoves N] [--candidates 0] [--onarrival true]
                                      [--rate MiB/s] [--fixed S (per migration)]
+                                     [--fwdratio R] [--hops N (0 = no forwarding)] [--probes K] [--fwdsec S (per hop)]
                  thresholds not given are the agent's (PlacementConfig.defaults(), printed on the second line)
                SimulatorMain age [--nodes 64,1024,1024] [--windows 20,20,64] [--seeds 3] [--steps 2000]
                SimulatorMain scale [--nodes 10000] [--jobs 100000] [--window 20] [--steps 300]
@@ -117,7 +119,13 @@ public final class SimulatorMain {
         .withGossip(SimConfig.defaults().gossip().withWindow(window))
         .withPlacement(p)
         .withBalancing(1, a.integer("candidates", 0))
-        .withBalanceOnArrival(Boolean.parseBoolean(a.get("onarrival", "true")));
+        .withBalanceOnArrival(Boolean.parseBoolean(a.get("onarrival", "true")))
+        .withForward(
+            new ForwardConfig(
+                a.dbl("fwdratio", ForwardConfig.defaults().minGainRatio()),
+                a.integer("hops", ForwardConfig.defaults().maxHops()),
+                a.integer("probes", ForwardConfig.defaults().probes())),
+            a.dbl("fwdsec", SimConfig.defaults().forwardSeconds()));
   }
 
   private static void age(Args a) {

@@ -3,6 +3,7 @@ package io.roam.agent.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.roam.agent.placement.ForwardConfig;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -97,6 +98,47 @@ class SimulatorTest {
     // Both on the fast node from the start: each gets 2 until the first ends, at 500 s.
     assertThat(r.makespan()).isCloseTo(500.0, within(1e-6));
     assertThat(r.migrations()).isZero();
+  }
+
+  @Test
+  void aJobArrivingAtABusySlowNodeIsPassedOnUnstartedToAnIdleFastOne() {
+    // Node 0 (speed 1) runs job 0; job 1 arrives there at 10 s, when gossip knows node 1 (speed 4)
+    // is idle: it would get 1/2 here, 4 there. No balancing, so only forwarding can move it.
+    Workload w =
+        new Workload(
+            new double[] {1.0, 4.0},
+            new long[] {4L << 30, 4L << 30},
+            java.util.List.of(new SimJob(0, 0.0, 0, 1000, 1), new SimJob(1, 10.0, 0, 1000, 1)));
+    SimConfig forwarding =
+        SimConfig.defaults().withPlacement(SimConfig.defaults().placement().withMaxMoves(0));
+    Simulator sim = new Simulator(w, Policy.ROAM, forwarding, 1);
+    SimResult r = sim.run();
+    assertThat(sim.forwards()).isEqualTo(1);
+    assertThat(r.migrations()).isZero();
+    // Job 0 alone on node 0: 1000 s, slowdown 4. Job 1: 0.1 s on its way, then 250 s alone on
+    // node 1.
+    double forwardSeconds = forwarding.forwardSeconds();
+    assertThat(r.meanSlowdown())
+        .isCloseTo((4.0 + (forwardSeconds + 250.0) / 250.0) / 2, within(1e-6));
+
+    Simulator without =
+        new Simulator(w, Policy.ROAM, forwarding.withForward(ForwardConfig.off(), 0), 1);
+    SimResult stayed = without.run();
+    assertThat(without.forwards()).isZero();
+    assertThat(stayed.meanSlowdown()).isGreaterThan(r.meanSlowdown() + 1);
+  }
+
+  @Test
+  void forwardingLowersRoamsSlowdownForJobsStartedWhereTheyArrive() {
+    Workload w = workload(32, 2000, 4);
+    SimConfig config = SimConfig.defaults();
+    Simulator with = new Simulator(w, Policy.ROAM, config, 1);
+    SimResult forwarded = with.run();
+    SimResult stayed =
+        new Simulator(w, Policy.ROAM, config.withForward(ForwardConfig.off(), 0), 1).run();
+    assertThat(forwarded.completed()).isEqualTo(2000);
+    assertThat(with.forwards()).isPositive();
+    assertThat(forwarded.meanSlowdown()).isLessThan(stayed.meanSlowdown());
   }
 
   @Test
