@@ -3,6 +3,8 @@ package io.roam.agent;
 import io.roam.agent.api.AgentApi;
 import io.roam.agent.balance.BalancingService;
 import io.roam.agent.balance.ClusterPolicyView;
+import io.roam.agent.balance.ForwardingService;
+import io.roam.agent.balance.HttpPeerAgents;
 import io.roam.agent.balance.LocalFirstService;
 import io.roam.agent.homecoming.Backoff;
 import io.roam.agent.homecoming.HomecomingReceiver;
@@ -18,6 +20,8 @@ import io.roam.agent.migration.MigrationServer;
 import io.roam.agent.migration.Migrator;
 import io.roam.agent.migration.PeerAddresses;
 import io.roam.agent.placement.Balancer;
+import io.roam.agent.placement.ForwardConfig;
+import io.roam.agent.placement.Forwarding;
 import io.roam.agent.placement.GuestEviction;
 import io.roam.agent.placement.PlacementConfig;
 import io.roam.agent.recovery.CheckpointStore;
@@ -57,6 +61,11 @@ public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
   private static final int MIGRATIONS_AT_ONCE = 4;
   private static final Duration GOSSIP_STEP = Duration.ofSeconds(1);
+  // A node that does not tell its load soon is not worth waiting for: the job starts here. (Half a
+  // second was too short for a node just started on a loaded machine.)
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+  // Within the manager's own wait for this node (AgentClient.DEFAULT_TIMEOUT, 20 s).
+  private static final Duration LAUNCH_TIMEOUT = Duration.ofSeconds(10);
   private static final int BALANCE_EVERY_STEPS = 2;
   private static final Duration FENCING_REFRESH = Duration.ofSeconds(2);
   private static final Duration PERIODIC_CHECKPOINT_TICK = Duration.ofSeconds(1);
@@ -201,6 +210,15 @@ public final class Agent implements AutoCloseable {
                       new SecureRandom())
                   .start(LOCAL_FIRST_TICK));
       migrations.refusingGuestsWhile(localFirst::refusal);
+      ExecutorService probes =
+          Executors.newFixedThreadPool(
+              4,
+              r -> {
+                Thread t = new Thread(r, "forward-probe");
+                t.setDaemon(true);
+                return t;
+              });
+      closer.register(probes::shutdownNow);
       Vertx vertx = Vertx.vertx();
       closer.register(
           () -> vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS));
@@ -210,6 +228,21 @@ public final class Agent implements AutoCloseable {
               new AgentApi(
                       config.node(), jobs, store, migrator, outgoing, config.secret(), balancing)
                   .withRecovery(checkpoints, restores)
+                  .withForwarding(
+                      new ForwardingService(
+                          config.node(),
+                          config.cluster(),
+                          store,
+                          balancing,
+                          new Forwarding(
+                              PlacementConfig.defaults(),
+                              ForwardConfig.defaults(),
+                              policies,
+                              new SecureRandom()),
+                          new HttpPeerAgents(config.secret(), PROBE_TIMEOUT, LAUNCH_TIMEOUT),
+                          probes,
+                          clock,
+                          GOSSIP_STEP.multipliedBy(3)))
                   .router(vertx),
               config.bind(),
               config.port());

@@ -26,6 +26,8 @@ import java.util.Objects;
  *     cluster detach or a node expel still do, so that nothing is stranded)
  * @param checkpoint its latest checkpoint, where it is kept and when it was taken; null if none
  * @param checkpointEverySeconds how often the node running it checkpoints it; null: only on request
+ * @param forwardedFrom the node it was started on, when that node passed it on before it started
+ *     (to a node where it gets more CPU); its home is then where it did start. Null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(
@@ -46,7 +48,8 @@ public record JobRecord(
     Instant returnedHome,
     @JsonInclude(JsonInclude.Include.NON_DEFAULT) Boolean locked,
     JobCheckpoint checkpoint,
-    Long checkpointEverySeconds) {
+    Long checkpointEverySeconds,
+    NodeId forwardedFrom) {
 
   /** What the command line shows to those who may only know that a job is there. */
   public static final String HIDDEN_COMMAND = "(hidden)";
@@ -105,6 +108,7 @@ public record JobRecord(
         owner,
         null,
         false,
+        null,
         null,
         null);
   }
@@ -250,6 +254,35 @@ public record JobRecord(
     return c.done();
   }
 
+  /**
+   * Passed on, before it started, from the node it was started on to {@code target}, which becomes
+   * its home too (its files are made there). Only a pending job.
+   */
+  public JobRecord forwardedTo(NodeId target, ClusterId targetCluster) {
+    if (state != JobState.PENDING) {
+      throw new IllegalArgumentException("job " + id + " is " + state + ", not pending");
+    }
+    Change c = change();
+    c.forwardedFrom = forwardedFrom == null ? node : forwardedFrom;
+    c.node = target;
+    c.home = target;
+    c.homeCluster = targetCluster;
+    return c.done();
+  }
+
+  /** Taken back, still pending, by the node that passed it on (its target could not be asked). */
+  public JobRecord forwardUndone(ClusterId originCluster) {
+    if (state != JobState.PENDING || forwardedFrom == null) {
+      throw new IllegalArgumentException("job " + id + " is not a pending forwarded job");
+    }
+    Change c = change();
+    c.node = forwardedFrom;
+    c.home = forwardedFrom;
+    c.homeCluster = originCluster;
+    c.forwardedFrom = null;
+    return c.done();
+  }
+
   /** Checkpointed every {@code seconds} by the node running it (null: only on request). */
   public JobRecord withCheckpointEvery(Long seconds) {
     Change c = change();
@@ -265,8 +298,8 @@ public record JobRecord(
   private static final class Change {
     private final JobId id;
     private List<String> command;
-    private final NodeId home;
-    private final ClusterId homeCluster;
+    private NodeId home;
+    private ClusterId homeCluster;
     private NodeId node;
     private JobState state;
     private Integer exitCode;
@@ -281,6 +314,7 @@ public record JobRecord(
     private Boolean locked;
     private JobCheckpoint checkpoint;
     private Long checkpointEverySeconds;
+    private NodeId forwardedFrom;
 
     private Change(JobRecord r) {
       id = r.id;
@@ -301,6 +335,7 @@ public record JobRecord(
       locked = r.locked;
       checkpoint = r.checkpoint;
       checkpointEverySeconds = r.checkpointEverySeconds;
+      forwardedFrom = r.forwardedFrom;
     }
 
     private JobRecord done() {
@@ -322,7 +357,8 @@ public record JobRecord(
           returnedHome,
           locked,
           checkpoint,
-          checkpointEverySeconds);
+          checkpointEverySeconds,
+          forwardedFrom);
     }
   }
 }

@@ -72,6 +72,29 @@ class JsonTest {
   }
 
   @Test
+  void aForwardedJobNamesItsFirstNodeAndStartsWithItsNewHome() {
+    JobRecord job =
+        JobRecord.pending(
+            JobId.of("j9"), List.of("sleep", "9"), NodeId.of("c1-n1"), ClusterId.of("c1"), T0);
+    assertThat(Json.encodeString(job)).doesNotContain("forwardedFrom");
+
+    JobRecord forwarded = job.forwardedTo(NodeId.of("c2-n1"), ClusterId.of("c2"));
+    assertThat(forwarded.node()).isEqualTo(NodeId.of("c2-n1"));
+    assertThat(forwarded.home()).isEqualTo(NodeId.of("c2-n1"));
+    assertThat(forwarded.homeCluster()).isEqualTo(ClusterId.of("c2"));
+    assertThat(forwarded.forwardedFrom()).isEqualTo(NodeId.of("c1-n1"));
+    String text = Json.encodeString(forwarded);
+    assertThat(text).contains("\"forwardedFrom\":\"c1-n1\"");
+    assertThat(Json.decode(text, JobRecord.class)).isEqualTo(forwarded);
+
+    assertThat(forwarded.forwardUndone(ClusterId.of("c1"))).isEqualTo(job);
+    assertThatThrownBy(
+            () -> forwarded.started(T0).forwardedTo(NodeId.of("c3-n1"), ClusterId.of("c3")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not pending");
+  }
+
+  @Test
   void unknownFieldsAreRejectedByName() {
     assertThatThrownBy(
             () -> Json.decode("{\"command\":[\"true\"],\"nod\":\"c1-n1\"}", RunJobRequest.class))

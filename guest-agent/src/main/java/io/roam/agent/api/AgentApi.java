@@ -1,6 +1,7 @@
 package io.roam.agent.api;
 
 import io.roam.agent.balance.BalancingService;
+import io.roam.agent.balance.ForwardingService;
 import io.roam.agent.jobs.JobConflictException;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
@@ -13,6 +14,7 @@ import io.roam.common.api.AgentMigrateRequest;
 import io.roam.common.api.ApiPaths;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
 import io.roam.store.NotFoundException;
@@ -30,6 +32,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
@@ -46,6 +49,7 @@ public final class AgentApi {
   private final BalancingService balancing;
   private CheckpointTaker checkpoints;
   private RestoreService restores;
+  private ForwardingService forwarding;
 
   public AgentApi(
       NodeId node,
@@ -68,6 +72,14 @@ public final class AgentApi {
   public AgentApi withRecovery(CheckpointTaker checkpoints, RestoreService restores) {
     this.checkpoints = checkpoints;
     this.restores = restores;
+    return this;
+  }
+
+  /**
+   * Passes jobs that arrive here, not started, on to clearly better nodes (before {@link #router}).
+   */
+  public AgentApi withForwarding(ForwardingService newForwarding) {
+    this.forwarding = newForwarding;
     return this;
   }
 
@@ -103,7 +115,9 @@ public final class AgentApi {
 
   private void start(RoutingContext ctx) {
     AgentLaunchRequest request = Bodies.read(ctx, AgentLaunchRequest.class);
-    Bodies.json(ctx, 201, jobs.start(request));
+    Optional<JobRecord> elsewhere =
+        forwarding == null ? Optional.empty() : forwarding.forward(request);
+    Bodies.json(ctx, 201, elsewhere.isPresent() ? elsewhere.get() : jobs.start(request));
   }
 
   private void kill(RoutingContext ctx) {

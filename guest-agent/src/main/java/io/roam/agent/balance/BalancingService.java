@@ -443,6 +443,49 @@ public final class BalancingService implements AutoCloseable {
         targets);
   }
 
+  /**
+   * What this node decides on when a job arrives that has not started ({@link
+   * io.roam.agent.placement.Forwarding}), or empty when it passes none on: balancing is off, or its
+   * owner said stay. Itself: its runnable of the last step with the migrations on their way here,
+   * or its jobs now if more (a job started since the last step counts at once); the others: its
+   * view, with their blocks and the moves and forwards this node has under way to them.
+   *
+   * @param forwards jobs this node passed on lately, not yet in the figures their targets gossip
+   */
+  public Optional<Snapshot> arrivalSnapshot(Map<NodeId, Integer> forwards) {
+    if (!balance || (flags != null && flags.stay(self))) {
+      return Optional.empty();
+    }
+    LoadEntry own = reported(measured, arrivals.now());
+    double here = Math.max(own.runnable(), jobs.runningCount());
+    Map<NodeId, Integer> incoming = new HashMap<>(forwards);
+    migrator.underWay().values().forEach(t -> incoming.merge(t, 1, Integer::sum));
+    List<LoadEntry> others;
+    synchronized (view) {
+      others = view.others();
+    }
+    List<NodeState> targets =
+        others.stream()
+            .map(e -> NodeState.from(e, blocked(e.node()), incoming.getOrDefault(e.node(), 0)))
+            .toList();
+    return Optional.of(
+        new Snapshot(
+            NodeState.of(self, own.speed(), here, own.freeMemoryBytes(), own.totalMemoryBytes()),
+            false,
+            List.of(),
+            targets));
+  }
+
+  /** The nodes of the grid, as last read. */
+  public List<NodeRecord> members() {
+    return members;
+  }
+
+  /** Whether the node's owner closed it to guests. */
+  public boolean isBlocked(NodeId node) {
+    return blocked(node);
+  }
+
   /** This node's current view of the grid's load (its own entry first). */
   public List<LoadEntry> view() {
     synchronized (view) {

@@ -114,7 +114,21 @@ public final class JobSupervisor implements AutoCloseable {
     }
     JobRecord started;
     try {
-      started = store.updateJob(id, j -> j.started(clock.instant()));
+      // Only if the record still names this node: a node that passed the job on may have taken it
+      // back meanwhile (its compare-and-set decides where the job starts, once).
+      started =
+          store.updateJob(
+              id,
+              j -> {
+                if (!j.node().equals(node) || j.state() != JobState.PENDING) {
+                  throw new JobConflictException(
+                      "job " + id + " is " + j.state() + " on " + j.node() + " now");
+                }
+                return j.started(clock.instant());
+              });
+    } catch (JobConflictException e) {
+      handle.kill(Duration.ZERO);
+      throw e;
     } catch (RuntimeException e) {
       // Not recorded as running: do not leave an untracked process behind.
       handle.kill(Duration.ZERO);
