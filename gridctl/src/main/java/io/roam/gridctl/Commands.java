@@ -482,7 +482,8 @@ final class Commands {
             j.id(),
             j.state(),
             j.node(),
-            j.home(),
+            // A job passed on before it started: its home is where it did start.
+            j.forwardedFrom() == null ? j.home() : j.home() + " (from " + j.forwardedFrom() + ")",
             j.migrations(),
             j.exitCode(),
             j.startedAt() == null ? null : ago(j.startedAt()),

@@ -1,6 +1,7 @@
 package io.roam.agent.balance;
 
 import io.roam.agent.gossip.LoadEntry;
+import io.roam.agent.launch.LaunchException;
 import io.roam.agent.placement.FlatSnapshot;
 import io.roam.agent.placement.Forwarding;
 import io.roam.agent.placement.NodeState;
@@ -147,7 +148,13 @@ public final class ForwardingService {
       return Optional.of(peers.launch(to, request));
     } catch (PeerAgents.PeerCallException e) {
       LOG.info("job {} not started by {}: {}", id, to.id(), e.getMessage());
-      return takeBack(id, to.id());
+      Optional<JobRecord> after = takeBack(id, to.id());
+      if (after.isPresent() && after.get().state() == JobState.FAILED) {
+        // It could not start there (its record says why): the manager hears it as from here.
+        throw new LaunchException(
+            "job " + id + " could not start on " + to.id() + ": " + e.getMessage());
+      }
+      return after;
     }
   }
 
