@@ -156,7 +156,9 @@ class ForwardingIT {
     NodeRecord slow = up(SLOW);
     NodeRecord fast = up(FAST);
     // Each answers (a cold node's first answers can be slow; the slow node waits 2 s at most).
-    await().atMost(TIMEOUT).until(() -> call(fast, "/agent/v1/load", null).statusCode() == 200);
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> call(fast, "/agent/v1/load/self", null).statusCode() == 200);
     // The slow node knows the fast one by gossip.
     await()
         .atMost(TIMEOUT)

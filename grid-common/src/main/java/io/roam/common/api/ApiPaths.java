@@ -84,6 +84,9 @@ public final class ApiPaths {
   /** GET: the node's view of the grid's load (its gossip view), its own entry first. */
   public static final String AGENT_LOAD = AGENT + "/load";
 
+  /** The node's own load entry alone, as it stands now: what a node passing a job on asks. */
+  public static final String AGENT_LOAD_SELF = AGENT_LOAD + "/self";
+
   public static String agentJobLogs(String job) {
     return AGENT_JOBS + "/" + job + "/logs";
   }

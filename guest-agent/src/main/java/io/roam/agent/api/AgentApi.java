@@ -89,6 +89,7 @@ public final class AgentApi {
     router.route().handler(BodyHandler.create().setBodyLimit(1 << 20));
     router.get(ApiPaths.AGENT_HEALTH).handler(this::health);
     router.get(ApiPaths.AGENT_LOAD).handler(ctx -> Bodies.json(ctx, 200, balancing.view()));
+    router.get(ApiPaths.AGENT_LOAD_SELF).handler(ctx -> Bodies.json(ctx, 200, balancing.ownNow()));
     router.post(ApiPaths.AGENT_JOBS).blockingHandler(this::start, false);
     router.get(ApiPaths.AGENT_JOBS + "/:job/logs").blockingHandler(this::logs, false);
     router.post(ApiPaths.AGENT_JOBS + "/:job/kill").blockingHandler(this::kill, false);

@@ -476,6 +476,23 @@ public final class BalancingService implements AutoCloseable {
             targets));
   }
 
+  /**
+   * This node's own entry as it stands: its figures of the last step with the migrations on their
+   * way here, and its jobs now if more (one started since the last step counts at once).
+   */
+  public LoadEntry ownNow() {
+    LoadEntry own = reported(measured, arrivals.now());
+    int jobsNow = Math.max(own.jobs(), jobs.runningCount());
+    return new LoadEntry(
+        own.node(),
+        Math.max(own.runnable(), jobsNow),
+        jobsNow,
+        own.speed(),
+        own.freeMemoryBytes(),
+        own.totalMemoryBytes(),
+        0);
+  }
+
   /** The nodes of the grid, as last read. */
   public List<NodeRecord> members() {
     return members;

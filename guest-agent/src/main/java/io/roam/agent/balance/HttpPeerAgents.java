@@ -35,12 +35,12 @@ public final class HttpPeerAgents implements PeerAgents {
 
   @Override
   public LoadEntry load(NodeRecord node) {
-    byte[] body = send(node, request(node, ApiPaths.AGENT_LOAD, probeTimeout).GET());
-    LoadEntry[] view = Json.decode(body, LoadEntry[].class);
-    if (view.length == 0 || !view[0].node().equals(node.id())) {
-      throw new PeerCallException(0, "node " + node.id() + " did not describe itself first");
+    byte[] body = send(node, request(node, ApiPaths.AGENT_LOAD_SELF, probeTimeout).GET());
+    LoadEntry own = Json.decode(body, LoadEntry.class);
+    if (!own.node().equals(node.id())) {
+      throw new PeerCallException(0, "node " + node.id() + " answered as " + own.node());
     }
-    return view[0];
+    return own;
   }
 
   @Override

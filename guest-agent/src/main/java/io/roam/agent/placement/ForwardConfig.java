@@ -26,7 +26,7 @@ public record ForwardConfig(double minGainRatio, int maxHops, int probes) {
 
   /** What the agent ships and the simulator measures (docs/performance.md, "Load balancing"). */
   public static ForwardConfig defaults() {
-    return new ForwardConfig(0.25, 1, 16);
+    return new ForwardConfig(0.25, 1, 32);
   }
 
   /** Never forwards. */
