@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * whether moving one of its jobs would finish it sooner than staying, and migrates it if so.
  * Membership (who the peers are and where) comes from ZooKeeper; load never goes there.
  */
-public final class BalancingService implements AutoCloseable {
+public final class BalancingService implements AutoCloseable, ArrivalView {
   private static final Logger LOG = LoggerFactory.getLogger(BalancingService.class);
   private static final int MEMBERSHIP_EVERY = 5;
 
@@ -452,6 +452,7 @@ public final class BalancingService implements AutoCloseable {
    *
    * @param forwards jobs this node passed on lately, not yet in the figures their targets gossip
    */
+  @Override
   public Optional<Snapshot> arrivalSnapshot(Map<NodeId, Integer> forwards) {
     if (!balance || (flags != null && flags.stay(self))) {
       return Optional.empty();
@@ -493,12 +494,12 @@ public final class BalancingService implements AutoCloseable {
         0);
   }
 
-  /** The nodes of the grid, as last read. */
+  @Override
   public List<NodeRecord> members() {
     return members;
   }
 
-  /** Whether the node's owner closed it to guests. */
+  @Override
   public boolean isBlocked(NodeId node) {
     return blocked(node);
   }

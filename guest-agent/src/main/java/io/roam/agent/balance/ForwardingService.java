@@ -44,7 +44,7 @@ public final class ForwardingService {
   private final NodeId self;
   private final ClusterId cluster;
   private final GridStore store;
-  private final BalancingService balancing;
+  private final ArrivalView balancing;
   private final Forwarding rule;
   private final PeerAgents peers;
   private final ExecutorService probes;
@@ -63,7 +63,7 @@ public final class ForwardingService {
       NodeId self,
       ClusterId cluster,
       GridStore store,
-      BalancingService balancing,
+      ArrivalView balancing,
       Forwarding rule,
       PeerAgents peers,
       ExecutorService probes,
