@@ -110,8 +110,8 @@ public final class ForwardingService {
     }
     Map<NodeId, NodeRecord> members = new HashMap<>();
     balancing.members().forEach(n -> members.put(n.id(), n));
-    List<NodeId> asked = rule.toProbe(FlatSnapshot.of(snapshot.get()), id, hops);
-    if (!members.keySet().containsAll(asked)) {
+    Snapshot view = snapshot.get();
+    if (!view.others().stream().allMatch(n -> members.containsKey(n.node()))) {
       // Gossip may name a node before this agent's periodic read of the members does.
       try {
         store.nodes().forEach(n -> members.put(n.id(), n));
@@ -119,16 +119,28 @@ public final class ForwardingService {
         LOG.debug("members not read: {}", e.getMessage());
       }
     }
-    List<NodeState> fresh = probe(asked, members, snapshot.get());
+    // A job belongs to the cluster it was started in: passing it on never changes its owner, so
+    // only nodes of that cluster are candidates; other clusters take it as a guest, by migration,
+    // under their policies and their detach.
+    ClusterId home = job.homeCluster();
+    Snapshot ownCluster =
+        new Snapshot(
+            view.self(),
+            view.stay(),
+            view.jobs(),
+            view.others().stream()
+                .filter(n -> members.containsKey(n.node()))
+                .filter(n -> members.get(n.node()).cluster().equals(home))
+                .toList());
+    List<NodeId> asked = rule.toProbe(FlatSnapshot.of(ownCluster), id, hops);
+    List<NodeState> fresh = probe(asked, members, ownCluster);
     if (fresh.isEmpty()) {
       LOG.debug("job {} starts here: none of {} answered or looked better", id, asked);
       return Optional.empty();
     }
     NodeId target =
         rule.target(
-            FlatSnapshot.of(new Snapshot(snapshot.get().self(), false, List.of(), fresh)),
-            id,
-            hops);
+            FlatSnapshot.of(new Snapshot(ownCluster.self(), false, List.of(), fresh)), id, hops);
     NodeRecord to = target == null ? null : members.get(target);
     if (to == null) {
       LOG.debug("job {} starts here: no node clearly better than here of {}", id, fresh);

@@ -26,7 +26,9 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,13 +40,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Passing a job on, against a real ZooKeeper: the job's record decides where it starts, once,
- * whatever the chosen node answers. Node a (speed 1, busy) passes jobs to b (speed 4, idle, in
- * cluster c2); b's agent is played by the test.
+ * whatever the chosen node answers. Node a (speed 1, busy) passes jobs to b (speed 4, idle, of the
+ * same cluster), never to x (speed 8, idle, of another cluster); b's agent is played by the test.
  */
 class ForwardingServiceIT {
   static final long GIB = 1L << 30;
   static final NodeId A = NodeId.of("c1-n1");
-  static final NodeId B = NodeId.of("c2-n1");
+  static final NodeId B = NodeId.of("c1-n2");
+  static final NodeId X = NodeId.of("c2-n1");
   static final ClusterId C1 = ClusterId.of("c1");
   static final ClusterId C2 = ClusterId.of("c2");
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -54,6 +57,7 @@ class ForwardingServiceIT {
   private final ExecutorService probes = Executors.newFixedThreadPool(2);
   private final AtomicInteger launches = new AtomicInteger();
   private final AtomicInteger asked = new AtomicInteger();
+  private final Set<NodeId> askedNodes = ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void start() throws Exception {
@@ -90,12 +94,14 @@ class ForwardingServiceIT {
                 NodeState.of(A, 1, 2, 3 * GIB, 4 * GIB),
                 false,
                 List.of(),
-                List.of(NodeState.of(B, 4, 0, 3 * GIB, 4 * GIB))));
+                List.of(
+                    NodeState.of(B, 4, 0, 3 * GIB, 4 * GIB),
+                    NodeState.of(X, 8, 0, 3 * GIB, 4 * GIB))));
       }
 
       @Override
       public List<NodeRecord> members() {
-        return List.of(node(A, C1, 1), node(B, C2, 4));
+        return List.of(node(A, C1, 1), node(B, C1, 4), node(X, C2, 8));
       }
 
       @Override
@@ -111,6 +117,7 @@ class ForwardingServiceIT {
       @Override
       public LoadEntry load(NodeRecord n) {
         asked.incrementAndGet();
+        askedNodes.add(n.id());
         return new LoadEntry(n.id(), 0, 0, n.speed(), 3 * GIB, 4 * GIB, 0);
       }
 
@@ -178,9 +185,11 @@ class ForwardingServiceIT {
     assertThat(started.state()).isEqualTo(JobState.RUNNING);
     assertThat(started.node()).isEqualTo(B);
     assertThat(started.home()).isEqualTo(B);
-    assertThat(started.homeCluster()).isEqualTo(C2);
+    // Its owner's cluster stays its own: x, faster but of another cluster, was not even asked.
+    assertThat(started.homeCluster()).isEqualTo(C1);
     assertThat(started.forwardedFrom()).isEqualTo(A);
     assertThat(launches).hasValue(1);
+    assertThat(askedNodes).containsExactly(B);
   }
 
   @Test
