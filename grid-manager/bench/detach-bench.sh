@@ -5,7 +5,8 @@
 # bound (K x one migration) / parallelism + 1 s, and whether every guest runs at home, once, with
 # continuous output. --parallel N is the detach's own number of migrations at once (passed to
 # `gridctl cluster detach --parallel`); without it the manager's number (4) is used. The load
-# average before and after the detach is printed beside the table.
+# average before and after the detach is printed beside the table, and so is the number of requests
+# ZooKeeper received during it (its `srvr` counter: every client's reads, writes and pings).
 #
 #   grid-manager/bench/detach-bench.sh [--guests 20] [--mib 32] [--port 8478] [--parallel N]
 set -euo pipefail
@@ -41,7 +42,23 @@ while True:
     i += 1
     time.sleep(0.1)'
 
-"$G" up --port "$PORT" >/dev/null
+up=$("$G" up --port "$PORT")
+ZK=$(sed -n 's/^ *ZooKeeper: *//p' <<<"$up" | head -1)
+# Requests ZooKeeper has received so far (four-letter word srvr).
+zk_received() {
+  python3 - "$ZK" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+with socket.create_connection((host, int(port)), timeout=5) as s:
+    s.sendall(b"srvr")
+    data = b""
+    while chunk := s.recv(4096):
+        data += chunk
+for line in data.decode().splitlines():
+    if line.startswith("Received:"):
+        print(line.split()[1])
+PY
+}
 # c2 must be allowed to host all K guests (the default policy allows 16).
 "$G" cluster policy c2 --accept-guests --max-guests "$K" >/dev/null
 jobs=()
@@ -59,9 +76,11 @@ done
 one_ms=$(printf '%s\n' "${one[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+zk_before=$(zk_received)
 start=$(date +%s%3N)
 op=$("$G" cluster detach c2 --wait --json "${PARALLEL_ARGS[@]}")
 end=$(date +%s%3N)
+zk_after=$(zk_received)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 took=$((end - start))
 # The manager's own record: from the request's arrival to DETACHED (no client start-up, no
@@ -100,8 +119,8 @@ for j in "${jobs[@]}"; do
 done
 running=$("$G" ps --json --state running | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 
-printf '| N (at once) | K | M (MiB) | one migration, median (ms) | bound (K x one / N + 1 s) (ms) | detach, client (ms) | detach, manager record (ms) | met | its moves, median (ms) | freed slot idle, median / max (ms) | request to first move (ms) | last move to DETACHED (ms) | at home and running | continuous output | left running after kill | load before / after |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| N (at once) | K | M (MiB) | one migration, median (ms) | bound (K x one / N + 1 s) (ms) | detach, client (ms) | detach, manager record (ms) | met | its moves, median (ms) | freed slot idle, median / max (ms) | request to first move (ms) | last move to DETACHED (ms) | at home and running | continuous output | left running after kill | ZooKeeper requests during the detach | load before / after |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 met=no; [ "$took" -le "$bound" ] && met=yes
 [ "$took" -gt "$bound" ] && [ "$op_ms" -le "$bound" ] && met="manager record only"
-printf '| %d | %d | %d | %d | %d | %d | %d | %s | %s | %d/%d | %d/%d | %s | %s / %s |\n' "$PARALLELISM" "$K" "$MIB" "$one_ms" "$bound" "$took" "$op_ms" "$met" "$parts" "$home" "$K" "$continuous" "$K" "$running" "$load_before" "$load_after"
+printf '| %d | %d | %d | %d | %d | %d | %d | %s | %s | %d/%d | %d/%d | %s | %d | %s / %s |\n' "$PARALLELISM" "$K" "$MIB" "$one_ms" "$bound" "$took" "$op_ms" "$met" "$parts" "$home" "$K" "$continuous" "$K" "$running" "$((zk_after - zk_before))" "$load_before" "$load_after"

@@ -167,10 +167,11 @@ public final class Manager implements AutoCloseable {
       view.listen(events);
       view.start(Duration.ofSeconds(60));
       AgentClient agents = new AgentClient(settings.agentSecret(), settings.agentTimeout());
+      // Listings from the read model: the store would be every job znode read again each pass.
+      ViewBackedStore viewStore = new ViewBackedStore(store, view);
       OperationService operations =
-          closer
-              .register(
-                  new OperationService(
+          closer.register(
+              new OperationService(
                       store,
                       agents::migrate,
                       clock,
@@ -178,17 +179,19 @@ public final class Manager implements AutoCloseable {
                           + ProcessHandle.current().pid()
                           + "-"
                           + Long.toString(System.nanoTime(), 36),
-                      settings.parallelMoves()))
-              .start(Duration.ofMillis(500));
-      // Listings from the read model: the store would be every job znode read again each pass.
-      ViewBackedStore viewStore = new ViewBackedStore(store, view);
-      // A move that ends frees its operation's slot: the next one starts without waiting.
+                      settings.parallelMoves())
+                  .readingFrom(viewStore, view::runningOperations, c -> view.policy(c).value()));
+      // A move that ends frees its operation's slot: the next one starts without waiting; a new
+      // operation starts as soon as the view shows it.
       view.listen(
           e -> {
             if (e.value() instanceof JobRecord job) {
               operations.jobChanged(job);
+            } else if ("operation.created".equals(e.type())) {
+              operations.nudge();
             }
           });
+      operations.start(Duration.ofMillis(500));
       // Longer than a session timeout: a node that only reconnected keeps its jobs.
       closer
           .register(

@@ -129,6 +129,15 @@ public final class Agent implements AutoCloseable {
               policyOf(store),
               flags::flags);
       closer.register(migrations);
+      // A transfer's length has no bound but its no-progress timeout: a place reserved for a
+      // guest on its way counts this long (a failed arrival gives it back at once).
+      migrations.countingGuestsIn(
+          new io.roam.agent.migration.GuestLedger(
+              config.cluster(),
+              store,
+              new io.roam.store.CuratorGuestStore(store.client(), store.layout()),
+              java.time.Clock.systemUTC(),
+              java.time.Duration.ofMinutes(10)));
       startHomecoming(jobs, store, migrations, homecoming);
       CheckpointStore kept = new CheckpointStore(config.stateDir());
       migrations.keepingCheckpointsIn(kept);

@@ -21,6 +21,7 @@ import io.roam.common.id.NodeId;
  * /roam/{grid}/policies/{cluster}     ClusterPolicy (persistent; absent: the default policy)
  * /roam/{grid}/tokens/{name}          TokenRecord (persistent; holds only the token's SHA-256)
  * /roam/{grid}/nodeflags/{node}       NodeFlags (persistent: outlives the node's registration)
+ * /roam/{grid}/guests/{cluster}       the cluster's guest ledger (persistent; version = CAS guard)
  * </pre>
  */
 public final class ZkLayout {
@@ -137,5 +138,14 @@ public final class ZkLayout {
 
   public String nodeFlags(NodeId id) {
     return nodeFlags() + "/" + id.value();
+  }
+
+  /** Parent of the guest ledgers, one znode per cluster that has admitted a guest. */
+  public String guests() {
+    return root + "/guests";
+  }
+
+  public String guests(ClusterId id) {
+    return guests() + "/" + id.value();
   }
 }

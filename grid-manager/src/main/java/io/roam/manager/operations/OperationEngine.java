@@ -38,8 +38,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drives operations (detach, attach, expel, bring) from their persisted state, one step at a time,
- * on the leading manager only: every decision is re-derived from ZooKeeper, so a manager that takes
- * over simply goes on. Jobs move by migration, never by killing.
+ * on the leading manager only: every decision is re-derived from the grid's records, so a manager
+ * that takes over simply goes on. Jobs move by migration, never by killing.
+ *
+ * <p>The listings a step plans from (nodes, clusters, jobs, running operations) may come from a
+ * read model that lags ZooKeeper ({@link #readingFrom}); whatever the step acts on is read again
+ * from the store first: the operation (written back by compare-and-set on its version), each job
+ * before its move is asked for, the cluster before its state changes, and every job once more
+ * before an operation is declared done. A stale listing can so delay a step's work, never make it
+ * wrong.
  */
 public final class OperationEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OperationEngine.class);
@@ -59,6 +66,8 @@ public final class OperationEngine {
   private final Map<JobId, Instant> failedAt = new HashMap<>();
   private final Supplier<Collection<NodeFlags>> flags;
   private volatile Function<ClusterId, ClusterPolicy> policies = c -> ClusterPolicy.defaults();
+  private volatile GridStore reads;
+  private volatile Supplier<List<OperationRecord>> running;
   // Attempts of the moves under way as of the last step: their end frees a slot.
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
@@ -93,12 +102,24 @@ public final class OperationEngine {
     this.parallelism = parallelism;
     this.retryFailedAfter = retryFailedAfter;
     this.leading = leading;
+    this.reads = store;
+    this.running = store::operations;
+  }
+
+  /**
+   * Plans from {@code reads} (e.g. the manager's read model) and the operations {@code running}
+   * lists, instead of reading every record from the store each step.
+   */
+  public OperationEngine readingFrom(GridStore reads, Supplier<List<OperationRecord>> running) {
+    this.reads = java.util.Objects.requireNonNull(reads, "reads");
+    this.running = java.util.Objects.requireNonNull(running, "running");
+    return this;
   }
 
   /** One pass over every running operation. */
   public synchronized void step() {
     Set<String> moving = new HashSet<>();
-    for (OperationRecord op : store.operations()) {
+    for (OperationRecord op : running.get()) {
       if (op.state() != OperationRecord.State.RUNNING || !leading.getAsBoolean()) {
         continue;
       }
@@ -125,10 +146,19 @@ public final class OperationEngine {
     return attempt != null && inFlight.contains(attempt);
   }
 
+  /** The operation as stored now, if it still runs (the listing may be behind). */
+  private Optional<Versioned<OperationRecord>> runningNow(String id) {
+    return store.operation(id).filter(v -> v.value().state() == OperationRecord.State.RUNNING);
+  }
+
   private List<Item> stepAttach(String id) {
-    Versioned<OperationRecord> v = store.operation(id).orElseThrow();
+    Optional<Versioned<OperationRecord>> found = runningNow(id);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    Versioned<OperationRecord> v = found.get();
     OperationRecord op = v.value();
-    setClusterState(op, ClusterState.ATTACHED);
+    setClusterState(op, ClusterState.ATTACHED, true);
     store.compareAndSetOperation(
         op.with(
             OperationRecord.State.DONE,
@@ -152,12 +182,16 @@ public final class OperationEngine {
   }
 
   private List<Item> stepDetach(String id) {
-    Versioned<OperationRecord> v = store.operation(id).orElseThrow();
+    Optional<Versioned<OperationRecord>> found = runningNow(id);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    Versioned<OperationRecord> v = found.get();
     OperationRecord op = v.value();
-    setClusterState(op, ClusterState.DETACHING);
+    setClusterState(op, ClusterState.DETACHING, false);
+    List<ClusterRecord> clusters = reads.clusters();
     DetachPlanner.Snapshot grid =
-        new DetachPlanner.Snapshot(
-            store.nodes(), store.clusters(), store.jobs(), policiesOf(store.clusters()));
+        new DetachPlanner.Snapshot(reads.nodes(), clusters, reads.jobs(), policiesOf(clusters));
     Map<JobId, JobRecord> jobs =
         grid.jobs().stream().collect(Collectors.toMap(JobRecord::id, j -> j));
     Map<JobId, Item> items = new java.util.LinkedHashMap<>();
@@ -224,20 +258,31 @@ public final class OperationEngine {
         "d",
         job -> DetachPlanner.target(job, op.cluster(), grid, random),
         job -> "no node up to take it now",
+        job ->
+            !DetachPlanner.mustMove(
+                    op.cluster(),
+                    new DetachPlanner.Snapshot(grid.nodes(), grid.clusters(), List.of(job)))
+                .isEmpty(),
         now);
     List<Item> list = List.copyOf(items.values());
     boolean done =
-        stillNeeded.isEmpty() && list.stream().allMatch(i -> i.state() == ItemState.DONE);
+        stillNeeded.isEmpty()
+            && list.stream().allMatch(i -> i.state() == ItemState.DONE)
+            && (reads == store
+                || DetachPlanner.mustMove(
+                        op.cluster(),
+                        new DetachPlanner.Snapshot(store.nodes(), store.clusters(), store.jobs()))
+                    .isEmpty());
     OperationRecord next;
     if (done) {
-      setClusterState(op, ClusterState.DETACHED);
+      setClusterState(op, ClusterState.DETACHED, true);
       next =
           op.with(
               OperationRecord.State.DONE, list, "cluster " + op.cluster() + " is detached", now);
     } else if (op.deadline() != null && now.isAfter(op.deadline())) {
       String waiting = waitingFor(list);
       if (op.onDeadline() == OperationRecord.OnDeadline.FAIL) {
-        setClusterState(op, ClusterState.ATTACHED);
+        setClusterState(op, ClusterState.ATTACHED, true);
         next =
             op.with(
                 OperationRecord.State.FAILED,
@@ -281,6 +326,7 @@ public final class OperationEngine {
       String attemptPrefix,
       Function<JobRecord, Optional<NodeRecord>> targetOf,
       Function<JobRecord, String> noTarget,
+      java.util.function.Predicate<JobRecord> mustMove,
       Instant now) {
     int allowed = op.parallelOr(parallelism);
     for (Item item : new ArrayList<>(items.values())) {
@@ -290,7 +336,15 @@ public final class OperationEngine {
       if (item.state() != ItemState.PENDING) {
         continue;
       }
-      JobRecord job = jobs.get(item.job());
+      // The listing may be behind: the job as stored now decides whether, and from where, it moves.
+      JobRecord listed = jobs.get(item.job());
+      JobRecord job =
+          reads == store ? listed : store.job(item.job()).map(Versioned::value).orElse(null);
+      if (job == null
+          || job.state() != io.roam.common.model.JobState.RUNNING
+          || !mustMove.test(job)) {
+        continue; // the next steps see its new record and settle the item
+      }
       Optional<NodeRecord> source =
           nodes.stream().filter(n -> n.id().equals(job.node())).findFirst();
       if (source.isEmpty()) {
@@ -347,8 +401,14 @@ public final class OperationEngine {
         + (stuck.isEmpty() ? "" : "; waiting for " + String.join("; ", stuck));
   }
 
-  private void setClusterState(OperationRecord op, ClusterState state) {
-    if (store.cluster(op.cluster()).map(c -> c.state() != state).orElse(false)) {
+  /**
+   * Sets the cluster's state (a compare-and-set on the stored record). Each step re-asserts
+   * DETACHING, checked against the listing ({@code fresh} false); an operation's last word is
+   * checked against the store.
+   */
+  private void setClusterState(OperationRecord op, ClusterState state, boolean fresh) {
+    GridStore from = fresh ? store : reads;
+    if (from.cluster(op.cluster()).map(c -> c.state() != state).orElse(false)) {
       store.updateCluster(op.cluster(), state);
       LOG.info("cluster {} is {}", op.cluster(), state);
     }
@@ -360,10 +420,14 @@ public final class OperationEngine {
    * Locked jobs move too: a lock only keeps automatic balancing away.
    */
   private List<Item> stepNode(String id) {
-    Versioned<OperationRecord> v = store.operation(id).orElseThrow();
+    Optional<Versioned<OperationRecord>> found = runningNow(id);
+    if (found.isEmpty()) {
+      return List.of();
+    }
+    Versioned<OperationRecord> v = found.get();
     OperationRecord op = v.value();
     NodePlanner.Snapshot grid =
-        new NodePlanner.Snapshot(store.nodes(), store.clusters(), store.jobs(), flags.get());
+        new NodePlanner.Snapshot(reads.nodes(), reads.clusters(), reads.jobs(), flags.get());
     Map<JobId, JobRecord> jobs =
         grid.jobs().stream().collect(Collectors.toMap(JobRecord::id, j -> j));
     List<JobRecord> mustMove = NodePlanner.mustMove(op.kind(), op.node(), grid);
@@ -398,10 +462,25 @@ public final class OperationEngine {
             op.kind() == OperationRecord.Kind.BRING
                 ? "node " + op.node() + " is not up"
                 : "no node of cluster " + job.homeCluster() + " is up and open to take it",
+        job ->
+            !NodePlanner.mustMove(
+                    op.kind(),
+                    op.node(),
+                    new NodePlanner.Snapshot(
+                        grid.nodes(), grid.clusters(), List.of(job), grid.flags()))
+                .isEmpty(),
         now);
     List<Item> list = List.copyOf(items.values());
     boolean done =
-        stillNeeded.isEmpty() && list.stream().allMatch(i -> i.state() == ItemState.DONE);
+        stillNeeded.isEmpty()
+            && list.stream().allMatch(i -> i.state() == ItemState.DONE)
+            && (reads == store
+                || NodePlanner.mustMove(
+                        op.kind(),
+                        op.node(),
+                        new NodePlanner.Snapshot(
+                            store.nodes(), store.clusters(), store.jobs(), grid.flags()))
+                    .isEmpty());
     String verb = op.kind() == OperationRecord.Kind.EXPEL ? "expelled from" : "brought back to";
     OperationRecord next =
         done

@@ -96,6 +96,20 @@ public final class OperationService implements AutoCloseable {
             });
   }
 
+  /**
+   * Plans each step from a read model instead of the store: {@code reads} for nodes, clusters and
+   * jobs, {@code running} for the operations under way, {@code policies} for the owners' policies.
+   * The engine still reads from the store what it acts on. Call before {@link #start}; whoever
+   * feeds the read model should {@link #nudge} when it shows a new operation.
+   */
+  public OperationService readingFrom(
+      io.roam.store.GridStore reads,
+      java.util.function.Supplier<List<OperationRecord>> running,
+      java.util.function.Function<ClusterId, io.roam.common.model.ClusterPolicy> policies) {
+    engine.readingFrom(reads, running).usingPolicies(policies);
+    return this;
+  }
+
   public OperationService start(Duration every) throws Exception {
     flags.start();
     latch.start();

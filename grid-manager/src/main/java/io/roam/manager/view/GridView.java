@@ -56,6 +56,7 @@ public final class GridView implements Closeable {
   private final Map<ClusterId, Versioned<ClusterPolicy>> policies = new ConcurrentHashMap<>();
   private final Map<String, TokenRecord> tokensByName = new ConcurrentHashMap<>();
   private final Map<String, TokenRecord> tokensByHash = new ConcurrentHashMap<>();
+  private final Map<String, OperationRecord> running = new ConcurrentHashMap<>();
   private final List<Consumer<GridEvent>> listeners = new CopyOnWriteArrayList<>();
   private final List<CuratorCache> caches = new ArrayList<>();
   private final AtomicLong seq = new AtomicLong();
@@ -189,13 +190,22 @@ public final class GridView implements Closeable {
     publish("policy.changed", id.value(), id, policy);
   }
 
-  /** Operations are only published (their progress is read from the store on request). */
+  /**
+   * Operations are published, and the running ones kept (so that the engine need not read every
+   * operation record each pass); their progress is read from the store on request.
+   */
   private void onOperation(String id, byte[] data, int version) {
     if (data == null) {
+      running.remove(id);
       publish("operation.deleted", id, null, null);
       return;
     }
     OperationRecord op = Json.decode(data, OperationRecord.class);
+    if (op.state() == OperationRecord.State.RUNNING) {
+      running.put(id, op);
+    } else {
+      running.remove(id);
+    }
     publish(version == 0 ? "operation.created" : "operation.changed", id, op.cluster(), op);
   }
 
@@ -292,6 +302,15 @@ public final class GridView implements Closeable {
   /** The cluster's policy and its version; the default (version -1) when it never set one. */
   public Versioned<ClusterPolicy> policy(ClusterId id) {
     return policies.getOrDefault(id, new Versioned<>(ClusterPolicy.defaults(), -1));
+  }
+
+  /** The operations running as last seen, oldest first (as the store lists them). */
+  public List<OperationRecord> runningOperations() {
+    return running.values().stream()
+        .sorted(
+            java.util.Comparator.comparing(OperationRecord::createdAt)
+                .thenComparing(OperationRecord::id))
+        .toList();
   }
 
   public Optional<TokenRecord> tokenByHash(String sha256) {

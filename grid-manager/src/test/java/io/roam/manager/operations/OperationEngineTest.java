@@ -119,6 +119,63 @@ class OperationEngineTest {
     return store.operation(id).orElseThrow().value();
   }
 
+  /** A listing (as the manager's read model) with the grid's clusters and nodes and no job yet. */
+  private MemoryGridStore listing() {
+    MemoryGridStore listing = new MemoryGridStore();
+    store.clusters().forEach(listing::ensureCluster);
+    store.nodes().forEach(listing::registerNode);
+    return listing;
+  }
+
+  @Test
+  void aJobThatAStaleListingShowsAwayIsNotMovedOnceItsRecordShowsItHome() {
+    JobId id = guestsOnC2(1).get(0);
+    MemoryGridStore listing = listing();
+    listing.createJob(store.job(id).orElseThrow().value()); // as a guest on c2
+    store.updateJob(id, j -> j.movedTo(j.home(), null)); // it came home; the listing lags
+    engine.readingFrom(listing, store::operations);
+    detach(2);
+
+    engine.step();
+
+    assertThat(calls).isEmpty();
+    assertThat(stored("detach-c2").state()).isEqualTo(OperationRecord.State.RUNNING);
+
+    listing.updateJob(id, j -> store.job(id).orElseThrow().value()); // the listing catches up
+    engine.step();
+
+    assertThat(calls).isEmpty();
+    assertThat(stored("detach-c2").state()).isEqualTo(OperationRecord.State.DONE);
+    assertThat(store.cluster(C2).orElseThrow().state()).isEqualTo(ClusterState.DETACHED);
+  }
+
+  @Test
+  void aStaleListingThatShowsNothingToMoveDoesNotEndTheDetach() {
+    guestsOnC2(1); // a guest the listing does not show yet
+    engine.readingFrom(listing(), store::operations);
+    detach(2);
+
+    engine.step();
+
+    assertThat(stored("detach-c2").state()).isEqualTo(OperationRecord.State.RUNNING);
+    assertThat(store.cluster(C2).orElseThrow().state()).isEqualTo(ClusterState.DETACHING);
+  }
+
+  @Test
+  void anOperationTheListingStillShowsRunningIsNotSteppedOnceItIsDone() {
+    guestsOnC2(1);
+    OperationRecord op = detach(2);
+    store.compareAndSetOperation(
+        op.with(OperationRecord.State.DONE, List.of(), "ended", T0),
+        store.operation(op.id()).orElseThrow().version());
+    engine.readingFrom(store, () -> List.of(op)); // the listing still shows it running
+
+    engine.step();
+
+    assertThat(calls).isEmpty();
+    assertThat(stored("detach-c2").state()).isEqualTo(OperationRecord.State.DONE);
+  }
+
   @Test
   void aDetachStartsAsManyMovesAsItsOwnSettingAllows() {
     guestsOnC2(5);

@@ -79,6 +79,7 @@ public final class MigrationServer implements AutoCloseable {
   private volatile java.util.function.Supplier<Optional<String>> localWork = Optional::empty;
   private volatile Arrivals incoming = new Arrivals();
   private volatile TargetConsent consent = (move, pending) -> Optional.empty();
+  private volatile GuestLedger ledger;
 
   /** The target's consent to a balancing move (see {@link io.roam.agent.placement.Consent}). */
   @FunctionalInterface
@@ -244,11 +245,43 @@ public final class MigrationServer implements AutoCloseable {
       keepCheckpoint(header, id, source, in, out, sealed);
       return;
     }
-    Optional<String> refusal = refusal(header, id, source);
+    boolean[] reserved = {false};
+    Optional<String> refusal = refusal(header, id, source, reserved);
     if (refusal.isPresent()) {
       refuse(out, sealed, refusal.get());
       return;
     }
+    try {
+      receiveUnrefused(header, id, source, kind, in, out, sealed);
+    } finally {
+      if (reserved[0] && !jobs.isRunning(id)) {
+        releaseUnlessHere(id, header.attempt());
+      }
+    }
+  }
+
+  /** The guest's place, given back if it does not run here (unless its record says it does). */
+  private void releaseUnlessHere(JobId id, String attempt) {
+    GuestLedger guests = ledger;
+    try {
+      boolean here = store.job(id).map(v -> v.value().node().equals(self)).orElse(false);
+      if (!here && guests != null) {
+        guests.release(id, attempt);
+      }
+    } catch (StoreException e) {
+      LOG.warn("job {}: its guest place stays reserved for now: {}", id, e.getMessage());
+    }
+  }
+
+  private void receiveUnrefused(
+      Wire.Header header,
+      JobId id,
+      NodeId source,
+      byte kind,
+      DataInputStream in,
+      DataOutputStream out,
+      SealedChannel.Writer sealed)
+      throws IOException {
     Optional<Move> balancing = Optional.empty();
     if (kind == Wire.BALANCE) {
       balancing = Optional.of(Wire.readTerms(in, id, self));
@@ -431,7 +464,13 @@ public final class MigrationServer implements AutoCloseable {
     }
   }
 
-  private Optional<String> refusal(Wire.Header header, JobId id, NodeId source) {
+  /**
+   * Why this node does not take the job; empty to take it. A guest admitted by the cluster's ledger
+   * has its place reserved ({@code reserved}[0] set): the caller gives it back if the job does not
+   * end up running here.
+   */
+  private Optional<String> refusal(
+      Wire.Header header, JobId id, NodeId source, boolean[] reserved) {
     if (!header.target().equals(self.value())) {
       return Optional.of("this is node " + self + ", not " + header.target());
     }
@@ -455,9 +494,11 @@ public final class MigrationServer implements AutoCloseable {
         if (state != ClusterState.ATTACHED) {
           return Optional.of("cluster " + cluster + " is " + state + " and takes no guests");
         }
+        // With a ledger the count comes last, with the reservation (below).
+        ClusterPolicy policy = policies.apply(cluster);
         Optional<String> byPolicy =
             GuestAdmission.refusal(
-                cluster, policies.apply(cluster), job.homeCluster(), this::guestsHere);
+                cluster, policy, job.homeCluster(), ledger == null ? this::guestsHere : () -> 0);
         if (byPolicy.isPresent()) {
           return byPolicy;
         }
@@ -477,6 +518,14 @@ public final class MigrationServer implements AutoCloseable {
                 + ", not running on "
                 + source);
       }
+      GuestLedger guests = ledger;
+      if (guests != null && !job.homeCluster().equals(cluster)) {
+        Optional<String> full = guests.admit(policies.apply(cluster), job, self, header.attempt());
+        if (full.isPresent()) {
+          return full;
+        }
+        reserved[0] = true;
+      }
     } catch (StoreException e) {
       return Optional.of("node " + self + " cannot read the grid's store: " + e.getMessage());
     }
@@ -484,9 +533,9 @@ public final class MigrationServer implements AutoCloseable {
   }
 
   /**
-   * Running jobs of other clusters on this cluster's nodes. The limit is the cluster's, and the
-   * store has no index of jobs by node, so this reads every job record: it is only called once the
-   * rest of the policy admitted the guest.
+   * Running jobs of other clusters on this cluster's nodes, without a ledger ({@link
+   * #countingGuestsIn}): this reads every job record, so it is only called once the rest of the
+   * policy admitted the guest.
    */
   private int guestsHere() {
     java.util.Set<NodeId> ours =
@@ -562,6 +611,16 @@ public final class MigrationServer implements AutoCloseable {
     jobs.adopt(id, restored);
     Signals.resume(restored.rootPid());
     arrivals.accept(id);
+  }
+
+  /**
+   * Holds the cluster's guest limit with its ledger (one read per admitted guest, and a
+   * compare-and-set that keeps two guests at once from both taking the last place) instead of
+   * counting every job of the grid.
+   */
+  public MigrationServer countingGuestsIn(GuestLedger guests) {
+    this.ledger = java.util.Objects.requireNonNull(guests, "guests");
+    return this;
   }
 
   /** Refuses guests while {@code busy} says why (local work first); own jobs always come home. */

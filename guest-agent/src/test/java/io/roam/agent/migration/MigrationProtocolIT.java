@@ -231,6 +231,41 @@ class MigrationProtocolIT {
   }
 
   @Test
+  void withItsLedgerTheTargetKeepsThePlaceOfAGuestThatArrivedAndGivesBackOneThatFailed()
+      throws Exception {
+    io.roam.store.CuratorGuestStore guests =
+        new io.roam.store.CuratorGuestStore(store.client(), store.layout());
+    server.countingGuestsIn(
+        new GuestLedger(
+            ClusterId.of("c2"), store, guests, Clock.systemUTC(), Duration.ofMinutes(10)));
+    targetPolicy = new io.roam.common.model.ClusterPolicy(true, 1, List.of());
+    JobRecord first = runOnSource();
+    checkpoint.failRestore.set("restore failed: missing file");
+
+    MigrationOutcome failed = migrator.migrate(first.id(), targetNode, "l1");
+
+    assertThat(failed.reason()).contains("missing file");
+    // The target gives the place back once its attempt has ended (just after its reply).
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(guests.guests(ClusterId.of("c2")).orElseThrow().value()).isEmpty());
+
+    checkpoint.failRestore.set(null);
+    MigrationOutcome arrived = migrator.migrate(first.id(), targetNode, "l2");
+    assertThat(arrived.succeeded()).as(String.valueOf(arrived.reason())).isTrue();
+    JobRecord second = runOnSource();
+
+    MigrationOutcome refused = migrator.migrate(second.id(), targetNode, "l3");
+
+    assertThat(refused.reason()).contains("hosts 1 guest(s) already");
+    assertRunsOnSourceOnly(second, "l3");
+    assertThat(guests.guests(ClusterId.of("c2")).orElseThrow().value())
+        .extracting(io.roam.store.GuestStore.Entry::job)
+        .containsExactly(first.id());
+  }
+
+  @Test
   void aBlockedTargetNodeRefusesAGuestWithTheReason() throws Exception {
     flags.update(B, ClusterId.of("c2"), f -> f.with(null, true, Instant.now(), "owner"));
     JobRecord job = runOnSource();
