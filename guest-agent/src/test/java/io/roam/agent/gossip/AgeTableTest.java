@@ -2,7 +2,10 @@ package io.roam.agent.gossip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -112,6 +115,28 @@ class AgeTableTest {
             long[] e = held.get(table.nodeAt(i));
             assertThat(table.ageAt(i)).isEqualTo((int) (now - e[0]));
             assertThat(table.payloadAt(i)).isEqualTo((int) e[2]);
+          }
+          // The exact order, ties included: freshest first, and among equal origins the last
+          // taken first (what a window carries, and in which order).
+          List<Integer> expectedOrder = new ArrayList<>(held.keySet());
+          expectedOrder.sort(
+              Comparator.comparingLong((Integer k) -> -held.get(k)[0])
+                  .thenComparingLong(k -> -held.get(k)[1]));
+          int[] nodes = new int[capacity];
+          int[] ages = new int[capacity];
+          Object[] payloads = new Object[capacity];
+          int copied = table.freshest(capacity, nodes, ages, payloads, 0);
+          assertThat(copied).isEqualTo(held.size());
+          for (int i = 0; i < copied; i++) {
+            assertThat(nodes[i]).isEqualTo(expectedOrder.get(i));
+            assertThat(table.nodeAt(i)).isEqualTo(expectedOrder.get(i));
+            assertThat(ages[i]).isEqualTo(table.ageAt(i));
+            assertThat(payloads[i]).isEqualTo(table.payloadAt(i));
+          }
+          if (copied > 2) {
+            // Ranks read out of turn, after the cursor has moved on.
+            assertThat(table.nodeAt(1)).isEqualTo(expectedOrder.get(1));
+            assertThat(table.nodeAt(copied - 1)).isEqualTo(expectedOrder.get(copied - 1));
           }
           assertThat(table.contains(701)).isFalse();
           // Free slots hold the owner's own number: never found.
