@@ -248,6 +248,24 @@ public final class AgeTable<P> {
     return true;
   }
 
+  /**
+   * Offers a message's entries in turn, as {@link #offer} each: entry {@code i} of {@code [from,
+   * to)} is about {@code nodes[i]}, {@code ages[i]} steps old. One call for a message, so that the
+   * loop over its entries is compiled with the offer itself.
+   *
+   * @return how many were taken
+   */
+  @SuppressWarnings("unchecked")
+  public int offerAll(int[] nodes, int[] ages, Object[] payloads, int from, int to) {
+    int taken = 0;
+    for (int i = from; i < to; i++) {
+      if (offer(nodes[i], ages[i], (P) payloads[i])) {
+        taken++;
+      }
+    }
+    return taken;
+  }
+
   private boolean offerPacked(int node, long origin, P payload) {
     boolean evicted = false;
     int slot = findPacked(node);
@@ -303,7 +321,12 @@ public final class AgeTable<P> {
       } else {
         linkFirst(slot);
       }
-      insertRun(i + 1, (origin << 8) | slot);
+      if (i + 1 == runHi && runHi < runs.length) {
+        // A fresher origin than any held: the usual case.
+        runs[runHi++] = (origin << 8) | slot;
+      } else {
+        insertRun(i + 1, (origin << 8) | slot);
+      }
     }
     n++;
   }
@@ -412,17 +435,21 @@ public final class AgeTable<P> {
   /** An entry left: its bit stays set until the filter is rebuilt. */
   private void dropped() {
     if (++stale >= capacity) {
-      Arrays.fill(filter, 0);
-      for (int i = 0; i < used; i++) {
-        int node = (int) packed[i];
-        // Free slots hold the owner's own number.
-        if (node != self) {
-          int b = bit(node);
-          filter[b >>> 6] |= 1L << b;
-        }
-      }
-      stale = 0;
+      rebuildFilter();
     }
+  }
+
+  private void rebuildFilter() {
+    Arrays.fill(filter, 0);
+    for (int i = 0; i < used; i++) {
+      int node = (int) packed[i];
+      // Free slots hold the owner's own number.
+      if (node != self) {
+        int b = bit(node);
+        filter[b >>> 6] |= 1L << b;
+      }
+    }
+    stale = 0;
   }
 
   /** The slot of the node's entry, or -1. */

@@ -102,9 +102,7 @@ final class Gossip {
         if (taken[i] != stamp) {
           take(i, own);
         }
-        for (int e = i * window, last = e + counts[i]; e < last; e++) {
-          t.offer(nodes[e], ages[e], payloads[e]);
-        }
+        t.offerAll(nodes, ages, payloads, i * window, i * window + counts[i]);
       }
     }
     totalAge = ageSum;

@@ -148,6 +148,38 @@ class AgeTableTest {
   }
 
   @Test
+  void offersAMessageAsItsEntriesOneByOne() {
+    SplittableRandom random = new SplittableRandom(11);
+    AgeTable<Integer> batch = new AgeTable<>(0, 16, 30);
+    AgeTable<Integer> single = new AgeTable<>(0, 16, 30);
+    int[] nodes = new int[20];
+    int[] ages = new int[20];
+    Object[] payloads = new Object[20];
+    for (int step = 0; step < 200; step++) {
+      batch.tick();
+      single.tick();
+      for (int i = 0; i < 20; i++) {
+        nodes[i] = random.nextInt(60);
+        ages[i] = random.nextInt(35);
+        payloads[i] = step * 20 + i;
+      }
+      int taken = 0;
+      for (int i = 2; i < 18; i++) {
+        if (single.offer(nodes[i], ages[i], (Integer) payloads[i])) {
+          taken++;
+        }
+      }
+      assertThat(batch.offerAll(nodes, ages, payloads, 2, 18)).isEqualTo(taken);
+      assertThat(batch.size()).isEqualTo(single.size());
+      for (int i = 0; i < single.size(); i++) {
+        assertThat(batch.nodeAt(i)).isEqualTo(single.nodeAt(i));
+        assertThat(batch.ageAt(i)).isEqualTo(single.ageAt(i));
+        assertThat(batch.payloadAt(i)).isEqualTo(single.payloadAt(i));
+      }
+    }
+  }
+
+  @Test
   void copiesOutTheFreshestFirst() {
     AgeTable<String> table = new AgeTable<>(0, 10, 100);
     table.offer(1, 5, "b");
