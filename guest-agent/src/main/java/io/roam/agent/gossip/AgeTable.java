@@ -15,12 +15,13 @@ import java.util.Arrays;
  *
  * <p>A small table (capacity up to {@value #SMALL}) is packed instead into slots: one array of
  * 8-byte entries (origin, node) and one of payloads, searched linearly (a few cache lines that the
- * first entry of a message brings in for the others), and the order by origin kept apart as one
- * byte per slot, so an insertion shifts bytes, not entries and payloads. Same behaviour, tie-breaks
- * included. The order sits in {@code [lo, lo + n)} of an array twice the capacity, so dropping the
- * oldest (what a full table does for nearly every fresh entry) moves nothing, and the new entry
- * takes the slot it leaves; a filter of 2048 bits tells, with one word read, that most nodes
- * offered are not held, without searching.
+ * first entry of a message brings in for the others); entries stay in their slots. The order by
+ * origin is a list linked through the slots (a byte each way), and beside it the distinct origins
+ * held, ascending, each with the last slot of its run: an entry goes to the end of its origin's
+ * run, found by stepping back over the few fresher origins, and nothing is shifted. Same behaviour,
+ * tie-breaks included. Dropping the oldest (what a full table does for nearly every fresh entry)
+ * unlinks the list's head, and the new entry takes its slot; a filter of 2048 bits tells, with one
+ * or two words read, that nearly all nodes offered are not held, without searching.
  *
  * @param <P> what is known about a node (its load figures)
  */
@@ -63,24 +64,42 @@ public final class AgeTable<P> {
 
   private Object[] packedPayload;
 
-  /** Small tables: slots by ascending origin in [lo, lo + n) of an array twice the capacity. */
-  private byte[] ord;
+  /**
+   * Small tables: the order, oldest to freshest (ties in the order taken), as links through the
+   * slots: at {@code 2s} the slot before s, at {@code 2s + 1} the one after (-1: none). A free slot
+   * links, after, to the next free one.
+   */
+  private byte[] link;
 
-  private byte[] freeSlot;
-  private int freeTop;
+  private int head = -1;
+  private int tail = -1;
+  private int freeHead = -1;
+
+  /**
+   * Small tables: the distinct origins held, ascending, in {@code [runLo, runHi)}, each as (origin
+   * << 8 | the last slot of that origin in the order).
+   */
+  private long[] runs;
+
+  private int runLo;
+  private int runHi;
 
   /** Small tables: slots ever used are [0, used). */
   private int used;
 
-  private int lo;
   private int n;
 
+  /** Small tables: the last rank looked up and its slot, so that ranks read in turn cost a step. */
+  private int cursorRank = -1;
+
+  private int cursorSlot;
+
   /**
-   * Small tables: a bit per hash of the nodes held (see {@link #bit}), and of some dropped since
+   * Small tables: two bits per node held (two hashes, see {@link #bit}), and per node dropped since
    * the last rebuild ({@code stale} of them): a clear bit means not held. Rebuilt from the entries
-   * once {@code capacity} have been dropped, so it never holds more than twice the capacity:
-   * wrongly set for at most 1 - exp(-2 x 128 / 2048) = 12% of the nodes not held (6% at capacity
-   * 64), against 22% for 256 counters of the same size.
+   * once {@code capacity} have been dropped, so it never holds more than twice the capacity: both
+   * bits wrongly set for at most (1 - exp(-2 x 2 x 128 / 2048))^2 = 4.8% of the nodes not held
+   * (1.4% at capacity 64, against 6% with one bit: a wrong hit searches every slot).
    */
   private long[] filter;
 
@@ -100,12 +119,8 @@ public final class AgeTable<P> {
       packed = new long[capacity];
       Arrays.fill(packed, self & 0xffffffffL);
       packedPayload = new Object[capacity];
-      ord = new byte[2 * capacity];
-      freeSlot = new byte[capacity];
-      for (int k = 0; k < capacity; k++) {
-        freeSlot[k] = (byte) (capacity - 1 - k);
-      }
-      freeTop = capacity;
+      link = new byte[2 * capacity];
+      runs = new long[Math.min(2 * capacity, 16)];
       filter = new long[FILTER_BITS / 64];
     } else {
       allocate(Math.min(capacity, 16));
@@ -172,14 +187,13 @@ public final class AgeTable<P> {
     now++;
     long oldestKept = now - maxAge;
     if (packed != null) {
-      while (n > 0 && originOf(packed[ord[lo]]) < oldestKept) {
-        int slot = ord[lo];
+      while (n > 0 && originOf(packed[head]) < oldestKept) {
+        int slot = popHead();
         originSum -= originOf(packed[slot]);
         packed[slot] = self & 0xffffffffL;
         packedPayload[slot] = null;
-        freeSlot[freeTop++] = (byte) slot;
-        lo++;
-        n--;
+        link[2 * slot + 1] = (byte) freeHead;
+        freeHead = slot;
         dropped();
       }
       return;
@@ -234,7 +248,26 @@ public final class AgeTable<P> {
     return true;
   }
 
+  /**
+   * Offers a message's entries in turn, as {@link #offer} each: entry {@code i} of {@code [from,
+   * to)} is about {@code nodes[i]}, {@code ages[i]} steps old. One call for a message, so that the
+   * loop over its entries is compiled with the offer itself.
+   *
+   * @return how many were taken
+   */
+  @SuppressWarnings("unchecked")
+  public int offerAll(int[] nodes, int[] ages, Object[] payloads, int from, int to) {
+    int taken = 0;
+    for (int i = from; i < to; i++) {
+      if (offer(nodes[i], ages[i], (P) payloads[i])) {
+        taken++;
+      }
+    }
+    return taken;
+  }
+
   private boolean offerPacked(int node, long origin, P payload) {
+    boolean evicted = false;
     int slot = findPacked(node);
     if (slot >= 0) {
       if (originOf(packed[slot]) >= origin) {
@@ -242,80 +275,200 @@ public final class AgeTable<P> {
       }
       // Same node, fresher figures: same slot, new place in the order.
       originSum -= originOf(packed[slot]);
-      removeFromPackedOrder(slot);
+      unlink(slot);
     } else if (n == capacity) {
-      slot = ord[lo];
+      slot = head;
       if (originOf(packed[slot]) >= origin) {
         return false;
       }
       // The oldest gives way; its slot takes the new entry.
       originSum -= originOf(packed[slot]);
-      lo++;
-      n--;
-      dropped();
+      popHead();
+      evicted = true;
+    } else if (freeHead >= 0) {
+      slot = freeHead;
+      freeHead = link[2 * slot + 1];
     } else {
-      slot = freeSlot[--freeTop];
-      used = Math.max(used, slot + 1);
+      slot = used++;
     }
-    if (lo + n == ord.length) {
-      // At the end of the order's array: back to its start (once every capacity or so insertions).
-      System.arraycopy(ord, lo, ord, 0, n);
-      lo = 0;
-    }
-    int hi = lo + n;
-    int j = packedUpperBound(origin, hi);
-    System.arraycopy(ord, j, ord, j + 1, hi - j);
-    ord[j] = (byte) slot;
     packed[slot] = (origin << 32) | (node & 0xffffffffL);
     packedPayload[slot] = payload;
-    n++;
-    int b = bit(node);
-    filter[b >>> 6] |= 1L << b;
+    insert(slot, origin);
+    mark(node);
     originSum += origin;
+    if (evicted) {
+      dropped();
+    }
     return true;
   }
 
-  /** The first index in {@code [lo, hi)} whose origin is greater than {@code origin}. */
-  private int packedUpperBound(long origin, int hi) {
-    // Fresh entries land at the end: look there first.
-    if (hi == lo || originOf(packed[ord[hi - 1]]) <= origin) {
-      return hi;
+  /** Links a slot in at the end of its origin's run (after every entry not fresher). */
+  private void insert(int slot, long origin) {
+    cursorRank = -1;
+    long[] r = runs;
+    int i = runHi - 1;
+    // Fresh entries land at the end: step back over the fresher origins.
+    while (i >= runLo && (r[i] >> 8) > origin) {
+      i--;
     }
-    int a = lo;
-    int b = hi - 1;
-    while (a < b) {
-      int mid = (a + b) >>> 1;
-      if (originOf(packed[ord[mid]]) <= origin) {
-        a = mid + 1;
+    if (i >= runLo && (r[i] >> 8) == origin) {
+      linkAfter((int) r[i] & 0xff, slot);
+      r[i] = (origin << 8) | slot;
+    } else {
+      if (i >= runLo) {
+        linkAfter((int) r[i] & 0xff, slot);
       } else {
-        b = mid;
+        linkFirst(slot);
+      }
+      if (i + 1 == runHi && runHi < runs.length) {
+        // A fresher origin than any held: the usual case.
+        runs[runHi++] = (origin << 8) | slot;
+      } else {
+        insertRun(i + 1, (origin << 8) | slot);
       }
     }
-    return a;
+    n++;
+  }
+
+  private void insertRun(int at, long run) {
+    if (at == runLo && runLo > 0) {
+      runs[--runLo] = run;
+      return;
+    }
+    if (runHi == runs.length) {
+      int count = runHi - runLo;
+      long[] to = count * 2 <= runs.length ? runs : new long[2 * runs.length];
+      System.arraycopy(runs, runLo, to, 0, count);
+      runs = to;
+      at -= runLo;
+      runHi = count;
+      runLo = 0;
+    }
+    System.arraycopy(runs, at, runs, at + 1, runHi - at);
+    runs[at] = run;
+    runHi++;
+  }
+
+  private void linkAfter(int before, int slot) {
+    byte[] l = link;
+    int after = l[2 * before + 1];
+    l[2 * slot] = (byte) before;
+    l[2 * slot + 1] = (byte) after;
+    l[2 * before + 1] = (byte) slot;
+    if (after >= 0) {
+      l[2 * after] = (byte) slot;
+    } else {
+      tail = slot;
+    }
+  }
+
+  private void linkFirst(int slot) {
+    link[2 * slot] = -1;
+    link[2 * slot + 1] = (byte) head;
+    if (head >= 0) {
+      link[2 * head] = (byte) slot;
+    } else {
+      tail = slot;
+    }
+    head = slot;
+  }
+
+  /** Unlinks the oldest entry, and its run if it was the run's last; returns its slot. */
+  private int popHead() {
+    cursorRank = -1;
+    int slot = head;
+    int next = link[2 * slot + 1];
+    head = next;
+    if (next >= 0) {
+      link[2 * next] = -1;
+    } else {
+      tail = -1;
+    }
+    if (((int) runs[runLo] & 0xff) == slot) {
+      runLo++;
+    }
+    n--;
+    return slot;
+  }
+
+  /** Unlinks any entry, fixing its run (ends it if it was its only entry). */
+  private void unlink(int slot) {
+    cursorRank = -1;
+    long origin = originOf(packed[slot]);
+    int i = runHi - 1;
+    while ((runs[i] >> 8) != origin) {
+      i--;
+    }
+    int before = link[2 * slot];
+    int after = link[2 * slot + 1];
+    if (((int) runs[i] & 0xff) == slot) {
+      if (before >= 0 && originOf(packed[before]) == origin) {
+        runs[i] = (origin << 8) | before;
+      } else if (i == runLo) {
+        runLo++;
+      } else {
+        System.arraycopy(runs, i + 1, runs, i, runHi - i - 1);
+        runHi--;
+      }
+    }
+    if (before >= 0) {
+      link[2 * before + 1] = (byte) after;
+    } else {
+      head = after;
+    }
+    if (after >= 0) {
+      link[2 * after] = (byte) before;
+    } else {
+      tail = before;
+    }
+    n--;
   }
 
   private static final int FILTER_BITS = 2048;
 
-  /** A node's filter bit (Fibonacci hashing: consecutive numbers spread). */
+  /** A node's first filter bit (Fibonacci hashing: consecutive numbers spread). */
   private static int bit(int node) {
     return (node * 0x9E3779B9) >>> 21;
+  }
+
+  /** Its second, from another odd multiplier's top bits. */
+  private static int bit2(int node) {
+    return (node * 0x85EBCA6B) >>> 21;
+  }
+
+  private void mark(int node) {
+    int b = bit(node);
+    filter[b >>> 6] |= 1L << b;
+    b = bit2(node);
+    filter[b >>> 6] |= 1L << b;
   }
 
   /** An entry left: its bit stays set until the filter is rebuilt. */
   private void dropped() {
     if (++stale >= capacity) {
-      Arrays.fill(filter, 0);
-      for (int i = lo, hi = lo + n; i < hi; i++) {
-        int b = bit((int) packed[ord[i]]);
-        filter[b >>> 6] |= 1L << b;
-      }
-      stale = 0;
+      rebuildFilter();
     }
+  }
+
+  private void rebuildFilter() {
+    Arrays.fill(filter, 0);
+    for (int i = 0; i < used; i++) {
+      int node = (int) packed[i];
+      // Free slots hold the owner's own number.
+      if (node != self) {
+        mark(node);
+      }
+    }
+    stale = 0;
   }
 
   /** The slot of the node's entry, or -1. */
   private int findPacked(int node) {
     int b = bit(node);
+    if ((filter[b >>> 6] & (1L << b)) == 0) {
+      return -1;
+    }
+    b = bit2(node);
     if ((filter[b >>> 6] & (1L << b)) == 0 || node == self) {
       return -1;
     }
@@ -328,21 +481,21 @@ public final class AgeTable<P> {
     return -1;
   }
 
-  /** Takes a slot out of the order, moving the shorter side over it. */
-  private void removeFromPackedOrder(int slot) {
-    int hi = lo + n;
-    // Slots of equal origin sit together just before the upper bound of that origin.
-    int i = packedUpperBound(originOf(packed[slot]), hi) - 1;
-    while (ord[i] != slot) {
-      i--;
+  /** The slot of the entry of rank {@code i} by freshness (0 = freshest). */
+  private int slotAt(int i) {
+    check(i);
+    int rank = 0;
+    int slot = tail;
+    if (cursorRank >= 0 && cursorRank <= i) {
+      rank = cursorRank;
+      slot = cursorSlot;
     }
-    if (i - lo < hi - 1 - i) {
-      System.arraycopy(ord, lo, ord, lo + 1, i - lo);
-      lo++;
-    } else {
-      System.arraycopy(ord, i + 1, ord, i, hi - i - 1);
+    for (; rank < i; rank++) {
+      slot = link[2 * slot];
     }
-    n--;
+    cursorRank = i;
+    cursorSlot = slot;
+    return slot;
   }
 
   private static long originOf(long entry) {
@@ -383,8 +536,7 @@ public final class AgeTable<P> {
   public int freshest(int limit, int[] nodes, int[] ages, Object[] payloads, int offset) {
     int c = 0;
     if (packed != null) {
-      for (int i = lo + n - 1; i >= lo && c < limit; i--, c++) {
-        int slot = ord[i];
+      for (int slot = tail; slot >= 0 && c < limit; slot = link[2 * slot], c++) {
         long e = packed[slot];
         nodes[offset + c] = (int) e;
         ages[offset + c] = (int) (now - originOf(e));
@@ -404,14 +556,14 @@ public final class AgeTable<P> {
   /** The node of the entry of rank {@code i} by freshness (0 = freshest). */
   public int nodeAt(int i) {
     if (packed != null) {
-      return (int) packed[ord[lo + n - 1 - check(i)]];
+      return (int) packed[slotAt(i)];
     }
     return slotNode[order[end - 1 - check(i)]];
   }
 
   public int ageAt(int i) {
     if (packed != null) {
-      return (int) (now - originOf(packed[ord[lo + n - 1 - check(i)]]));
+      return (int) (now - originOf(packed[slotAt(i)]));
     }
     return (int) (now - slotOrigin[order[end - 1 - check(i)]]);
   }
@@ -419,7 +571,7 @@ public final class AgeTable<P> {
   @SuppressWarnings("unchecked")
   public P payloadAt(int i) {
     if (packed != null) {
-      return (P) packedPayload[ord[lo + n - 1 - check(i)]];
+      return (P) packedPayload[slotAt(i)];
     }
     return (P) slotPayload[order[end - 1 - check(i)]];
   }
@@ -432,7 +584,7 @@ public final class AgeTable<P> {
   /** Age of the oldest entry, 0 when empty. */
   public int oldestAge() {
     if (packed != null) {
-      return n == 0 ? 0 : (int) (now - originOf(packed[ord[lo]]));
+      return n == 0 ? 0 : (int) (now - originOf(packed[head]));
     }
     return start == end ? 0 : (int) (now - orderOrigin[start]);
   }

@@ -8,8 +8,8 @@ import java.util.random.RandomGenerator;
 /**
  * The gossip of a whole simulated grid, nodes numbered 0..n-1: one {@link AgeTable} per node, and
  * in each step every node sends its own payload and its {@code window - 1} freshest entries to one
- * peer drawn uniformly at random. Synchronous: every window of a step is taken before any is
- * delivered. Preallocated: a step allocates nothing.
+ * peer drawn uniformly at random. Synchronous: every view takes what it is sent only after its own
+ * window of the step has been taken. Preallocated: a step allocates nothing.
  */
 final class Gossip {
   private final int n;
@@ -24,6 +24,10 @@ final class Gossip {
   private final Object[] payloads;
   private final int[] firstOf;
   private final int[] senders;
+  private final int[] taken;
+  private int stamp;
+  private long ageSum;
+  private long entryCount;
   private long totalAge;
   private long entries;
 
@@ -39,6 +43,7 @@ final class Gossip {
     this.counts = new int[n];
     this.firstOf = new int[n + 1];
     this.senders = new int[n];
+    this.taken = new int[n];
     this.nodes = new int[n * window];
     this.ages = new int[n * window];
     this.payloads = new Object[n * window];
@@ -64,25 +69,11 @@ final class Gossip {
    * @param own each node's own payload, measured now
    */
   void step(Object[] own, RandomGenerator random) {
-    long ageSum = 0;
-    long entryCount = 0;
     for (int i = 0; i < n; i++) {
-      AgeTable<Object> t = tables[i];
-      // Measured here, where the table is touched anyway: the views as the last step left them.
-      ageSum += t.totalAge();
-      entryCount += t.size();
-      t.tick();
-      int at = i * window;
-      nodes[at] = i;
-      ages[at] = 0;
-      payloads[at] = own[i];
-      counts[i] = 1 + t.freshest(window - 1, nodes, ages, payloads, at + 1);
       peers[i] = Peers.pick(n, i, random);
     }
-    totalAge = ageSum;
-    entries = entryCount;
-    // Delivered by receiver (a counting sort, stable: each view gets its messages in sender order,
-    // as before), so the views are swept through memory in order rather than hit at random.
+    // Delivered by receiver (a counting sort, stable: each view gets its messages in sender order),
+    // so the views are swept through memory in order rather than hit at random.
     Arrays.fill(firstOf, 0);
     for (int i = 0; i < n; i++) {
       firstOf[peers[i] + 1]++;
@@ -93,12 +84,43 @@ final class Gossip {
     for (int i = 0; i < n; i++) {
       senders[firstOf[peers[i]]++] = i;
     }
-    for (int k = 0; k < n; k++) {
-      int i = senders[k];
-      AgeTable<Object> t = tables[peers[i]];
-      for (int e = i * window, end = e + counts[i]; e < end; e++) {
-        t.offer(nodes[e], ages[e], payloads[e]);
+    // firstOf[p] is now where the messages to p + 1 start. A node's window is taken when its turn
+    // as a receiver comes, just before its view takes what it is sent (the view is in cache for
+    // both), or earlier if it sends to a view whose turn comes first; either way before its own
+    // view
+    // has taken anything this step, so every window is what the view held when the step began.
+    stamp++;
+    ageSum = 0;
+    entryCount = 0;
+    for (int p = 0, k = 0; p < n; p++) {
+      if (taken[p] != stamp) {
+        take(p, own);
+      }
+      AgeTable<Object> t = tables[p];
+      for (int end = firstOf[p]; k < end; k++) {
+        int i = senders[k];
+        if (taken[i] != stamp) {
+          take(i, own);
+        }
+        t.offerAll(nodes, ages, payloads, i * window, i * window + counts[i]);
       }
     }
+    totalAge = ageSum;
+    entries = entryCount;
+  }
+
+  /** Ages a node's view a step and takes its window: its own payload and its freshest entries. */
+  private void take(int i, Object[] own) {
+    AgeTable<Object> t = tables[i];
+    // Measured here, where the table is touched anyway: the views as the last step left them.
+    ageSum += t.totalAge();
+    entryCount += t.size();
+    t.tick();
+    int at = i * window;
+    nodes[at] = i;
+    ages[at] = 0;
+    payloads[at] = own[i];
+    counts[i] = 1 + t.freshest(window - 1, nodes, ages, payloads, at + 1);
+    taken[i] = stamp;
   }
 }

@@ -54,6 +54,13 @@ public final class Simulator {
   private final double[] cumulativeSpeed;
   private Gossip gossip;
   private Object[] ownEntries;
+  // Nodes whose jobs, incoming moves or memory changed since the last gossip step.
+  private int[] changed;
+  private int changedCount;
+  // The freshest entries of the deciding node's view, copied out in one pass.
+  private int[] viewNodes = new int[64];
+  private int[] viewAges = new int[64];
+  private Object[] viewEntries = new Object[64];
 
   private double now;
   private long seq;
@@ -130,6 +137,7 @@ public final class Simulator {
     int leaving;
     Map<Integer, Integer> outgoing;
     LoadEntry ownEntry;
+    boolean changed;
 
     Node(int index, double speed, long totalMemory) {
       this.index = index;
@@ -181,8 +189,10 @@ public final class Simulator {
       GossipConfig g = config.gossip();
       this.gossip = new Gossip(n, g.window(), g.capacity(), g.maxAge());
       this.ownEntries = new Object[n];
+      this.changed = new int[n];
       for (Node node : nodes) {
         node.ownEntry = ownEntry(node);
+        ownEntries[node.index] = node.ownEntry;
       }
     }
   }
@@ -362,7 +372,16 @@ public final class Simulator {
     }
   }
 
+  /** The node's own gossiped figures may differ from what they were at the last step. */
+  private void changed(Node node) {
+    if (changed != null && !node.changed) {
+      node.changed = true;
+      changed[changedCount++] = node.index;
+    }
+  }
+
   private void join(Job job, Node node) {
+    changed(node);
     advance(node);
     job.node = node.index;
     job.finishV = node.v + job.remaining;
@@ -373,6 +392,7 @@ public final class Simulator {
   }
 
   private void leave(Job job, Node node) {
+    changed(node);
     advance(node);
     node.running.remove(job);
     job.remaining = Math.max(0, job.finishV - node.v);
@@ -385,6 +405,7 @@ public final class Simulator {
     if (version != node.version) {
       return;
     }
+    changed(node);
     advance(node);
     boolean any = false;
     while (!node.running.isEmpty() && node.running.peek().finishV <= node.v + 1e-9) {
@@ -429,15 +450,19 @@ public final class Simulator {
   }
 
   private void gossip() {
-    for (Node node : nodes) {
+    // Only the nodes whose figures may have changed since the last step are looked at again.
+    for (int k = 0; k < changedCount; k++) {
+      Node node = nodes[changed[k]];
+      node.changed = false;
       LoadEntry own = node.ownEntry;
       if (own.runnable() != node.running.size() + node.incoming
           || own.freeMemoryBytes() != node.freeMemory()) {
         own = ownEntry(node);
         node.ownEntry = own;
+        ownEntries[node.index] = own;
       }
-      ownEntries[node.index] = own;
     }
+    changedCount = 0;
     gossip.step(ownEntries, random);
     // The views' ages as the previous step left them (the gossip measures them in passing).
     if (gossip.entries() > 0) {
@@ -448,11 +473,12 @@ public final class Simulator {
 
   private void balance() {
     int period = config.balancePeriod();
-    for (Node node : nodes) {
-      if (node.running.isEmpty() || (steps + node.index) % period != 0) {
-        continue;
+    // The nodes whose turn it is, (steps + index) % period == 0, in order: no other node touched.
+    for (int i = (int) Math.floorMod(-steps, (long) period); i < nodes.length; i += period) {
+      Node node = nodes[i];
+      if (!node.running.isEmpty()) {
+        balanceNode(node);
       }
-      balanceNode(node);
     }
   }
 
@@ -474,11 +500,20 @@ public final class Simulator {
     AgeTable<Object> table = gossip.table(node.index);
     int count =
         config.candidates() == 0 ? table.size() : Math.min(table.size(), config.candidates());
+    if (count > viewEntries.length) {
+      int size = Math.max(count, 2 * viewEntries.length);
+      viewNodes = new int[size];
+      viewAges = new int[size];
+      viewEntries = new Object[size];
+    }
+    int[] peers = viewNodes;
+    int[] ages = viewAges;
+    table.freshest(count, peers, ages, viewEntries, 0);
     for (int k = 0; k < count; k++) {
-      LoadEntry e = (LoadEntry) table.payloadAt(k);
+      LoadEntry e = (LoadEntry) viewEntries[k];
       int incoming = 0;
       if (node.outgoing != null) {
-        incoming = node.outgoing.getOrDefault(table.nodeAt(k), 0);
+        incoming = node.outgoing.getOrDefault(peers[k], 0);
       }
       s.addTarget(
           e.node(),
@@ -486,7 +521,7 @@ public final class Simulator {
           e.runnable(),
           e.freeMemoryBytes(),
           e.totalMemoryBytes(),
-          table.ageAt(k),
+          ages[k],
           false,
           incoming);
     }
@@ -558,6 +593,7 @@ public final class Simulator {
     job.source = source.index;
     source.leaving++;
     Node t = nodes[target];
+    changed(t);
     t.incoming++;
     t.reservedMemory += job.spec.memoryBytes();
     if (source.outgoing == null) {
@@ -570,6 +606,7 @@ public final class Simulator {
 
   private void land(Job job, int target) {
     Node t = nodes[target];
+    changed(t);
     t.incoming--;
     t.reservedMemory -= job.spec.memoryBytes();
     Node source = nodes[job.source];

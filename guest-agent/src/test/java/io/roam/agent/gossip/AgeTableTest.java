@@ -2,7 +2,10 @@ package io.roam.agent.gossip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -113,11 +116,65 @@ class AgeTableTest {
             assertThat(table.ageAt(i)).isEqualTo((int) (now - e[0]));
             assertThat(table.payloadAt(i)).isEqualTo((int) e[2]);
           }
+          // The exact order, ties included: freshest first, and among equal origins the last
+          // taken first (what a window carries, and in which order).
+          List<Integer> expectedOrder = new ArrayList<>(held.keySet());
+          expectedOrder.sort(
+              Comparator.comparingLong((Integer k) -> -held.get(k)[0])
+                  .thenComparingLong(k -> -held.get(k)[1]));
+          int[] nodes = new int[capacity];
+          int[] ages = new int[capacity];
+          Object[] payloads = new Object[capacity];
+          int copied = table.freshest(capacity, nodes, ages, payloads, 0);
+          assertThat(copied).isEqualTo(held.size());
+          for (int i = 0; i < copied; i++) {
+            assertThat(nodes[i]).isEqualTo(expectedOrder.get(i));
+            assertThat(table.nodeAt(i)).isEqualTo(expectedOrder.get(i));
+            assertThat(ages[i]).isEqualTo(table.ageAt(i));
+            assertThat(payloads[i]).isEqualTo(table.payloadAt(i));
+          }
+          if (copied > 2) {
+            // Ranks read out of turn, after the cursor has moved on.
+            assertThat(table.nodeAt(1)).isEqualTo(expectedOrder.get(1));
+            assertThat(table.nodeAt(copied - 1)).isEqualTo(expectedOrder.get(copied - 1));
+          }
           assertThat(table.contains(701)).isFalse();
           // Free slots hold the owner's own number: never found.
           assertThat(table.contains(3)).isFalse();
           assertThat(table.payloadOf(3)).isNull();
         }
+      }
+    }
+  }
+
+  @Test
+  void offersAMessageAsItsEntriesOneByOne() {
+    SplittableRandom random = new SplittableRandom(11);
+    AgeTable<Integer> batch = new AgeTable<>(0, 16, 30);
+    AgeTable<Integer> single = new AgeTable<>(0, 16, 30);
+    int[] nodes = new int[20];
+    int[] ages = new int[20];
+    Object[] payloads = new Object[20];
+    for (int step = 0; step < 200; step++) {
+      batch.tick();
+      single.tick();
+      for (int i = 0; i < 20; i++) {
+        nodes[i] = random.nextInt(60);
+        ages[i] = random.nextInt(35);
+        payloads[i] = step * 20 + i;
+      }
+      int taken = 0;
+      for (int i = 2; i < 18; i++) {
+        if (single.offer(nodes[i], ages[i], (Integer) payloads[i])) {
+          taken++;
+        }
+      }
+      assertThat(batch.offerAll(nodes, ages, payloads, 2, 18)).isEqualTo(taken);
+      assertThat(batch.size()).isEqualTo(single.size());
+      for (int i = 0; i < single.size(); i++) {
+        assertThat(batch.nodeAt(i)).isEqualTo(single.nodeAt(i));
+        assertThat(batch.ageAt(i)).isEqualTo(single.ageAt(i));
+        assertThat(batch.payloadAt(i)).isEqualTo(single.payloadAt(i));
       }
     }
   }
