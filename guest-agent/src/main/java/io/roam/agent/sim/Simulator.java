@@ -309,6 +309,7 @@ public final class Simulator {
     }
     int target = indexOf.get(to);
     Node t = nodes[target];
+    changed(t);
     t.incoming++;
     if (node.outgoing == null) {
       node.outgoing = new HashMap<>();
@@ -322,6 +323,7 @@ public final class Simulator {
   }
 
   private void forwarded(Job job, int target) {
+    changed(nodes[target]);
     nodes[target].incoming--;
     Node source = nodes[job.source];
     doneOutgoing(source, target);
