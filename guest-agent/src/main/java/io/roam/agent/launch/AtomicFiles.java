@@ -10,8 +10,15 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Small state files that survive a crash whole or not at all: written to a temporary file, synced,
- * renamed over the old one, and the directory synced so that the rename itself is durable.
+ * Small state files that a restarted agent finds whole or not at all: written to a temporary file
+ * and renamed over the old one.
+ *
+ * <p>They are not synced to disk. They describe processes of this machine (the migration intents,
+ * where a node's jobs run), which outlive their agent but not the machine, and so does the page
+ * cache these files are in; after a crash of the machine its jobs are recorded as restarting or
+ * lost ({@code JobSupervisor.forgetVanished}) whatever these files say. Syncing a file and its
+ * directory cost 3 to 80 ms on a shared 2-core machine, several times on each migration's critical
+ * path.
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
@@ -30,24 +37,12 @@ public final class AtomicFiles {
       while (bytes.hasRemaining()) {
         ch.write(bytes);
       }
-      ch.force(true);
     }
     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDir(dir);
   }
 
-  /** Removes a file durably; false if there was none. */
+  /** Removes a file; false if there was none. */
   public static boolean delete(Path file) throws IOException {
-    boolean deleted = Files.deleteIfExists(file);
-    if (deleted) {
-      syncDir(file.toAbsolutePath().getParent());
-    }
-    return deleted;
-  }
-
-  private static void syncDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    return Files.deleteIfExists(file);
   }
 }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The migrations this agent is in the middle of, one file per job and side under {@code
- * <state-dir>/migration-intents}. Each file is replaced atomically, so after a crash it holds the
- * last step that was reached, whole.
+ * <state-dir>/migration-intents}. Each file is replaced atomically, so after the agent's crash it
+ * holds the last step that was reached, whole.
  */
 public final class IntentJournal {
   private static final Logger LOG = LoggerFactory.getLogger(IntentJournal.class);
@@ -32,7 +32,10 @@ public final class IntentJournal {
     return dir;
   }
 
-  /** Records (or replaces) a side's intent; durable when this returns. */
+  /**
+   * Records (or replaces) a side's intent; a restarted agent finds it when this returns (not synced
+   * to disk: see {@link AtomicFiles}).
+   */
   public void write(MigrationIntent intent) throws IOException {
     AtomicFiles.write(file(intent.side(), intent.job()), intent.encode());
   }

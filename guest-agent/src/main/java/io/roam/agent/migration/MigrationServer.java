@@ -166,7 +166,13 @@ public final class MigrationServer implements AutoCloseable {
     Thread acceptor = new Thread(this::acceptLoop, "migration-accept");
     acceptor.setDaemon(true);
     acceptor.start();
-    Thread warmUp = new Thread(SealedChannel::warmUp, "cipher-warm-up");
+    Thread warmUp =
+        new Thread(
+            () -> {
+              Signals.prepare();
+              SealedChannel.warmUp();
+            },
+            "migration-warm-up");
     warmUp.setDaemon(true);
     warmUp.setPriority(Thread.MIN_PRIORITY);
     warmUp.start();

@@ -355,8 +355,10 @@ public final class Migrator {
           a.target.id(),
           e.toString());
     }
-    jobs.migratedAway(a.id);
+    // The job runs on the target now: that ends the migration's time; then the stopped copy here
+    // goes (after a lost connection the target runs it as soon as it sees the record).
     MigrationOutcome outcome = a.outcome(true, null);
+    jobs.migratedAway(a.id);
     recordTimings(a, outcome);
     LOG.info(
         "job {} migrated {} -> {}: frozen {} ms, total {} ms, {} bytes ({})",

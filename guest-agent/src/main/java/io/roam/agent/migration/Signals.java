@@ -1,12 +1,30 @@
 package io.roam.agent.migration;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** Signals to whole process trees (Java can only send TERM and KILL by itself). */
 public final class Signals {
+  /**
+   * One shell per agent sends them with its {@code kill} builtin, a line of "SIGNAL PID..." each,
+   * and answers each line once it is done: starting {@code /bin/kill} for each signal cost 5 to 30
+   * ms, and a SIGCONT ends every migration. It ends with the agent (its input closes).
+   */
+  private static final String LOOP =
+      "while read -r sig pids; do kill -s \"$sig\" $pids 2>/dev/null; echo $?; done";
+
+  private static Process shell;
+  private static Writer toShell;
+  private static BufferedReader fromShell;
+
   private Signals() {}
 
   /** The process and all its descendants, root first. */
@@ -31,10 +49,68 @@ public final class Signals {
     send("STOP", tree(root));
   }
 
-  static void send(String signal, List<Long> pids) {
+  /** Starts the shell that sends signals, so that the first migration does not wait for it. */
+  public static synchronized void prepare() {
+    try {
+      ensureShell();
+    } catch (IOException e) {
+      closeShell(); // signals are then sent by /bin/kill
+    }
+  }
+
+  /** Returns once the signal was sent (to the processes that still exist). */
+  static synchronized void send(String signal, List<Long> pids) {
     if (pids.isEmpty()) {
       return;
     }
+    String line =
+        signal + " " + pids.stream().map(String::valueOf).collect(Collectors.joining(" ")) + "\n";
+    for (int attempt = 0; attempt < 2; attempt++) {
+      try {
+        ensureShell();
+        toShell.write(line);
+        toShell.flush();
+        if (fromShell.readLine() != null) {
+          return;
+        }
+      } catch (IOException e) {
+        // the shell is gone: start another, or fall back below
+      }
+      closeShell();
+    }
+    spawnKill(signal, pids);
+  }
+
+  /** Tests only: the shell that sends signals, if one runs. */
+  static synchronized java.util.Optional<ProcessHandle> shell() {
+    return shell != null && shell.isAlive()
+        ? java.util.Optional.of(shell.toHandle())
+        : java.util.Optional.empty();
+  }
+
+  private static void ensureShell() throws IOException {
+    if (shell != null && shell.isAlive()) {
+      return;
+    }
+    closeShell();
+    shell =
+        new ProcessBuilder("sh", "-c", LOOP).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    toShell = new OutputStreamWriter(shell.getOutputStream(), StandardCharsets.US_ASCII);
+    fromShell =
+        new BufferedReader(
+            new InputStreamReader(shell.getInputStream(), StandardCharsets.US_ASCII));
+  }
+
+  private static void closeShell() {
+    if (shell != null) {
+      shell.destroyForcibly();
+    }
+    shell = null;
+    toShell = null;
+    fromShell = null;
+  }
+
+  private static void spawnKill(String signal, List<Long> pids) {
     List<String> argv = new ArrayList<>(List.of("kill", "-" + signal));
     pids.forEach(p -> argv.add(Long.toString(p)));
     try {

@@ -85,6 +85,23 @@ final class FakeCheckpointPort implements CheckpointPort {
     }
   }
 
+  private static void awaitStopped(long pid) throws CheckpointFailure {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      try {
+        String text = Files.readString(stat);
+        if (text.charAt(text.lastIndexOf(')') + 2) == 'T') {
+          return;
+        }
+      } catch (IOException e) {
+        throw new CheckpointFailure("the restored stand-in ended: " + e);
+      }
+      sleep(2);
+    }
+    throw new CheckpointFailure("the restored stand-in did not stop");
+  }
+
   private static boolean awaitCondition(java.util.function.BooleanSupplier condition) {
     long deadline = System.nanoTime() + 5_000_000_000L;
     while (System.nanoTime() < deadline) {
@@ -135,6 +152,9 @@ final class FakeCheckpointPort implements CheckpointPort {
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start();
+      // Returns once it is stopped, as criu restore --leave-stopped does: a SIGCONT sent before
+      // the stand-in stopped itself would be lost.
+      awaitStopped(p.pid());
       restoredPid.set(p.pid());
       return new ProcessJob(p, false);
     } catch (IOException e) {
