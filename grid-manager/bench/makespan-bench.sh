@@ -4,7 +4,8 @@
 # jobs started at once on one node, balancing off and on in the same run. Reports, per run and
 # mode, the makespan (first submission to last end), the mean slowdown (a job's time from
 # submission to end over its time alone on one unshared core, measured at the start), the
-# migrations and the 1-minute load average of the machine before and after.
+# migrations, the jobs passed on before they started (and the median time from submission to
+# start), and the 1-minute load average of the machine before and after.
 #
 #   grid-manager/bench/makespan-bench.sh [--jobs 6] [--work 2] [--runs 3]
 #                                        [--cpu 0.25,0.5,0.25,1] [--node c1-n1] [--port 8480]
@@ -83,25 +84,28 @@ slowdown = sum((t(r["endedAt"]) - t(r["createdAt"])) / ref for r in recs) / n
 moves = sum(r["migrations"] for r in recs)
 where = ",".join(sorted(set(r["node"] for r in recs)))
 failed = ",".join(bad) or "-"
-print(f"{makespan:.1f} {slowdown:.1f} {moves} {where} {failed}")'
+passed = sum(1 for r in recs if r.get("forwardedFrom"))
+waits = sorted(t(r["startedAt"]) - t(r["createdAt"]) for r in recs if r.get("startedAt"))
+wait = f"{1000 * waits[len(waits) // 2]:.0f}" if waits else "-"
+print(f"{makespan:.1f} {slowdown:.1f} {moves} {passed} {wait} {where} {failed}")'
 
-printf '| run | balancing | load avg before | makespan (s) | mean slowdown | migrations | ended on | failed | load avg after |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+printf '| run | balancing | load avg before | makespan (s) | mean slowdown | migrations | passed on unstarted | submission to start, median (ms) | ended on | failed | load avg after |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
 declare -A sum_m sum_s
 for r in $(seq 1 "$RUNS"); do
   for mode in off on; do
     before=$(loadavg)
-    read -r ms sd moves where bad < <(python3 -c "$BURST" "$WORKDIR/$mode/grid.json" "$N" "$NODE" \
+    read -r ms sd moves passed wait where bad < <(python3 -c "$BURST" "$WORKDIR/$mode/grid.json" "$N" "$NODE" \
       "$COUNT" "$REF" "$JOB")
-    printf '| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$r" "$mode" "$before" "$ms" "$sd" \
-      "$moves" "$where" "$bad" "$(loadavg)"
+    printf '| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$r" "$mode" "$before" \
+      "$ms" "$sd" "$moves" "$passed" "$wait" "$where" "$bad" "$(loadavg)"
     sum_m[$mode]=$(python3 -c "print(${sum_m[$mode]:-0} + $ms)")
     sum_s[$mode]=$(python3 -c "print(${sum_s[$mode]:-0} + $sd)")
     sleep 3 # let the gossiped load settle
   done
 done
 for mode in off on; do
-  printf '| mean | %s | | %.1f | %.1f | | | | |\n' "$mode" \
+  printf '| mean | %s | | %.1f | %.1f | | | | | | |\n' "$mode" \
     "$(python3 -c "print(${sum_m[$mode]} / $RUNS)")" "$(python3 -c "print(${sum_s[$mode]} / $RUNS)")"
 done
 echo "N=$N jobs of $REF s (alone) on $NODE; CPU shares $CPU cores; $(nproc) cores" >&2
