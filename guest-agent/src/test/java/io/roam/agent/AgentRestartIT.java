@@ -11,7 +11,6 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.NodeRegistration;
 import java.io.IOException;
@@ -69,12 +68,7 @@ class AgentRestartIT {
       Assumptions.abort("agent restart cannot be tested: " + missing.get());
     }
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
     Files.writeString(temp.resolve("secret"), SECRET);
   }
 

@@ -10,7 +10,6 @@ import io.roam.common.json.Json;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import java.io.IOException;
 import java.net.URI;
@@ -50,12 +49,7 @@ class ForwardingIT {
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
     Files.writeString(temp.resolve("secret"), SECRET);
   }
 

@@ -3,6 +3,7 @@ package io.roam.agent.balance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.roam.agent.TestStores;
 import io.roam.agent.gossip.LoadEntry;
 import io.roam.agent.launch.LaunchException;
 import io.roam.agent.placement.ForwardConfig;
@@ -17,7 +18,6 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,12 +62,7 @@ class ForwardingServiceIT {
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
   }
 
   @AfterEach

@@ -3,6 +3,7 @@ package io.roam.agent.homecoming;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.roam.agent.TestStores;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.NamespaceLauncher;
@@ -16,7 +17,6 @@ import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,12 +56,7 @@ class HomecomingIT {
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
     home = new JobSupervisor(HOME, temp.resolve("home"), launcher, store, Clock.systemUTC());
     away = new JobSupervisor(AWAY, temp.resolve("away"), launcher, store, Clock.systemUTC());

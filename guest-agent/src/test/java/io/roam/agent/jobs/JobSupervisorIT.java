@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.roam.agent.TestStores;
 import io.roam.agent.launch.LaunchException;
 import io.roam.agent.launch.NamespaceLauncher;
 import io.roam.common.api.AgentLaunchRequest;
@@ -12,7 +13,6 @@ import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,12 +37,7 @@ class JobSupervisorIT {
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
     jobs =
         new JobSupervisor(
             NODE, state, NamespaceLauncher.forThisProcess(), store, Clock.systemUTC());

@@ -2,13 +2,13 @@ package io.roam.agent.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.roam.agent.TestStores;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import io.roam.store.CuratorGuestStore;
 import io.roam.store.GuestStore;
@@ -47,12 +47,7 @@ class GuestLedgerIT {
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
     guests = new CuratorGuestStore(store.client(), store.layout());
   }
 

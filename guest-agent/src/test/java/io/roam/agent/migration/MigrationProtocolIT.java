@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.roam.agent.TestStores;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.NamespaceLauncher;
@@ -15,7 +16,6 @@ import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.MigrationOutcome;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,12 +58,7 @@ class MigrationProtocolIT {
     // there; Awaitility would otherwise fail whichever wait of the test is running at that moment.
     org.awaitility.Awaitility.doNotCatchUncaughtExceptionsByDefault();
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess();
     source = new JobSupervisor(A, temp.resolve("a"), launcher, store, Clock.systemUTC());
     target = new JobSupervisor(B, temp.resolve("b"), launcher, store, Clock.systemUTC());

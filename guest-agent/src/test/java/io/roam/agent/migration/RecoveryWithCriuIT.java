@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.roam.agent.TestStores;
 import io.roam.agent.checkpoint.CriuCheckpointer;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
@@ -14,7 +15,6 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
-import io.roam.common.zk.ZkLayout;
 import io.roam.store.CuratorGridStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,12 +67,7 @@ class RecoveryWithCriuIT {
         new CriuCheckpointPort(
             new CriuCheckpointer(CriuCheckpointer.locate(System.getenv()).orElseThrow()));
     zk = new TestingServer();
-    store =
-        CuratorGridStore.connect(
-            zk.getConnectString(),
-            new ZkLayout("t"),
-            Duration.ofSeconds(5),
-            Duration.ofSeconds(10));
+    store = TestStores.connect(zk);
   }
 
   private static Optional<String> whyNoCriu() throws IOException {
