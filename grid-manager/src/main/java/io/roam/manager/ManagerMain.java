@@ -237,7 +237,7 @@ public final class ManagerMain {
         names = "--gossip-window",
         defaultValue = "0",
         description =
-            "Load entries per gossip message of every node, 1 to 255 (the agents'"
+            "Load entries per gossip message of every node, 1 to 48 (the agents'"
                 + " --gossip-window; default: theirs).")
     int gossipWindow;
 

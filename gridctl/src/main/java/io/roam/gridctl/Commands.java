@@ -176,7 +176,7 @@ final class Commands {
         paramLabel = "W",
         description =
             "Load entries each node sends per gossip message (its own and the freshest it knows),"
-                + " 1 to 255; fewer make the load information older, about (N-1)/W steps on N"
+                + " 1 to 48; fewer make the load information older, about (N-1)/W steps on N"
                 + " nodes (the agents' --gossip-window; default: theirs, 20).")
     Integer gossipWindow;
 
@@ -240,8 +240,8 @@ final class Commands {
       return 0;
     }
 
-    /** Most entries one gossip message carries (the agents' limit). */
-    static final int MAX_GOSSIP_WINDOW = 255;
+    /** Most entries a window holds (the agents' limit: 48 of 40-character ids fit a message). */
+    static final int MAX_GOSSIP_WINDOW = 48;
 
     /** Fails, saying why, unless the agents would accept {@code w} as their --gossip-window. */
     static void checkGossipWindow(int w) {

@@ -50,18 +50,18 @@ class UpOptionsTest {
   }
 
   @Test
-  void gossipWindowOutsideOneTo255IsRefusedBeforeAnythingStarts() {
-    for (String bad : new String[] {"0", "-2", "256"}) {
+  void gossipWindowOutsideOneTo48IsRefusedBeforeAnythingStarts() {
+    for (String bad : new String[] {"0", "-2", "49"}) {
       Commands.Up up = parse("--gossip-window", bad, "--port", "0");
       assertThatThrownBy(up::call)
           .isInstanceOf(GridCtlException.class)
-          .hasMessage("--gossip-window must be between 1 and 255, not " + bad);
+          .hasMessage("--gossip-window must be between 1 and 48, not " + bad);
     }
   }
 
   @Test
   void gossipWindowAtTheBoundsIsAccepted() {
     Commands.Up.checkGossipWindow(1);
-    Commands.Up.checkGossipWindow(255);
+    Commands.Up.checkGossipWindow(48);
   }
 }

@@ -65,8 +65,8 @@ public record AgentConfig(
   /** The default {@link #gossipWindow}. */
   public static final int GOSSIP_WINDOW = 20;
 
-  /** Most entries one gossip message carries (the codec's limit). */
-  public static final int MAX_GOSSIP_WINDOW = 255;
+  /** Most entries a window holds: 48 entries of 40-character ids fit a 4096-byte message. */
+  public static final int MAX_GOSSIP_WINDOW = 48;
 
   /** A configuration with the default gossip window. */
   public AgentConfig(

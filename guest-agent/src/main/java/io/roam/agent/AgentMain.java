@@ -136,7 +136,7 @@ public final class AgentMain implements Callable<Integer> {
       names = "--gossip-window",
       defaultValue = "" + AgentConfig.GOSSIP_WINDOW,
       description =
-          "Load entries per gossip message, 1 to 255: this node's own and the freshest it knows;"
+          "Load entries per gossip message, 1 to 48: this node's own and the freshest it knows;"
               + " fewer make the load information older (default: ${DEFAULT-VALUE}).")
   int gossipWindow;
 

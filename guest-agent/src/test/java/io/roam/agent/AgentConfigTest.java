@@ -108,13 +108,13 @@ class AgentConfigTest {
   }
 
   @Test
-  void theGossipWindowDefaultsToTwentyAndIsBetweenOneAnd255() {
+  void theGossipWindowDefaultsToTwentyAndIsBetweenOneAnd48() {
     assertThat(withTransferTimeout(null).gossipWindow()).isEqualTo(20);
     assertThat(withGossipWindow(1).gossipWindow()).isEqualTo(1);
-    assertThat(withGossipWindow(255).gossipWindow()).isEqualTo(255);
+    assertThat(withGossipWindow(48).gossipWindow()).isEqualTo(48);
     assertThatThrownBy(() -> withGossipWindow(0))
-        .hasMessageContaining("--gossip-window must be between 1 and 255, not 0");
-    assertThatThrownBy(() -> withGossipWindow(256)).hasMessageContaining("not 256");
+        .hasMessageContaining("--gossip-window must be between 1 and 48, not 0");
+    assertThatThrownBy(() -> withGossipWindow(49)).hasMessageContaining("not 49");
   }
 
   @Test

@@ -61,8 +61,8 @@ public final class LocalGrid implements AutoCloseable {
       boolean balance,
       LocalNodeLimits limits,
       int gossipWindow) {
-    /** Most entries one gossip message carries (the agents' limit). */
-    public static final int MAX_GOSSIP_WINDOW = 255;
+    /** Most entries a window holds (the agents' limit: 48 of 40-character ids fit a message). */
+    public static final int MAX_GOSSIP_WINDOW = 48;
 
     public Settings(
         Path stateDir,

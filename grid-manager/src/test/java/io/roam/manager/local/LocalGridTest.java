@@ -93,7 +93,7 @@ class LocalGridTest {
   @Test
   void aGossipWindowOutOfRangeIsRefused() throws Exception {
     LocalGrid.Settings p = settings(LocalNodeLimits.NONE);
-    for (int bad : new int[] {-1, 256}) {
+    for (int bad : new int[] {-1, 49}) {
       assertThatThrownBy(
               () ->
                   new LocalGrid.Settings(
@@ -110,7 +110,7 @@ class LocalGridTest {
                       LocalNodeLimits.NONE,
                       bad))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("--gossip-window must be between 1 and 255, not " + bad);
+          .hasMessageContaining("--gossip-window must be between 1 and 48, not " + bad);
     }
   }
 
