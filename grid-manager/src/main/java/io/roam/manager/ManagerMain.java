@@ -234,6 +234,14 @@ public final class ManagerMain {
     String memoryMb;
 
     @Option(
+        names = "--gossip-window",
+        defaultValue = "0",
+        description =
+            "Load entries per gossip message of every node, 1 to 48 (the agents'"
+                + " --gossip-window; default: theirs).")
+    int gossipWindow;
+
+    @Option(
         names = "--parallel-moves",
         defaultValue = "" + Manager.MIGRATIONS_AT_ONCE,
         description = {
@@ -268,7 +276,8 @@ public final class ManagerMain {
               root,
               nodeRoot,
               balance,
-              limits);
+              limits,
+              gossipWindow);
       requireFreePort(httpPort);
       Files.createDirectories(state);
       String agentSecret = Secrets.newToken();

@@ -171,6 +171,15 @@ final class Commands {
                 + " default: ${DEFAULT-VALUE}).")
     int parallelMoves;
 
+    @Option(
+        names = "--gossip-window",
+        paramLabel = "W",
+        description =
+            "Load entries each node sends per gossip message (its own and the freshest it knows),"
+                + " 1 to 48; fewer make the load information older, about (N-1)/W steps on N"
+                + " nodes (the agents' --gossip-window; default: theirs, 20).")
+    Integer gossipWindow;
+
     @Option(names = "--json", description = "Print the grid's details as JSON.")
     boolean json;
 
@@ -180,6 +189,9 @@ final class Commands {
         throw new GridCtlException("--clusters and --nodes-per-cluster must be at least 1");
       }
       checkParallelMoves(parallelMoves);
+      if (gossipWindow != null) {
+        checkGossipWindow(gossipWindow);
+      }
       LocalNodeLimits limits;
       try {
         limits = LocalNodeLimits.parse(cpu, unequal, memoryMb, clusters * nodesPerCluster);
@@ -198,6 +210,7 @@ final class Commands {
               balance,
               limits,
               parallelMoves,
+              gossipWindow == null ? 0 : gossipWindow,
               Duration.ofSeconds(timeoutSeconds));
       if (json) {
         json(info);
@@ -225,6 +238,17 @@ final class Commands {
         local.awaitExit(info.pid());
       }
       return 0;
+    }
+
+    /** Most entries a window holds (the agents' limit: 48 of 40-character ids fit a message). */
+    static final int MAX_GOSSIP_WINDOW = 48;
+
+    /** Fails, saying why, unless the agents would accept {@code w} as their --gossip-window. */
+    static void checkGossipWindow(int w) {
+      if (w < 1 || w > MAX_GOSSIP_WINDOW) {
+        throw new GridCtlException(
+            "--gossip-window must be between 1 and " + MAX_GOSSIP_WINDOW + ", not " + w);
+      }
     }
 
     /** Fails, saying why, unless the manager would accept {@code n} as its --parallel-moves. */

@@ -42,4 +42,26 @@ class UpOptionsTest {
     String usage = new CommandLine(new Commands.Up()).getUsageMessage();
     assertThat(usage).contains("--parallel-moves=N").contains("1 to 64").contains("default: 4");
   }
+
+  @Test
+  void gossipWindowIsLeftToTheAgentsUnlessGiven() {
+    assertThat(parse().gossipWindow).isNull();
+    assertThat(parse("--gossip-window", "3").gossipWindow).isEqualTo(3);
+  }
+
+  @Test
+  void gossipWindowOutsideOneTo48IsRefusedBeforeAnythingStarts() {
+    for (String bad : new String[] {"0", "-2", "49"}) {
+      Commands.Up up = parse("--gossip-window", bad, "--port", "0");
+      assertThatThrownBy(up::call)
+          .isInstanceOf(GridCtlException.class)
+          .hasMessage("--gossip-window must be between 1 and 48, not " + bad);
+    }
+  }
+
+  @Test
+  void gossipWindowAtTheBoundsIsAccepted() {
+    Commands.Up.checkGossipWindow(1);
+    Commands.Up.checkGossipWindow(48);
+  }
 }

@@ -6,6 +6,7 @@ import io.roam.agent.balance.ClusterPolicyView;
 import io.roam.agent.balance.ForwardingService;
 import io.roam.agent.balance.HttpPeerAgents;
 import io.roam.agent.balance.LocalFirstService;
+import io.roam.agent.gossip.GossipConfig;
 import io.roam.agent.homecoming.Backoff;
 import io.roam.agent.homecoming.HomecomingReceiver;
 import io.roam.agent.homecoming.HomecomingSender;
@@ -193,7 +194,8 @@ public final class Agent implements AutoCloseable {
               GOSSIP_STEP,
               BALANCE_EVERY_STEPS,
               config.balance(),
-              flags);
+              flags,
+              GossipConfig.defaults().withWindow(config.gossipWindow()));
       closer.register(balancing);
       // Migrations accepted and not running yet count in the load this node reports, and the
       // target of a balancing move consents with them.

@@ -30,6 +30,9 @@ import java.util.Objects;
  * @param transferTimeout how long a migration, checkpoint or homecoming transfer may make no
  *     progress (connecting, one read, one write) before it is given up: a migration then resumes
  *     the job here. Not a bound on a whole transfer, which takes long for a big job.
+ * @param gossipWindow load entries per gossip message (its own and the freshest it knows), 1 to
+ *     {@link #MAX_GOSSIP_WINDOW}; fewer make the load information older (mean age about (N-1)/W
+ *     steps on N nodes)
  */
 public record AgentConfig(
     NodeId node,
@@ -53,10 +56,67 @@ public record AgentConfig(
     int advertiseMigrationPort,
     String hostLoopback,
     List<Path> jobsCgroups,
-    Duration transferTimeout) {
+    Duration transferTimeout,
+    int gossipWindow) {
 
   /** The default {@link #transferTimeout}: a slow VM's dump may keep the target waiting 25 s. */
   public static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(60);
+
+  /** The default {@link #gossipWindow}. */
+  public static final int GOSSIP_WINDOW = 20;
+
+  /** Most entries a window holds: 48 entries of 40-character ids fit a 4096-byte message. */
+  public static final int MAX_GOSSIP_WINDOW = 48;
+
+  /** A configuration with the default gossip window. */
+  public AgentConfig(
+      NodeId node,
+      ClusterId cluster,
+      String zookeeper,
+      String grid,
+      String bind,
+      String advertise,
+      int port,
+      Path stateDir,
+      String secret,
+      int cores,
+      long memoryBytes,
+      double speed,
+      boolean sandboxed,
+      Duration sessionTimeout,
+      int migrationPort,
+      long maxMigrationBytes,
+      boolean balance,
+      int advertisePort,
+      int advertiseMigrationPort,
+      String hostLoopback,
+      List<Path> jobsCgroups,
+      Duration transferTimeout) {
+    this(
+        node,
+        cluster,
+        zookeeper,
+        grid,
+        bind,
+        advertise,
+        port,
+        stateDir,
+        secret,
+        cores,
+        memoryBytes,
+        speed,
+        sandboxed,
+        sessionTimeout,
+        migrationPort,
+        maxMigrationBytes,
+        balance,
+        advertisePort,
+        advertiseMigrationPort,
+        hostLoopback,
+        jobsCgroups,
+        transferTimeout,
+        GOSSIP_WINDOW);
+  }
 
   public AgentConfig {
     jobsCgroups = jobsCgroups == null ? List.of() : List.copyOf(jobsCgroups);
@@ -100,6 +160,10 @@ public record AgentConfig(
     } else if (transferTimeout.toMillis() < 1000 || transferTimeout.toSeconds() > 3600) {
       errors.add(
           "--transfer-timeout-s must be between 1 and 3600, not " + transferTimeout.toSeconds());
+    }
+    if (gossipWindow < 1 || gossipWindow > MAX_GOSSIP_WINDOW) {
+      errors.add(
+          "--gossip-window must be between 1 and " + MAX_GOSSIP_WINDOW + ", not " + gossipWindow);
     }
     if (sessionTimeout == null || sessionTimeout.toMillis() < 2000) {
       errors.add("the ZooKeeper session timeout must be at least 2 s");

@@ -133,6 +133,14 @@ public final class AgentMain implements Callable<Integer> {
   boolean balance;
 
   @Option(
+      names = "--gossip-window",
+      defaultValue = "" + AgentConfig.GOSSIP_WINDOW,
+      description =
+          "Load entries per gossip message, 1 to 48: this node's own and the freshest it knows;"
+              + " fewer make the load information older (default: ${DEFAULT-VALUE}).")
+  int gossipWindow;
+
+  @Option(
       names = "--advertise-port",
       defaultValue = "0",
       description =
@@ -205,7 +213,8 @@ public final class AgentMain implements Callable<Integer> {
             advertiseMigrationPort,
             hostLoopback,
             jobsCgroups,
-            Duration.ofSeconds(transferTimeoutS));
+            Duration.ofSeconds(transferTimeoutS),
+            gossipWindow);
     NamespaceLauncher launcher = NamespaceLauncher.forThisProcess(jobGroup.prefix());
     Agent agent =
         new Agent(

@@ -78,4 +78,54 @@ class AgentConfigTest {
     new picocli.CommandLine(main).parseArgs(args.toArray(String[]::new));
     assertThat(main.transferTimeoutS).isEqualTo(5);
   }
+
+  private static AgentConfig withGossipWindow(int window) {
+    AgentConfig c = withTransferTimeout(null);
+    return new AgentConfig(
+        c.node(),
+        c.cluster(),
+        c.zookeeper(),
+        c.grid(),
+        c.bind(),
+        c.advertise(),
+        c.port(),
+        c.stateDir(),
+        c.secret(),
+        c.cores(),
+        c.memoryBytes(),
+        c.speed(),
+        c.sandboxed(),
+        c.sessionTimeout(),
+        c.migrationPort(),
+        c.maxMigrationBytes(),
+        c.balance(),
+        c.advertisePort(),
+        c.advertiseMigrationPort(),
+        c.hostLoopback(),
+        c.jobsCgroups(),
+        c.transferTimeout(),
+        window);
+  }
+
+  @Test
+  void theGossipWindowDefaultsToTwentyAndIsBetweenOneAnd48() {
+    assertThat(withTransferTimeout(null).gossipWindow()).isEqualTo(20);
+    assertThat(withGossipWindow(1).gossipWindow()).isEqualTo(1);
+    assertThat(withGossipWindow(48).gossipWindow()).isEqualTo(48);
+    assertThatThrownBy(() -> withGossipWindow(0))
+        .hasMessageContaining("--gossip-window must be between 1 and 48, not 0");
+    assertThatThrownBy(() -> withGossipWindow(49)).hasMessageContaining("not 49");
+  }
+
+  @Test
+  void theAgentTakesItsGossipWindow() {
+    AgentMain main = new AgentMain();
+    new picocli.CommandLine(main).parseArgs(REQUIRED.toArray(String[]::new));
+    assertThat(main.gossipWindow).isEqualTo(20);
+    List<String> args = new java.util.ArrayList<>(REQUIRED);
+    args.addAll(List.of("--gossip-window", "3"));
+    main = new AgentMain();
+    new picocli.CommandLine(main).parseArgs(args.toArray(String[]::new));
+    assertThat(main.gossipWindow).isEqualTo(3);
+  }
 }

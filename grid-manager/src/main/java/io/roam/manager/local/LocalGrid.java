@@ -46,6 +46,7 @@ public final class LocalGrid implements AutoCloseable {
    * @param nodeRoot where each sandboxed node sees its own state directory
    * @param sandbox whether to give nodes mount namespaces (needs root)
    * @param limits each node's CPU and memory for its jobs, as cgroup limits (needs root)
+   * @param gossipWindow the agents' --gossip-window; 0: theirs by default
    */
   public record Settings(
       Path stateDir,
@@ -58,7 +59,38 @@ public final class LocalGrid implements AutoCloseable {
       boolean sandbox,
       Path nodeRoot,
       boolean balance,
-      LocalNodeLimits limits) {
+      LocalNodeLimits limits,
+      int gossipWindow) {
+    /** Most entries a window holds (the agents' limit: 48 of 40-character ids fit a message). */
+    public static final int MAX_GOSSIP_WINDOW = 48;
+
+    public Settings(
+        Path stateDir,
+        int clusters,
+        int nodesPerCluster,
+        Path agentJar,
+        String java,
+        String grid,
+        Path agentSecretFile,
+        boolean sandbox,
+        Path nodeRoot,
+        boolean balance,
+        LocalNodeLimits limits) {
+      this(
+          stateDir,
+          clusters,
+          nodesPerCluster,
+          agentJar,
+          java,
+          grid,
+          agentSecretFile,
+          sandbox,
+          nodeRoot,
+          balance,
+          limits,
+          0);
+    }
+
     public Settings(
         Path stateDir,
         int clusters,
@@ -110,6 +142,10 @@ public final class LocalGrid implements AutoCloseable {
                 + nodes
                 + "), not "
                 + limits.memoryMb().size());
+      }
+      if (gossipWindow < 0 || gossipWindow > MAX_GOSSIP_WINDOW) {
+        errors.add(
+            "--gossip-window must be between 1 and " + MAX_GOSSIP_WINDOW + ", not " + gossipWindow);
       }
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", errors));
@@ -270,6 +306,9 @@ public final class LocalGrid implements AutoCloseable {
     }
     if (settings.balance()) {
       argv.add("--balance");
+    }
+    if (settings.gossipWindow() > 0) {
+      argv.addAll(List.of("--gossip-window", Integer.toString(settings.gossipWindow())));
     }
     for (Path jobs : group.jobsDirs()) {
       argv.addAll(List.of("--jobs-cgroup", jobs.toString()));

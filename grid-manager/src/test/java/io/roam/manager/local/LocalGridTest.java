@@ -65,6 +65,56 @@ class LocalGridTest {
   }
 
   @Test
+  void theGossipWindowReachesTheAgentsOnlyWhenGiven() throws Exception {
+    LocalGrid.Settings plain = settings(LocalNodeLimits.NONE);
+    NodeGroups.NodeGroup none = new NodeGroups.NodeGroup(List.of(), List.of());
+    assertThat(new LocalGrid(plain, s -> {}).agentCommand(1, 1, none, 0, "127.0.0.1:2181"))
+        .doesNotContain("--gossip-window");
+    LocalGrid.Settings three =
+        new LocalGrid.Settings(
+            plain.stateDir(),
+            plain.clusters(),
+            plain.nodesPerCluster(),
+            plain.agentJar(),
+            plain.java(),
+            plain.grid(),
+            plain.agentSecretFile(),
+            plain.sandbox(),
+            plain.nodeRoot(),
+            plain.balance(),
+            plain.limits(),
+            3);
+    assertThat(
+            String.join(
+                " ", new LocalGrid(three, s -> {}).agentCommand(1, 1, none, 0, "127.0.0.1:2181")))
+        .contains("--gossip-window 3");
+  }
+
+  @Test
+  void aGossipWindowOutOfRangeIsRefused() throws Exception {
+    LocalGrid.Settings p = settings(LocalNodeLimits.NONE);
+    for (int bad : new int[] {-1, 49}) {
+      assertThatThrownBy(
+              () ->
+                  new LocalGrid.Settings(
+                      p.stateDir(),
+                      2,
+                      2,
+                      p.agentJar(),
+                      "java",
+                      "default",
+                      p.agentSecretFile(),
+                      true,
+                      p.nodeRoot(),
+                      false,
+                      LocalNodeLimits.NONE,
+                      bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("--gossip-window must be between 1 and 48, not " + bad);
+    }
+  }
+
+  @Test
   void limitsForTheWrongNumberOfNodesAreRefused() {
     assertThatThrownBy(() -> settings(new LocalNodeLimits(List.of(1.0, 1.0), List.of())))
         .isInstanceOf(IllegalArgumentException.class)

@@ -111,6 +111,23 @@ public final class LocalGridControl {
       int parallelMoves,
       Duration timeout)
       throws IOException {
+    return up(clusters, nodesPerCluster, port, balance, limits, parallelMoves, 0, timeout);
+  }
+
+  /**
+   * Starts the grid and returns once it is ready; its nodes send {@code gossipWindow} load entries
+   * per gossip message (0: the agents' default).
+   */
+  public LocalGridInfo up(
+      int clusters,
+      int nodesPerCluster,
+      int port,
+      boolean balance,
+      LocalNodeLimits limits,
+      int parallelMoves,
+      int gossipWindow,
+      Duration timeout)
+      throws IOException {
     Optional<LocalGridInfo> existing = running();
     if (existing.isPresent()) {
       throw new GridCtlException(
@@ -172,6 +189,9 @@ public final class LocalGridControl {
     }
     if (parallelMoves > 0) {
       argv.addAll(List.of("--parallel-moves", Integer.toString(parallelMoves)));
+    }
+    if (gossipWindow > 0) {
+      argv.addAll(List.of("--gossip-window", Integer.toString(gossipWindow)));
     }
     if (!limits.cpus().isEmpty()) {
       argv.addAll(List.of("--cpu", LocalNodeLimits.join(limits.cpus())));

@@ -140,6 +140,43 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
       int balanceEvery,
       boolean balance,
       NodeFlagStore flags) {
+    this(
+        self,
+        speed,
+        grid,
+        jobs,
+        migrator,
+        store,
+        sampler,
+        balancer,
+        clock,
+        random,
+        step,
+        balanceEvery,
+        balance,
+        flags,
+        GossipConfig.defaults());
+  }
+
+  /**
+   * @param gossip how this node gossips (its window above all)
+   */
+  public BalancingService(
+      NodeId self,
+      double speed,
+      String grid,
+      JobSupervisor jobs,
+      Migrator migrator,
+      GridStore store,
+      LoadSampler sampler,
+      Balancer balancer,
+      Clock clock,
+      RandomGenerator random,
+      Duration step,
+      int balanceEvery,
+      boolean balance,
+      NodeFlagStore flags,
+      GossipConfig gossip) {
     this.flags = flags;
     this.self = self;
     this.speed = speed;
@@ -156,13 +193,7 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
     this.balance = balance;
     long[] mem = sampler.memory();
     this.measured = new LoadEntry(self, 0, 0, speed, mem[0], Math.max(mem[1], mem[0]), 0);
-    this.view =
-        new GossipView(
-            measured,
-            new GossipConfig(
-                GossipConfig.DEFAULT_WINDOW,
-                GossipConfig.DEFAULT_MAX_AGE,
-                GossipConfig.DEFAULT_CAPACITY));
+    this.view = new GossipView(measured, gossip);
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

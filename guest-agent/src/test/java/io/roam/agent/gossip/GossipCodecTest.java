@@ -94,4 +94,19 @@ class GossipCodecTest {
     }
     assertThat(codec.refusals().total()).isPositive();
   }
+
+  @Test
+  void theLargestWindowAnAgentTakesFitsAMessageWithTheLongestNames() {
+    GossipCodec longGrid = new GossipCodec("g".repeat(64));
+    List<LoadEntry> entries = new ArrayList<>();
+    for (int i = 0; i < io.roam.agent.AgentConfig.MAX_GOSSIP_WINDOW; i++) {
+      String id = "n" + i;
+      entries.add(
+          new LoadEntry(
+              NodeId.of(id + "x".repeat(40 - id.length())), 1, 1, 1, 1L << 30, 4L << 30, i));
+    }
+    byte[] bytes = longGrid.encode(NodeId.of("s".repeat(40)), entries);
+    assertThat(bytes.length).isLessThanOrEqualTo(GossipCodec.DEFAULT_MAX_BYTES);
+    assertThat(longGrid.decode(bytes).orElseThrow().entries()).isEqualTo(entries);
+  }
 }
