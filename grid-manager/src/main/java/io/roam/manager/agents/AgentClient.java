@@ -21,8 +21,13 @@ public final class AgentClient {
   /** How long an agent may take to answer, unless configured: enough for a loaded node. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
 
+  // HTTP/1.1: agents serve plain HTTP, where an HTTP/2 client first asks each new connection to
+  // upgrade (h2c), which costs the first call to an agent time for nothing.
   private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final String secret;
   private final Duration timeout;
 

@@ -70,6 +70,10 @@ public final class OperationEngine {
   private volatile Supplier<List<OperationRecord>> running;
   // Attempts of the moves under way as of the last step: their end frees a slot.
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+  // Operations stepped directly (step(op)) that the listing may not show yet.
+  private final Set<String> unlisted = ConcurrentHashMap.newKeySet();
+  // Where a step's agent calls run: in the step's thread unless {@link #callingOn} says otherwise.
+  private volatile java.util.concurrent.Executor calls = Runnable::run;
 
   public OperationEngine(
       GridStore store,
@@ -116,25 +120,65 @@ public final class OperationEngine {
     return this;
   }
 
+  /**
+   * Runs the agent calls of a step's moves on {@code executor}, so that the calls of one step go
+   * out at once rather than each after the previous one's answer.
+   */
+  public OperationEngine callingOn(java.util.concurrent.Executor executor) {
+    this.calls = java.util.Objects.requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /**
+   * One step of the new operation {@code op} alone, re-read from the store: it starts without
+   * waiting for the listing to show it, and later steps take it until the listing does.
+   */
+  public synchronized void step(OperationRecord op) {
+    unlisted.add(op.id());
+    if (leading.getAsBoolean()) {
+      stepOne(op, new HashSet<>());
+    }
+  }
+
+  private void stepOne(OperationRecord op, Set<String> moving) {
+    try {
+      List<Item> after =
+          switch (op.kind()) {
+            case DETACH -> stepDetach(op.id());
+            case ATTACH -> stepAttach(op.id());
+            case EXPEL, BRING -> stepNode(op.id());
+          };
+      for (Item i : after) {
+        if (i.state() == ItemState.MOVING && i.attempt() != null) {
+          moving.add(i.attempt());
+          inFlight.add(i.attempt()); // at once: a direct step has no pass-wide update after it
+        }
+      }
+    } catch (StoreException e) {
+      LOG.warn("operation {}: {}", op.id(), e.getMessage());
+    }
+  }
+
   /** One pass over every running operation. */
   public synchronized void step() {
     Set<String> moving = new HashSet<>();
+    Set<String> listed = new HashSet<>();
     for (OperationRecord op : running.get()) {
+      listed.add(op.id());
       if (op.state() != OperationRecord.State.RUNNING || !leading.getAsBoolean()) {
         continue;
       }
-      try {
-        List<Item> after =
-            switch (op.kind()) {
-              case DETACH -> stepDetach(op.id());
-              case ATTACH -> stepAttach(op.id());
-              case EXPEL, BRING -> stepNode(op.id());
-            };
-        after.stream()
-            .filter(i -> i.state() == ItemState.MOVING && i.attempt() != null)
-            .forEach(i -> moving.add(i.attempt()));
-      } catch (StoreException e) {
-        LOG.warn("operation {}: {}", op.id(), e.getMessage());
+      stepOne(op, moving);
+    }
+    // Operations started directly that the listing does not show yet (stepOne re-reads each, so
+    // one that no longer runs is left alone; it is forgotten once listed or ended).
+    for (String id : List.copyOf(unlisted)) {
+      Optional<Versioned<OperationRecord>> now =
+          listed.contains(id) ? Optional.empty() : runningNow(id);
+      if (now.isEmpty()) {
+        unlisted.remove(id);
+      } else if (leading.getAsBoolean()) {
+        stepOne(now.get().value(), moving);
       }
     }
     inFlight.addAll(moving);
@@ -329,47 +373,91 @@ public final class OperationEngine {
       java.util.function.Predicate<JobRecord> mustMove,
       Instant now) {
     int allowed = op.parallelOr(parallelism);
-    for (Item item : new ArrayList<>(items.values())) {
-      if (moving >= allowed) {
+    // Each round asks the agents of up to the free slots' number of jobs at once (a call waits only
+    // for the agent's acceptance, but one after the other the last slot would start a few round
+    // trips late); a refused call frees its slot for the next round.
+    Set<JobId> tried = new HashSet<>();
+    while (moving < allowed) {
+      List<Start> round = new ArrayList<>();
+      for (Item item : new ArrayList<>(items.values())) {
+        if (moving + round.size() >= allowed) {
+          break;
+        }
+        if (item.state() != ItemState.PENDING || !tried.add(item.job())) {
+          continue;
+        }
+        // The listing may be behind: the job as stored now decides whether, and from where, it
+        // moves.
+        JobRecord listed = jobs.get(item.job());
+        JobRecord job =
+            reads == store ? listed : store.job(item.job()).map(Versioned::value).orElse(null);
+        if (job == null
+            || job.state() != io.roam.common.model.JobState.RUNNING
+            || !mustMove.test(job)) {
+          continue; // the next steps see its new record and settle the item
+        }
+        Optional<NodeRecord> source =
+            nodes.stream().filter(n -> n.id().equals(job.node())).findFirst();
+        if (source.isEmpty()) {
+          items.put(item.job(), item.with(ItemState.PENDING, null, null, gone(job)));
+          continue;
+        }
+        Optional<NodeRecord> target = targetOf.apply(job);
+        if (target.isEmpty()) {
+          items.put(item.job(), item.with(ItemState.PENDING, null, null, noTarget.apply(job)));
+          continue;
+        }
+        String attempt = attemptPrefix + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
+        inFlight.add(attempt); // before the request: its end may be seen before this step ends
+        round.add(new Start(item, job, source.get(), target.get(), attempt));
+      }
+      if (round.isEmpty()) {
         return;
       }
-      if (item.state() != ItemState.PENDING) {
-        continue;
+      List<java.util.concurrent.CompletableFuture<RuntimeException>> answers = new ArrayList<>();
+      for (Start s : round) {
+        answers.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    mover.migrate(
+                        s.source(),
+                        s.job().id(),
+                        new AgentMigrateRequest(s.target().id(), s.attempt()));
+                    return null;
+                  } catch (RuntimeException e) {
+                    return e;
+                  }
+                },
+                calls));
       }
-      // The listing may be behind: the job as stored now decides whether, and from where, it moves.
-      JobRecord listed = jobs.get(item.job());
-      JobRecord job =
-          reads == store ? listed : store.job(item.job()).map(Versioned::value).orElse(null);
-      if (job == null
-          || job.state() != io.roam.common.model.JobState.RUNNING
-          || !mustMove.test(job)) {
-        continue; // the next steps see its new record and settle the item
-      }
-      Optional<NodeRecord> source =
-          nodes.stream().filter(n -> n.id().equals(job.node())).findFirst();
-      if (source.isEmpty()) {
-        items.put(item.job(), item.with(ItemState.PENDING, null, null, gone(job)));
-        continue;
-      }
-      Optional<NodeRecord> target = targetOf.apply(job);
-      if (target.isEmpty()) {
-        items.put(item.job(), item.with(ItemState.PENDING, null, null, noTarget.apply(job)));
-        continue;
-      }
-      String attempt = attemptPrefix + Long.toHexString(random.nextLong() & Long.MAX_VALUE);
-      inFlight.add(attempt); // before the request: its end may be seen before this step ends
-      try {
-        mover.migrate(source.get(), job.id(), new AgentMigrateRequest(target.get().id(), attempt));
-        items.put(
-            item.job(),
-            new Item(job.id(), job.node(), target.get().id(), ItemState.MOVING, attempt, null));
-        moving++;
-      } catch (RuntimeException e) {
-        items.put(item.job(), item.with(ItemState.FAILED, target.get().id(), null, e.getMessage()));
-        failedAt.put(item.job(), now);
+      for (int i = 0; i < round.size(); i++) {
+        Start s = round.get(i);
+        RuntimeException refused = answers.get(i).join();
+        if (refused == null) {
+          items.put(
+              s.item().job(),
+              new Item(
+                  s.job().id(),
+                  s.job().node(),
+                  s.target().id(),
+                  ItemState.MOVING,
+                  s.attempt(),
+                  null));
+          moving++;
+        } else {
+          items.put(
+              s.item().job(),
+              s.item().with(ItemState.FAILED, s.target().id(), null, refused.getMessage()));
+          failedAt.put(s.item().job(), now);
+        }
       }
     }
   }
+
+  /** A move this step asks an agent for. */
+  private record Start(
+      Item item, JobRecord job, NodeRecord source, NodeRecord target, String attempt) {}
 
   private static String gone(JobRecord job) {
     return "node "

@@ -44,6 +44,14 @@ public final class OperationService implements AutoCloseable {
   private volatile boolean suspended;
   // At most one extra step queued at a time: a burst of job changes makes one step.
   private final AtomicBoolean stepQueued = new AtomicBoolean();
+  // The agent calls of one step go out at once (each waits only for the agent's acceptance).
+  private final java.util.concurrent.ExecutorService calls =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "operations-call");
+            t.setDaemon(true);
+            return t;
+          });
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -73,6 +81,7 @@ public final class OperationService implements AutoCloseable {
             Duration.ofSeconds(10),
             this::leading,
             flags::all);
+    engine.callingOn(calls);
     io.roam.store.CuratorClusterStore clusters =
         new io.roam.store.CuratorClusterStore(store.client(), store.layout());
     engine.usingPolicies(
@@ -158,7 +167,21 @@ public final class OperationService implements AutoCloseable {
 
   private OperationRecord created(OperationRecord op) {
     store.createOperation(op);
-    nudge();
+    // Its first step at once, from the store: the read model shows it a little later.
+    try {
+      timer.execute(
+          () -> {
+            try {
+              if (leading()) {
+                engine.step(op);
+              }
+            } catch (RuntimeException e) {
+              LOG.warn("operation {}: first step failed: {}", op.id(), e.toString());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
     return op;
   }
 
@@ -328,6 +351,7 @@ public final class OperationService implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    calls.shutdownNow();
     flags.close();
     try {
       latch.close();

@@ -177,6 +177,59 @@ class OperationEngineTest {
   }
 
   @Test
+  void aNewOperationSteppedDirectlyStartsAndKeepsItsMovesBeforeTheListingShowsIt() {
+    guestsOnC2(3);
+    engine.readingFrom(store, List::of); // the listing shows no operation yet
+    OperationRecord op = detach(2);
+
+    engine.step(op);
+    assertThat(calls).hasSize(2);
+    String first = calls.get(0).request().attempt();
+    engine.step(); // still not listed: stepped from the store, its moves still awaited
+
+    assertThat(engine.waitsFor(first)).isTrue();
+    assertThat(calls).hasSize(2);
+    finish(calls.get(0));
+    engine.step();
+    assertThat(calls).hasSize(3);
+  }
+
+  @Test
+  void theCallsOfAStepGoOutOnTheExecutorAndARefusedOneLeavesItsSlotToTheNextJob() {
+    guestsOnC2(4);
+    List<Runnable> queued = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger seen =
+        new java.util.concurrent.atomic.AtomicInteger();
+    engine =
+        new OperationEngine(
+                store,
+                (source, job, request) -> {
+                  if (seen.getAndIncrement() == 0) {
+                    throw new IllegalStateException("refused");
+                  }
+                  calls.add(new Call(source.id(), job, request));
+                },
+                Clock.fixed(T0, ZoneOffset.UTC),
+                new Random(7),
+                ENGINE_DEFAULT,
+                Duration.ofSeconds(10),
+                () -> leading)
+            .callingOn(
+                r -> {
+                  queued.add(r);
+                  r.run();
+                });
+    detach(2);
+
+    engine.step();
+
+    assertThat(queued).hasSize(3); // two at once, then one more for the refused slot
+    assertThat(calls).hasSize(2);
+    assertThat(stored("detach-c2").count(ItemState.MOVING)).isEqualTo(2);
+    assertThat(stored("detach-c2").count(ItemState.FAILED)).isEqualTo(1);
+  }
+
+  @Test
   void aDetachStartsAsManyMovesAsItsOwnSettingAllows() {
     guestsOnC2(5);
     detach(3);
