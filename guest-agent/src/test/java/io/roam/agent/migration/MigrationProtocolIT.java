@@ -347,7 +347,12 @@ class MigrationProtocolIT {
     MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "c4", balancing(job.id()));
 
     assertThat(outcome.reason()).contains("missing file");
-    assertThat(arrivals.now()).isEqualTo(io.roam.agent.load.Arrivals.Pending.NONE);
+    // The target gives the place back as its attempt ends, which may be just after the source
+    // has read the refusal.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> assertThat(arrivals.now()).isEqualTo(io.roam.agent.load.Arrivals.Pending.NONE));
   }
 
   /** The target's staging copy of the growing page image, once it holds {@code bytes}. */
