@@ -18,6 +18,7 @@ import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.MigrationOutcome;
 import io.roam.common.model.OperationRecord;
+import io.roam.common.placement.GossipWindow;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
 import io.roam.gridctl.local.LocalGridControl;
@@ -240,14 +241,11 @@ final class Commands {
       return 0;
     }
 
-    /** Most entries a window holds (the agents' limit: 48 of 40-character ids fit a message). */
-    static final int MAX_GOSSIP_WINDOW = 48;
-
     /** Fails, saying why, unless the agents would accept {@code w} as their --gossip-window. */
     static void checkGossipWindow(int w) {
-      if (w < 1 || w > MAX_GOSSIP_WINDOW) {
+      if (w < 1 || w > GossipWindow.MAX) {
         throw new GridCtlException(
-            "--gossip-window must be between 1 and " + MAX_GOSSIP_WINDOW + ", not " + w);
+            "--gossip-window must be between 1 and " + GossipWindow.MAX + ", not " + w);
       }
     }
 

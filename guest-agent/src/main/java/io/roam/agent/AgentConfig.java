@@ -2,6 +2,7 @@ package io.roam.agent;
 
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
+import io.roam.common.placement.GossipWindow;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,8 +32,8 @@ import java.util.Objects;
  *     progress (connecting, one read, one write) before it is given up: a migration then resumes
  *     the job here. Not a bound on a whole transfer, which takes long for a big job.
  * @param gossipWindow load entries per gossip message (its own and the freshest it knows), 1 to
- *     {@link #MAX_GOSSIP_WINDOW}; fewer make the load information older (mean age about (N-1)/W
- *     steps on N nodes)
+ *     {@link GossipWindow#MAX}; fewer make the load information older (mean age about (N-1)/W steps
+ *     on N nodes)
  */
 public record AgentConfig(
     NodeId node,
@@ -64,9 +65,6 @@ public record AgentConfig(
 
   /** The default {@link #gossipWindow}. */
   public static final int GOSSIP_WINDOW = 20;
-
-  /** Most entries a window holds: 48 entries of 40-character ids fit a 4096-byte message. */
-  public static final int MAX_GOSSIP_WINDOW = 48;
 
   /** A configuration with the default gossip window. */
   public AgentConfig(
@@ -161,9 +159,9 @@ public record AgentConfig(
       errors.add(
           "--transfer-timeout-s must be between 1 and 3600, not " + transferTimeout.toSeconds());
     }
-    if (gossipWindow < 1 || gossipWindow > MAX_GOSSIP_WINDOW) {
+    if (gossipWindow < 1 || gossipWindow > GossipWindow.MAX) {
       errors.add(
-          "--gossip-window must be between 1 and " + MAX_GOSSIP_WINDOW + ", not " + gossipWindow);
+          "--gossip-window must be between 1 and " + GossipWindow.MAX + ", not " + gossipWindow);
     }
     if (sessionTimeout == null || sessionTimeout.toMillis() < 2000) {
       errors.add("the ZooKeeper session timeout must be at least 2 s");

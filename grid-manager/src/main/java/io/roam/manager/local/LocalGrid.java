@@ -7,6 +7,7 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.placement.GossipWindow;
 import io.roam.manager.local.cgroup.CgroupNodeGroups;
 import io.roam.manager.local.cgroup.NoNodeGroups;
 import io.roam.manager.local.cgroup.NodeGroups;
@@ -61,61 +62,6 @@ public final class LocalGrid implements AutoCloseable {
       boolean balance,
       LocalNodeLimits limits,
       int gossipWindow) {
-    /** Most entries a window holds (the agents' limit: 48 of 40-character ids fit a message). */
-    public static final int MAX_GOSSIP_WINDOW = 48;
-
-    public Settings(
-        Path stateDir,
-        int clusters,
-        int nodesPerCluster,
-        Path agentJar,
-        String java,
-        String grid,
-        Path agentSecretFile,
-        boolean sandbox,
-        Path nodeRoot,
-        boolean balance,
-        LocalNodeLimits limits) {
-      this(
-          stateDir,
-          clusters,
-          nodesPerCluster,
-          agentJar,
-          java,
-          grid,
-          agentSecretFile,
-          sandbox,
-          nodeRoot,
-          balance,
-          limits,
-          0);
-    }
-
-    public Settings(
-        Path stateDir,
-        int clusters,
-        int nodesPerCluster,
-        Path agentJar,
-        String java,
-        String grid,
-        Path agentSecretFile,
-        boolean sandbox,
-        Path nodeRoot,
-        boolean balance) {
-      this(
-          stateDir,
-          clusters,
-          nodesPerCluster,
-          agentJar,
-          java,
-          grid,
-          agentSecretFile,
-          sandbox,
-          nodeRoot,
-          balance,
-          LocalNodeLimits.NONE);
-    }
-
     public Settings {
       limits = limits == null ? LocalNodeLimits.NONE : limits;
       List<String> errors = new ArrayList<>();
@@ -143,9 +89,9 @@ public final class LocalGrid implements AutoCloseable {
                 + "), not "
                 + limits.memoryMb().size());
       }
-      if (gossipWindow < 0 || gossipWindow > MAX_GOSSIP_WINDOW) {
+      if (gossipWindow < 0 || gossipWindow > GossipWindow.MAX) {
         errors.add(
-            "--gossip-window must be between 1 and " + MAX_GOSSIP_WINDOW + ", not " + gossipWindow);
+            "--gossip-window must be between 1 and " + GossipWindow.MAX + ", not " + gossipWindow);
       }
       if (!errors.isEmpty()) {
         throw new IllegalArgumentException(String.join("; ", errors));

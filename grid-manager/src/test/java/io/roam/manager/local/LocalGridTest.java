@@ -29,7 +29,8 @@ class LocalGridTest {
         true,
         Path.of("/var/lib/roam/node"),
         false,
-        limits);
+        limits,
+        0);
   }
 
   @Test

@@ -90,75 +90,9 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
   private double runnable;
   private long steps;
 
-  public BalancingService(
-      NodeId self,
-      double speed,
-      String grid,
-      JobSupervisor jobs,
-      Migrator migrator,
-      GridStore store,
-      LoadSampler sampler,
-      Balancer balancer,
-      Clock clock,
-      RandomGenerator random,
-      Duration step,
-      int balanceEvery,
-      boolean balance) {
-    this(
-        self,
-        speed,
-        grid,
-        jobs,
-        migrator,
-        store,
-        sampler,
-        balancer,
-        clock,
-        random,
-        step,
-        balanceEvery,
-        balance,
-        null);
-  }
-
   /**
    * @param flags the node flags, watched in ZooKeeper: this node's stay silences its moves away, a
    *     blocked node is no target; null: no node is flagged
-   */
-  public BalancingService(
-      NodeId self,
-      double speed,
-      String grid,
-      JobSupervisor jobs,
-      Migrator migrator,
-      GridStore store,
-      LoadSampler sampler,
-      Balancer balancer,
-      Clock clock,
-      RandomGenerator random,
-      Duration step,
-      int balanceEvery,
-      boolean balance,
-      NodeFlagStore flags) {
-    this(
-        self,
-        speed,
-        grid,
-        jobs,
-        migrator,
-        store,
-        sampler,
-        balancer,
-        clock,
-        random,
-        step,
-        balanceEvery,
-        balance,
-        flags,
-        GossipConfig.defaults());
-  }
-
-  /**
    * @param gossip how this node gossips (its window above all)
    */
   public BalancingService(

@@ -99,7 +99,7 @@ class GossipCodecTest {
   void theLargestWindowAnAgentTakesFitsAMessageWithTheLongestNames() {
     GossipCodec longGrid = new GossipCodec("g".repeat(64));
     List<LoadEntry> entries = new ArrayList<>();
-    for (int i = 0; i < io.roam.agent.AgentConfig.MAX_GOSSIP_WINDOW; i++) {
+    for (int i = 0; i < io.roam.common.placement.GossipWindow.MAX; i++) {
       String id = "n" + i;
       entries.add(
           new LoadEntry(
