@@ -29,6 +29,7 @@ import io.roam.agent.recovery.CheckpointStore;
 import io.roam.agent.recovery.Fencing;
 import io.roam.agent.recovery.PeriodicCheckpoints;
 import io.roam.agent.recovery.RestoreService;
+import io.roam.agent.transfer.TransferWarmUp;
 import io.roam.common.id.ClusterId;
 import io.roam.common.lifecycle.Closer;
 import io.roam.common.model.ClusterPolicy;
@@ -61,6 +62,9 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
   private static final int MIGRATIONS_AT_ONCE = 4;
+  // Enough for the JIT to compile the transfer path: about 0.5 s of one core, once per agent.
+  private static final long WARM_UP_BYTES = 32L << 20;
+  private static final int WARM_UP_ROUNDS = 4;
   private static final Duration GOSSIP_STEP = Duration.ofSeconds(1);
   // A node that does not tell its load soon is not worth waiting for: the job starts here. (Half a
   // second was too short for a node just started on a loaded machine.)
@@ -86,6 +90,20 @@ public final class Agent implements AutoCloseable {
     this.launcher = launcher;
     this.checkpoint = checkpoint;
     this.clock = clock;
+  }
+
+  private void warmUpTransfer() {
+    long start = System.nanoTime();
+    try {
+      TransferWarmUp.run(config.stateDir().resolve("warm-up"), WARM_UP_BYTES, WARM_UP_ROUNDS);
+      LOG.info(
+          "transfer path warmed up in {} ms",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    } catch (IOException e) {
+      LOG.warn(
+          "could not warm up the transfer path (first migrations will be slower): {}",
+          e.toString());
+    }
   }
 
   /** Starts everything, or stops what it started and throws. */
@@ -258,6 +276,8 @@ public final class Agent implements AutoCloseable {
               config.bind(),
               config.port());
       closer.register(server::close);
+      // Before the node is announced, so that no migration waits for the JIT while frozen.
+      warmUpTransfer();
       NodeRecord node =
           new NodeRecord(
               config.node(),
