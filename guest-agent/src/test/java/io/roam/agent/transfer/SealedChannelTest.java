@@ -48,6 +48,18 @@ class SealedChannelTest {
   }
 
   @Test
+  void fullFramesHoldFrameBytes() throws IOException {
+    // Frame size decides which compiled cipher code runs: the warm-up seals frames of this size.
+    int plain = 2 * SealedChannel.FRAME + 1;
+    byte[] wire = seal(new byte[plain], keys("c"), true);
+
+    int perFrame = Integer.BYTES + 16; // header and tag
+    // Two full frames, then the last byte in the one that carries the end mark.
+    assertThat(wire.length).isEqualTo(plain + 3 * perFrame);
+    assertThat(open(wire, keys("c"))).hasSize(plain);
+  }
+
+  @Test
   void aFlippedBitIsRefused() throws IOException {
     byte[] wire = seal("memory of a process".getBytes(StandardCharsets.UTF_8), keys("c"), true);
     wire[10] ^= 1;
