@@ -598,12 +598,18 @@ public final class OperationEngine {
     }
     if (item.state() == ItemState.MOVING) {
       MigrationOutcome last = job.lastMigration();
-      if (last != null && item.attempt().equals(last.attempt()) && last.endedAt() != null) {
-        if (last.succeeded()) {
+      if (last != null && item.attempt().equals(last.attempt())) {
+        // Committed: the source's compare-and-set made the record name the target, which owns the
+        // job from then on (it resumes it, or recovery acts on its record). The slot is free at
+        // once, not only when the migration's end is recorded after the resume (10-20 ms later).
+        boolean committed = last.succeeded() && job.node().equals(last.to());
+        if (last.succeeded() && (committed || last.endedAt() != null)) {
           return item.with(ItemState.DONE, last.to(), item.attempt(), null);
         }
-        failedAt.put(item.job(), now);
-        return item.with(ItemState.FAILED, item.to(), item.attempt(), last.reason());
+        if (last.endedAt() != null) {
+          failedAt.put(item.job(), now);
+          return item.with(ItemState.FAILED, item.to(), item.attempt(), last.reason());
+        }
       }
     } else if (item.state() == ItemState.FAILED) {
       Instant when = failedAt.getOrDefault(item.job(), Instant.MIN);

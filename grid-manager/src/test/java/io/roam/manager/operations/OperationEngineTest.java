@@ -283,6 +283,66 @@ class OperationEngineTest {
   }
 
   @Test
+  void aCommittedMoveFreesItsSlotBeforeItsEndIsRecorded() {
+    List<JobId> jobs = guestsOnC2(2);
+    detach(1);
+    engine.step();
+    Call first = calls.get(0);
+
+    // The source's commit: the record names the target, the outcome has no end yet.
+    store.updateJob(
+        first.job(),
+        j ->
+            j.movedTo(
+                first.request().target(),
+                new MigrationOutcome(
+                    first.request().attempt(),
+                    j.node(),
+                    first.request().target(),
+                    true,
+                    T0,
+                    null,
+                    10,
+                    20,
+                    1000,
+                    null)));
+    engine.step();
+
+    assertThat(engine.waitsFor(first.request().attempt())).isFalse();
+    assertThat(calls).hasSize(2);
+    assertThat(calls.get(1).job()).isNotEqualTo(first.job()).isIn(jobs);
+  }
+
+  @Test
+  void aMoveNotYetCommittedKeepsItsSlot() {
+    guestsOnC2(2);
+    detach(1);
+    engine.step();
+    Call first = calls.get(0);
+
+    // An outcome of this attempt that has not moved the record (as a refusal being written).
+    store.updateJob(
+        first.job(),
+        j ->
+            j.withLastMigration(
+                new MigrationOutcome(
+                    first.request().attempt(),
+                    j.node(),
+                    first.request().target(),
+                    true,
+                    T0,
+                    null,
+                    0,
+                    0,
+                    0,
+                    null)));
+    engine.step();
+
+    assertThat(engine.waitsFor(first.request().attempt())).isTrue();
+    assertThat(calls).hasSize(1);
+  }
+
+  @Test
   void anExpelRunsAtItsOwnSettingWithItsOwnAttemptPrefix() {
     guestsOnC2(4); // two of them on c2-n1
     store.createOperation(
