@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +49,7 @@ class AgentRestartIT {
   @TempDir Path temp;
   private TestingServer zk;
   private CuratorGridStore store;
-  private final List<Process> agents = new ArrayList<>();
+  private AgentProcesses agents;
   private NodeRegistration other;
 
   @BeforeEach
@@ -70,15 +69,13 @@ class AgentRestartIT {
     zk = new TestingServer();
     store = TestStores.connect(zk);
     Files.writeString(temp.resolve("secret"), SECRET);
+    agents = new AgentProcesses(zk, temp.resolve("secret"));
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (Process p : agents) {
-      p.destroy(); // its shutdown hook stops its jobs
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+    if (agents != null) {
+      agents.close();
     }
     if (other != null) {
       other.close();
@@ -90,37 +87,13 @@ class AgentRestartIT {
   }
 
   private Process agent(String fault, String log) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (fault != null) {
-      cmd.add("-D" + FaultPoints.PROPERTY + "=" + fault);
-    }
-    cmd.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            AgentMain.class.getName(),
-            "--node-id",
-            A.value(),
-            "--cluster",
-            "c1",
-            "--zk",
-            zk.getConnectString(),
-            "--grid",
-            "t",
-            "--state-dir",
-            temp.resolve("a").toString(),
-            "--secret-file",
-            temp.resolve("secret").toString(),
-            "--session-timeout-ms",
-            "2000"));
-    Process p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve(log).toFile())
-            .start();
-    agents.add(p);
-    return p;
+    return agents.start(
+        A,
+        temp.resolve("a"),
+        temp.resolve(log),
+        fault == null ? List.of() : List.of("-D" + FaultPoints.PROPERTY + "=" + fault),
+        "--session-timeout-ms",
+        "2000");
   }
 
   private NodeRecord up() {

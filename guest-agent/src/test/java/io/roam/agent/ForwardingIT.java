@@ -20,9 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,22 +42,20 @@ class ForwardingIT {
   @TempDir Path temp;
   private TestingServer zk;
   private CuratorGridStore store;
-  private final List<Process> agents = new ArrayList<>();
+  private AgentProcesses agents;
 
   @BeforeEach
   void start() throws Exception {
     zk = new TestingServer();
     store = TestStores.connect(zk);
     Files.writeString(temp.resolve("secret"), SECRET);
+    agents = new AgentProcesses(zk, temp.resolve("secret"));
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (Process p : agents) {
-      p.destroy(); // its shutdown hook stops its jobs
-      if (!p.waitFor(20, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
+    if (agents != null) {
+      agents.close();
     }
     if (store != null) {
       store.close();
@@ -68,34 +64,16 @@ class ForwardingIT {
   }
 
   private void agent(NodeId id, double speed) throws IOException {
-    List<String> cmd =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            AgentMain.class.getName(),
-            "--node-id",
-            id.value(),
-            "--cluster",
-            "c1",
-            "--zk",
-            zk.getConnectString(),
-            "--grid",
-            "t",
-            "--state-dir",
-            temp.resolve(id.value()).toString(),
-            "--secret-file",
-            temp.resolve("secret").toString(),
-            "--speed",
-            Double.toString(speed),
-            "--balance",
-            "--session-timeout-ms",
-            "4000");
-    agents.add(
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(temp.resolve(id.value() + ".log").toFile())
-            .start());
+    agents.start(
+        id,
+        temp.resolve(id.value()),
+        temp.resolve(id.value() + ".log"),
+        List.of(),
+        "--speed",
+        Double.toString(speed),
+        "--balance",
+        "--session-timeout-ms",
+        "4000");
   }
 
   private NodeRecord up(NodeId id) {
