@@ -35,6 +35,7 @@ import io.roam.common.api.ApiPaths;
 import io.roam.common.id.ClusterId;
 import io.roam.common.json.Json;
 import io.roam.common.lifecycle.Closer;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.NodeRecord;
 import io.roam.common.zk.ZkLayout;
@@ -230,13 +231,7 @@ public final class Agent implements AutoCloseable {
           .sweeping(kept)
           .start(PERIODIC_CHECKPOINT_TICK);
       ExecutorService outgoing =
-          Executors.newFixedThreadPool(
-              MIGRATIONS_AT_ONCE,
-              r -> {
-                Thread t = new Thread(r, "migration-out");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newFixedThreadPool(MIGRATIONS_AT_ONCE, DaemonThreads.named("migration-out"));
       closer.register(outgoing::shutdownNow);
       Migrator migrator =
           new Migrator(
@@ -287,13 +282,7 @@ public final class Agent implements AutoCloseable {
                   .start(LOCAL_FIRST_TICK));
       migrations.refusingGuestsWhile(localFirst::refusal);
       ExecutorService probes =
-          Executors.newFixedThreadPool(
-              4,
-              r -> {
-                Thread t = new Thread(r, "forward-probe");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newFixedThreadPool(4, DaemonThreads.named("forward-probe"));
       closer.register(probes::shutdownNow);
       Vertx vertx = Vertx.vertx();
       closer.register(

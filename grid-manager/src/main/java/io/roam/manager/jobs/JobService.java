@@ -10,6 +10,7 @@ import io.roam.common.api.Page;
 import io.roam.common.api.RunJobRequest;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
@@ -38,12 +39,7 @@ public final class JobService {
   /** Checkpoints asked for without waiting; an agent takes one at a time per job anyway. */
   private static final java.util.concurrent.ExecutorService CHECKPOINTS =
       java.util.concurrent.Executors.newFixedThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "checkpoint-request");
-            t.setDaemon(true);
-            return t;
-          });
+          2, DaemonThreads.named("checkpoint-request"));
 
   private final GridStore store;
   private final AgentClient agents;

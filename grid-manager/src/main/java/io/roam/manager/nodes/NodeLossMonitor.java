@@ -2,6 +2,7 @@ package io.roam.manager.nodes;
 
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
@@ -53,20 +54,9 @@ public final class NodeLossMonitor implements AutoCloseable {
   private final Map<JobId, Instant> missingSince = new HashMap<>();
   private final Map<JobId, Instant> restoreAskedAt = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "node-loss");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("node-loss"));
   private final ScheduledExecutorService restores =
-      Executors.newScheduledThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "node-loss-restore");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newScheduledThreadPool(2, DaemonThreads.named("node-loss-restore"));
 
   /**
    * @param grace how long a node must be gone before its jobs restart or are lost; longer than the

@@ -4,6 +4,7 @@ import io.roam.common.api.DetachRequest;
 import io.roam.common.api.OperationRequest;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.ClusterRecord;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
@@ -46,19 +47,9 @@ public final class OperationService implements AutoCloseable {
   private final AtomicBoolean stepQueued = new AtomicBoolean();
   // The agent calls of one step go out at once (each waits only for the agent's acceptance).
   private final java.util.concurrent.ExecutorService calls =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "operations-call");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("operations-call"));
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "operations");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("operations"));
 
   public OperationService(
       CuratorGridStore store,

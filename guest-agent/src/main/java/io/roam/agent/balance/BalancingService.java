@@ -19,6 +19,7 @@ import io.roam.agent.placement.Plan;
 import io.roam.agent.placement.Snapshot;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
 import io.roam.store.NodeFlagStore;
@@ -76,8 +77,9 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
   private final Map<JobId, Instant> arrived = new HashMap<>();
   private final AtomicBoolean moving = new AtomicBoolean();
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(daemon("gossip-step"));
-  private final ExecutorService mover = Executors.newSingleThreadExecutor(daemon("balance-move"));
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("gossip-step"));
+  private final ExecutorService mover =
+      Executors.newSingleThreadExecutor(DaemonThreads.named("balance-move"));
   private volatile List<NodeRecord> members = List.of();
   private volatile Set<JobId> locked = Set.of();
   // Jobs whose records say they never migrated: exempt from minimum residence. A job not (yet)
@@ -128,14 +130,6 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
     long[] mem = sampler.memory();
     this.measured = new LoadEntry(self, 0, 0, speed, mem[0], Math.max(mem[1], mem[0]), 0);
     this.view = new GossipView(measured, gossip);
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** Listens for gossip on {@code host:port} (UDP) and starts stepping. */

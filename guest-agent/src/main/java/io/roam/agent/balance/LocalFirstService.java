@@ -7,6 +7,7 @@ import io.roam.agent.placement.GuestEviction;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.MigrationOutcome;
 import io.roam.common.model.NodeRecord;
@@ -55,8 +56,9 @@ public final class LocalFirstService implements AutoCloseable {
   private final Map<JobId, Instant> arrived = new HashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(daemon("local-first"));
-  private final ExecutorService mover = Executors.newFixedThreadPool(2, daemon("local-first-move"));
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("local-first"));
+  private final ExecutorService mover =
+      Executors.newFixedThreadPool(2, DaemonThreads.named("local-first-move"));
   private Optional<Instant> pressureSince = Optional.empty();
   private volatile boolean crowded;
 
@@ -90,14 +92,6 @@ public final class LocalFirstService implements AutoCloseable {
     this.eviction = eviction;
     this.clock = clock;
     this.random = random;
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   public LocalFirstService start(Duration tick) {

@@ -8,6 +8,7 @@ import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
@@ -59,12 +60,7 @@ public final class HomecomingSender implements AutoCloseable {
   private final Path markers;
   // One at a time: returning files is never urgent and should not crowd out migrations.
   private final ScheduledExecutorService worker =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "homecoming");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("homecoming"));
 
   /**
    * @param maxBytes largest set of files sent (the migration size limit)

@@ -10,6 +10,7 @@ import io.roam.agent.launch.SurvivingJob;
 import io.roam.common.api.AgentLaunchRequest;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.store.GridStore;
@@ -51,12 +52,7 @@ public final class JobSupervisor implements AutoCloseable {
   private final Clock clock;
   private final Map<JobId, Running> running = new ConcurrentHashMap<>();
   private final ScheduledExecutorService retries =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "job-record-retry");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("job-record-retry"));
   private volatile boolean closing;
   private volatile Consumer<JobRecord> onEnd = j -> {};
 

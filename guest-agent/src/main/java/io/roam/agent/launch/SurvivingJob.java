@@ -1,5 +1,6 @@
 package io.roam.agent.launch;
 
+import io.roam.common.lifecycle.DaemonThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -54,11 +55,7 @@ public final class SurvivingJob implements LaunchedJob {
 
   private static final java.util.concurrent.ScheduledExecutorService POLL =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "surviving-jobs");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.named("surviving-jobs"));
 
   @Override
   public long pid() {

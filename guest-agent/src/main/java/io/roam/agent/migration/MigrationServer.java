@@ -13,6 +13,7 @@ import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.ClusterId;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.ClusterPolicy;
 import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
@@ -64,12 +65,7 @@ public final class MigrationServer implements AutoCloseable {
   private final Function<ClusterId, ClusterPolicy> policies;
   private final Function<NodeId, Optional<NodeFlags>> flags;
   private final ExecutorService workers =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "migration-in");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("migration-in"));
   private final Map<String, ConnectionHandler> others = new ConcurrentHashMap<>();
   private ServerSocket server;
   private final IntentJournal journal;

@@ -8,6 +8,7 @@ import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.MigrationOutcome;
 import io.roam.common.model.NodeRecord;
@@ -50,12 +51,7 @@ public final class Migrator {
   // Page images go out in pieces of at least this much while CRIU writes them.
   private static final long PIECE = 1 << 20;
   private static final ExecutorService DUMPERS =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "migration-dump");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("migration-dump"));
 
   private final NodeId self;
   private final JobSupervisor jobs;

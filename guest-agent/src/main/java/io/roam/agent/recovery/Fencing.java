@@ -3,6 +3,7 @@ package io.roam.agent.recovery;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobCheckpoint;
 import io.roam.store.GridStore;
 import io.roam.store.StoreException;
@@ -40,19 +41,9 @@ public final class Fencing implements ConnectionStateListener, AutoCloseable {
   private final Set<JobId> fenced = ConcurrentHashMap.newKeySet();
   // Fencing never waits behind a store call (those block, retrying, while cut off).
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "fencing");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fencing"));
   private final ScheduledExecutorService learner =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "fencing-learn");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("fencing-learn"));
   private ScheduledFuture<?> pending;
 
   public Fencing(JobSupervisor jobs, GridStore store, Duration sessionTimeout) {

@@ -3,6 +3,7 @@ package io.roam.agent.recovery;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
+import io.roam.common.lifecycle.DaemonThreads;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.store.GridStore;
@@ -40,12 +41,7 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   private long ticks;
   private final Map<JobId, Instant> lastTried = new java.util.HashMap<>();
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "periodic-checkpoints");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("periodic-checkpoints"));
 
   /**
    * @param checkpoint takes a checkpoint of a job running here (blocking)

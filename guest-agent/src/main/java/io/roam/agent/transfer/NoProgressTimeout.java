@@ -1,5 +1,6 @@
 package io.roam.agent.transfer;
 
+import io.roam.common.lifecycle.DaemonThreads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -38,13 +39,7 @@ public final class NoProgressTimeout {
 
   private static ScheduledExecutorService watchdog() {
     ScheduledThreadPoolExecutor pool =
-        new ScheduledThreadPoolExecutor(
-            1,
-            r -> {
-              Thread t = new Thread(r, "transfer-watchdog");
-              t.setDaemon(true);
-              return t;
-            });
+        new ScheduledThreadPoolExecutor(1, DaemonThreads.named("transfer-watchdog"));
     pool.setRemoveOnCancelPolicy(true);
     return Executors.unconfigurableScheduledExecutorService(pool);
   }

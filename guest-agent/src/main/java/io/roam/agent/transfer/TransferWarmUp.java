@@ -1,5 +1,6 @@
 package io.roam.agent.transfer;
 
+import io.roam.common.lifecycle.DaemonThreads;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -48,12 +49,7 @@ public final class TransferWarmUp {
     }
     SealedChannel.warmUp();
     ExecutorService receiver =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "transfer-warm-up-receiver");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadExecutor(DaemonThreads.named("transfer-warm-up-receiver"));
     try (ServerSocket server = new ServerSocket()) {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       for (int round = 0; round < rounds; round++) {
