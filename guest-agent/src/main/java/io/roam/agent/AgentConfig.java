@@ -66,56 +66,6 @@ public record AgentConfig(
   /** The default {@link #gossipWindow}. */
   public static final int GOSSIP_WINDOW = 20;
 
-  /** A configuration with the default gossip window. */
-  public AgentConfig(
-      NodeId node,
-      ClusterId cluster,
-      String zookeeper,
-      String grid,
-      String bind,
-      String advertise,
-      int port,
-      Path stateDir,
-      String secret,
-      int cores,
-      long memoryBytes,
-      double speed,
-      boolean sandboxed,
-      Duration sessionTimeout,
-      int migrationPort,
-      long maxMigrationBytes,
-      boolean balance,
-      int advertisePort,
-      int advertiseMigrationPort,
-      String hostLoopback,
-      List<Path> jobsCgroups,
-      Duration transferTimeout) {
-    this(
-        node,
-        cluster,
-        zookeeper,
-        grid,
-        bind,
-        advertise,
-        port,
-        stateDir,
-        secret,
-        cores,
-        memoryBytes,
-        speed,
-        sandboxed,
-        sessionTimeout,
-        migrationPort,
-        maxMigrationBytes,
-        balance,
-        advertisePort,
-        advertiseMigrationPort,
-        hostLoopback,
-        jobsCgroups,
-        transferTimeout,
-        GOSSIP_WINDOW);
-  }
-
   public AgentConfig {
     jobsCgroups = jobsCgroups == null ? List.of() : List.copyOf(jobsCgroups);
     List<String> errors = new ArrayList<>();

@@ -12,6 +12,10 @@ import org.junit.jupiter.api.Test;
 
 class AgentConfigTest {
   private static AgentConfig withTransferTimeout(Duration timeout) {
+    return config(timeout, AgentConfig.GOSSIP_WINDOW);
+  }
+
+  private static AgentConfig config(Duration timeout, int gossipWindow) {
     return new AgentConfig(
         NodeId.of("c1-n1"),
         ClusterId.of("c1"),
@@ -34,7 +38,8 @@ class AgentConfigTest {
         0,
         null,
         List.of(),
-        timeout);
+        timeout,
+        gossipWindow);
   }
 
   @Test
@@ -80,31 +85,7 @@ class AgentConfigTest {
   }
 
   private static AgentConfig withGossipWindow(int window) {
-    AgentConfig c = withTransferTimeout(null);
-    return new AgentConfig(
-        c.node(),
-        c.cluster(),
-        c.zookeeper(),
-        c.grid(),
-        c.bind(),
-        c.advertise(),
-        c.port(),
-        c.stateDir(),
-        c.secret(),
-        c.cores(),
-        c.memoryBytes(),
-        c.speed(),
-        c.sandboxed(),
-        c.sessionTimeout(),
-        c.migrationPort(),
-        c.maxMigrationBytes(),
-        c.balance(),
-        c.advertisePort(),
-        c.advertiseMigrationPort(),
-        c.hostLoopback(),
-        c.jobsCgroups(),
-        c.transferTimeout(),
-        window);
+    return config(null, window);
   }
 
   @Test
