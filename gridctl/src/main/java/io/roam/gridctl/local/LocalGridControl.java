@@ -79,44 +79,12 @@ public final class LocalGridControl {
     }
   }
 
-  /** Starts the grid and returns once it is ready. */
-  public LocalGridInfo up(
-      int clusters, int nodesPerCluster, int port, boolean balance, Duration timeout)
-      throws IOException {
-    return up(clusters, nodesPerCluster, port, balance, LocalNodeLimits.NONE, timeout);
-  }
-
-  /** Starts the grid, its nodes limited as {@code limits} says, and returns once it is ready. */
-  public LocalGridInfo up(
-      int clusters,
-      int nodesPerCluster,
-      int port,
-      boolean balance,
-      LocalNodeLimits limits,
-      Duration timeout)
-      throws IOException {
-    return up(clusters, nodesPerCluster, port, balance, limits, 0, timeout);
-  }
-
   /**
-   * Starts the grid and returns once it is ready; its manager runs {@code parallelMoves} migrations
-   * at once for an operation whose request does not say (0: the manager's default).
-   */
-  public LocalGridInfo up(
-      int clusters,
-      int nodesPerCluster,
-      int port,
-      boolean balance,
-      LocalNodeLimits limits,
-      int parallelMoves,
-      Duration timeout)
-      throws IOException {
-    return up(clusters, nodesPerCluster, port, balance, limits, parallelMoves, 0, timeout);
-  }
-
-  /**
-   * Starts the grid and returns once it is ready; its nodes send {@code gossipWindow} load entries
-   * per gossip message (0: the agents' default).
+   * Starts the grid, its nodes limited as {@code limits} says, and returns once it is ready.
+   *
+   * @param parallelMoves migrations the manager runs at once for an operation whose request does
+   *     not say (0: the manager's default)
+   * @param gossipWindow load entries each node sends per gossip message (0: the agents' default)
    */
   public LocalGridInfo up(
       int clusters,
