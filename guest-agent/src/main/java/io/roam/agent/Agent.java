@@ -11,6 +11,7 @@ import io.roam.agent.homecoming.Backoff;
 import io.roam.agent.homecoming.HomecomingReceiver;
 import io.roam.agent.homecoming.HomecomingSender;
 import io.roam.agent.jobs.JobSupervisor;
+import io.roam.agent.launch.JobDir;
 import io.roam.agent.launch.JobLauncher;
 import io.roam.agent.load.Arrivals;
 import io.roam.agent.load.LoadSampler;
@@ -54,6 +55,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -105,8 +107,9 @@ public final class Agent implements AutoCloseable {
 
   private void warmUpTransfer() {
     long start = System.nanoTime();
+    Path scratch = config.stateDir().resolve("warm-up");
     try {
-      TransferWarmUp.run(config.stateDir().resolve("warm-up"), WARM_UP_BYTES, WARM_UP_ROUNDS);
+      TransferWarmUp.run(scratch, WARM_UP_BYTES, WARM_UP_ROUNDS);
       LOG.info(
           "transfer path warmed up in {} ms",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -114,6 +117,8 @@ public final class Agent implements AutoCloseable {
       LOG.warn(
           "could not warm up the transfer path (first migrations will be slower): {}",
           e.toString());
+    } finally {
+      JobDir.deleteTree(scratch);
     }
   }
 

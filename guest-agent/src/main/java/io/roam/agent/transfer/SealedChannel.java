@@ -48,8 +48,8 @@ public final class SealedChannel {
   private static final int END = 0x8000_0000;
   // Full frames sealed and opened by warmUp: 3,200 (25 MiB), past the 2,500 the JIT needed here.
   private static final int WARM_UP_ROUNDS = 32;
-  private static final java.util.concurrent.atomic.AtomicBoolean WARMED =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  // Guarded by the class: a second caller waits for the first one's warm-up instead of racing it.
+  private static boolean warmed;
 
   private SealedChannel() {}
 
@@ -96,10 +96,11 @@ public final class SealedChannel {
   /**
    * Seals and opens full frames (and some short ones, as messages flush them) in memory, so that
    * the JIT compiles the JDK's AES-GCM intrinsics for them before a job is frozen: before that the
-   * cipher runs at tens of MB/s. About a third of a second of one core, once per JVM.
+   * cipher runs at tens of MB/s. About a third of a second of one core, once per JVM; a call while
+   * another runs returns when that one is done.
    */
-  public static void warmUp() {
-    if (!WARMED.compareAndSet(false, true)) {
+  public static synchronized void warmUp() {
+    if (warmed) {
       return;
     }
     Keys keys = derive(new byte[32], new byte[32], "warm-up", "warm-up");
@@ -124,6 +125,7 @@ public final class SealedChannel {
     } catch (IOException e) {
       throw new IllegalStateException("sealing in memory failed", e);
     }
+    warmed = true;
   }
 
   /** Writes sealed frames; {@link #close()} writes the authenticated end mark. */

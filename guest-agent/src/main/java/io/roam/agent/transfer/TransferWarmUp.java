@@ -40,8 +40,10 @@ public final class TransferWarmUp {
   private TransferWarmUp() {}
 
   /**
-   * Runs {@code rounds} made-up transfers of {@code bytes} each through files under {@code
-   * scratch}, which it deletes after; once per JVM (later calls return at once).
+   * Runs {@code rounds} made-up transfers of {@code bytes} each through files under {@code scratch}
+   * ({@code source-N} sent, {@code target-N} received), which the caller deletes; once per JVM
+   * (later calls return at once). Waits for the cipher's own warm-up first, so that this one
+   * compiles the rest of the path with the cipher fast.
    */
   public static void run(Path scratch, long bytes, int rounds) throws IOException {
     if (!DONE.compareAndSet(false, true)) {
@@ -60,12 +62,9 @@ public final class TransferWarmUp {
         Future<Long> received = receiver.submit(() -> receive(server, target, keys));
         send(server.getLocalPort(), source, bytes, keys);
         await(received);
-        deleteTree(source);
-        deleteTree(target);
       }
     } finally {
       receiver.shutdownNow();
-      deleteTree(scratch);
     }
   }
 
@@ -118,19 +117,6 @@ public final class TransferWarmUp {
       long n = TreeArchive.unpack(in, target, Long.MAX_VALUE);
       socket.getOutputStream().write(1);
       return n;
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> all = Files.walk(root)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      // scratch files only: whatever is left is deleted with the next warm-up's scratch
     }
   }
 
