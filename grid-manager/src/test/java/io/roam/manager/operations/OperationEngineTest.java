@@ -98,21 +98,22 @@ class OperationEngineTest {
   /** The target records the migration's end, as a real one does. */
   private void finish(Call call) {
     store.updateJob(
-        call.job(),
-        j ->
-            j.movedTo(
-                call.request().target(),
-                new MigrationOutcome(
-                    call.request().attempt(),
-                    j.node(),
-                    call.request().target(),
-                    true,
-                    T0,
-                    T0,
-                    10,
-                    20,
-                    1000,
-                    null)));
+        call.job(), j -> j.movedTo(call.request().target(), succeeded(call, j.node(), T0)));
+  }
+
+  /** A successful outcome of {@code call}'s attempt from {@code from}; no end yet if null. */
+  private static MigrationOutcome succeeded(Call call, NodeId from, Instant endedAt) {
+    return new MigrationOutcome(
+        call.request().attempt(),
+        from,
+        call.request().target(),
+        true,
+        T0,
+        endedAt,
+        10,
+        20,
+        1000,
+        null);
   }
 
   private OperationRecord stored(String id) {
@@ -291,21 +292,7 @@ class OperationEngineTest {
 
     // The source's commit: the record names the target, the outcome has no end yet.
     store.updateJob(
-        first.job(),
-        j ->
-            j.movedTo(
-                first.request().target(),
-                new MigrationOutcome(
-                    first.request().attempt(),
-                    j.node(),
-                    first.request().target(),
-                    true,
-                    T0,
-                    null,
-                    10,
-                    20,
-                    1000,
-                    null)));
+        first.job(), j -> j.movedTo(first.request().target(), succeeded(first, j.node(), null)));
     engine.step();
 
     assertThat(engine.waitsFor(first.request().attempt())).isFalse();
@@ -321,21 +308,7 @@ class OperationEngineTest {
     Call first = calls.get(0);
 
     // An outcome of this attempt that has not moved the record (as a refusal being written).
-    store.updateJob(
-        first.job(),
-        j ->
-            j.withLastMigration(
-                new MigrationOutcome(
-                    first.request().attempt(),
-                    j.node(),
-                    first.request().target(),
-                    true,
-                    T0,
-                    null,
-                    0,
-                    0,
-                    0,
-                    null)));
+    store.updateJob(first.job(), j -> j.withLastMigration(succeeded(first, j.node(), null)));
     engine.step();
 
     assertThat(engine.waitsFor(first.request().attempt())).isTrue();
