@@ -246,8 +246,10 @@ public final class OperationEngine {
         items.put(j.id(), new Item(j.id(), j.node(), null, ItemState.PENDING, null, null));
       }
     }
-    List<JobId> stillNeeded =
-        DetachPlanner.mustMove(op.cluster(), grid).stream().map(JobRecord::id).toList();
+    java.util.Set<JobId> stillNeeded =
+        DetachPlanner.mustMove(op.cluster(), grid).stream()
+            .map(JobRecord::id)
+            .collect(Collectors.toSet());
     Instant now = clock.instant();
     java.util.Set<io.roam.common.id.NodeId> live =
         grid.nodes().stream().map(NodeRecord::id).collect(Collectors.toSet());
@@ -263,31 +265,11 @@ public final class OperationEngine {
     int moving = 0;
     for (Item item : new ArrayList<>(items.values())) {
       JobRecord job = jobs.get(item.job());
-      Item next = item;
-      if (job == null || job.state().terminal()) {
-        next = item.with(ItemState.DONE, item.to(), item.attempt(), job == null ? "gone" : "ended");
-      } else if (!live.contains(job.node())) {
-        // Not done, and not movable: it is neither here nor there until node loss decides.
-        next = item.with(ItemState.PENDING, null, null, gone(job));
-      } else if (!stillNeeded.contains(item.job())) {
-        next = item.with(ItemState.DONE, job.node(), item.attempt(), null);
-      } else if (item.state() == ItemState.MOVING) {
-        MigrationOutcome last = job.lastMigration();
-        if (last != null && item.attempt().equals(last.attempt()) && last.endedAt() != null) {
-          next =
-              last.succeeded()
-                  ? item.with(ItemState.DONE, last.to(), item.attempt(), null)
-                  : item.with(ItemState.FAILED, item.to(), item.attempt(), last.reason());
-          if (!last.succeeded()) {
-            failedAt.put(item.job(), now);
-          }
-        }
-      } else if (item.state() == ItemState.FAILED) {
-        Instant when = failedAt.getOrDefault(item.job(), Instant.MIN);
-        if (!when.plus(retryFailedAfter).isAfter(now)) {
-          next = item.with(ItemState.PENDING, item.to(), null, item.reason());
-        }
-      }
+      // Not done, and not movable: it is neither here nor there until node loss decides.
+      Item next =
+          job != null && !job.state().terminal() && !live.contains(job.node())
+              ? item.with(ItemState.PENDING, null, null, gone(job))
+              : progress(item, job, stillNeeded, now);
       items.put(item.job(), next);
       if (next.state() == ItemState.MOVING) {
         moving++;
@@ -588,6 +570,17 @@ public final class OperationEngine {
     return list;
   }
 
+  /**
+   * Whether the job's last migration is committed: the source's compare-and-set made the record
+   * name the target, which owns the job from then on (it resumes it, or recovery acts on its
+   * record). Its slot is free at once, not only when the end is recorded after the resume (10-20 ms
+   * later, then seen by the read model another 20-40 ms later on a busy machine).
+   */
+  public static boolean committed(JobRecord job) {
+    MigrationOutcome last = job.lastMigration();
+    return last != null && last.succeeded() && job.node().equals(last.to());
+  }
+
   /** An item's next state from its job's record: ended, no longer needed, moved, or retried. */
   private Item progress(Item item, JobRecord job, java.util.Set<JobId> stillNeeded, Instant now) {
     if (job == null || job.state().terminal()) {
@@ -599,11 +592,7 @@ public final class OperationEngine {
     if (item.state() == ItemState.MOVING) {
       MigrationOutcome last = job.lastMigration();
       if (last != null && item.attempt().equals(last.attempt())) {
-        // Committed: the source's compare-and-set made the record name the target, which owns the
-        // job from then on (it resumes it, or recovery acts on its record). The slot is free at
-        // once, not only when the migration's end is recorded after the resume (10-20 ms later).
-        boolean committed = last.succeeded() && job.node().equals(last.to());
-        if (last.succeeded() && (committed || last.endedAt() != null)) {
+        if (last.succeeded() && (committed(job) || last.endedAt() != null)) {
           return item.with(ItemState.DONE, last.to(), item.attempt(), null);
         }
         if (last.endedAt() != null) {

@@ -142,12 +142,15 @@ public final class OperationService implements AutoCloseable {
   }
 
   /**
-   * A job's record changed: if it ends a migration an operation waits for, its slot is free, so the
-   * next move starts now rather than at the next periodic step.
+   * A job's record changed: if it commits or ends a migration an operation waits for, its slot is
+   * free, so the next move starts now rather than at the next periodic step.
    */
   public void jobChanged(JobRecord job) {
     MigrationOutcome last = job.lastMigration();
-    if (last != null && last.endedAt() != null && leading() && engine.waitsFor(last.attempt())) {
+    if (last != null
+        && (last.endedAt() != null || OperationEngine.committed(job))
+        && leading()
+        && engine.waitsFor(last.attempt())) {
       nudge();
     }
   }

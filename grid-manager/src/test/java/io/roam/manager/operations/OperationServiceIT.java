@@ -52,6 +52,9 @@ class OperationServiceIT {
   private final Map<JobId, AtomicInteger> migrateCalls = new ConcurrentHashMap<>();
   private final ScheduledExecutorService agents = Executors.newScheduledThreadPool(4);
   private volatile long migrationMillis = 200;
+  // False: the scripted agent commits its moves (the record names the target) and never records
+  // their end, as a source does between its commit and the target's resume.
+  private volatile boolean endsRecorded = true;
   private final AtomicInteger moving = new AtomicInteger();
   private final AtomicInteger maxMoving = new AtomicInteger();
 
@@ -118,7 +121,7 @@ class OperationServiceIT {
                           request.target(),
                           true,
                           Instant.now(),
-                          Instant.now(),
+                          endsRecorded ? Instant.now() : null,
                           10,
                           20,
                           1000,
@@ -216,6 +219,17 @@ class OperationServiceIT {
 
   @Test
   void eachEndedMoveStartsTheNextWithoutWaitingForThePeriodicStep() throws Exception {
+    detachWithoutPeriodicSteps();
+  }
+
+  @Test
+  void eachCommittedMoveStartsTheNextBeforeItsEndIsRecorded() throws Exception {
+    endsRecorded = false;
+    detachWithoutPeriodicSteps();
+  }
+
+  /** Four guests of c2 go home one at a time, driven only by the nudges. */
+  private void detachWithoutPeriodicSteps() throws Exception {
     List<JobRecord> guests = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       guests.add(job("c1-n" + (1 + i % 2), "c2-n" + (1 + i % 2)));
