@@ -6,7 +6,8 @@
 # continuous output. --parallel N is the detach's own number of migrations at once (passed to
 # `gridctl cluster detach --parallel`); without it the manager's number (4) is used. The load
 # average before and after the detach is printed beside the table, and so is the number of requests
-# ZooKeeper received during it (its `srvr` counter: every client's reads, writes and pings).
+# ZooKeeper received during it (its `srvr` counter: every client's reads, writes and pings), and how
+# many of the machine's cores were busy during it on average (from /proc/stat, every process).
 #
 #   grid-manager/bench/detach-bench.sh [--guests 20] [--mib 32] [--port 8478] [--parallel N]
 set -euo pipefail
@@ -75,13 +76,19 @@ for k in $(seq 0 $((K - 1))); do
 done
 one_ms=$(printf '%s\n' "${one[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 
+# Busy and total jiffies of the whole machine so far (first line of /proc/stat).
+cpu_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9; exit}' /proc/stat; }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+read -r busy_before all_before < <(cpu_jiffies)
 zk_before=$(zk_received)
 start=$(date +%s%3N)
 op=$("$G" cluster detach c2 --wait --json "${PARALLEL_ARGS[@]}")
 end=$(date +%s%3N)
 zk_after=$(zk_received)
+read -r busy_after all_after < <(cpu_jiffies)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+busy=$(awk -v b=$((busy_after - busy_before)) -v a=$((all_after - all_before)) -v n="$(nproc)" \
+  'BEGIN{printf "%.2f of %d", (a ? b / a * n : 0), n}')
 took=$((end - start))
 # The manager's own record: from the request's arrival to DETACHED (no client start-up, no
 # polling).
@@ -91,23 +98,24 @@ d = json.load(sys.stdin)
 t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
 print(round((t(d["updatedAt"]) - t(d["createdAt"])).total_seconds() * 1000))' <<<"$op")
 # Where the time went, from the jobs' last migrations (the detach's moves; agents' clocks, one
-# machine): the moves' median length; how long a freed slot stayed idle (for each move after the
-# first N by start, its start less the latest end before it), median / max; from the request to
-# the first move's start; from the last move's end to DETACHED.
+# machine): the moves' median length; how many ran at once on average from the first start to the
+# last end (their lengths' sum over that span: N when no slot is ever idle; a slot frees at a
+# move's commit, a little before its recorded end, so the next may start before it); from the
+# request to the first move's start; from the last move's end to DETACHED (negative: DETACHED
+# was recorded once the last move committed, before its end).
 parts=$("$G" ps --json | python3 -c 'import json,sys
 from datetime import datetime
-n = int(sys.argv[1])
-op = json.loads(sys.argv[2])
+op = json.loads(sys.argv[1])
 t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp() * 1000
 moves = sorted((t(m["startedAt"]), t(m["endedAt"])) for m in
                (j.get("lastMigration") for j in json.load(sys.stdin)["items"]) if m and m.get("endedAt"))
 lengths = sorted(e - s for s, e in moves)
-waits = sorted(s - max(e for _, e in moves if e <= s) for s, _ in moves[n:] if any(e <= s for _, e in moves))
-print("%d | %s | %d | %d" % (
+span = max(e for _, e in moves) - moves[0][0]
+print("%d | %.2f | %d | %d" % (
     lengths[len(lengths) // 2],
-    "%d / %d" % (waits[len(waits) // 2], waits[-1]) if waits else "-",
+    sum(lengths) / span if span > 0 else 0,
     moves[0][0] - t(op["createdAt"]),
-    t(op["updatedAt"]) - max(e for _, e in moves)))' "$PARALLELISM" "$op")
+    t(op["updatedAt"]) - max(e for _, e in moves)))' "$op")
 bound=$((K * one_ms / PARALLELISM + 1000))
 
 home=0; continuous=0
@@ -119,8 +127,8 @@ for j in "${jobs[@]}"; do
 done
 running=$("$G" ps --json --state running | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 
-printf '| N (at once) | K | M (MiB) | one migration, median (ms) | bound (K x one / N + 1 s) (ms) | detach, client (ms) | detach, manager record (ms) | met | its moves, median (ms) | freed slot idle, median / max (ms) | request to first move (ms) | last move to DETACHED (ms) | at home and running | continuous output | left running after kill | ZooKeeper requests during the detach | load before / after |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| N (at once) | K | M (MiB) | one migration, median (ms) | bound (K x one / N + 1 s) (ms) | detach, client (ms) | detach, manager record (ms) | met | its moves, median (ms) | moves at once, mean | request to first move (ms) | last move to DETACHED (ms) | at home and running | continuous output | left running after kill | ZooKeeper requests during the detach | cores busy during the detach | load before / after |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 met=no; [ "$took" -le "$bound" ] && met=yes
 [ "$took" -gt "$bound" ] && [ "$op_ms" -le "$bound" ] && met="manager record only"
-printf '| %d | %d | %d | %d | %d | %d | %d | %s | %s | %d/%d | %d/%d | %s | %d | %s / %s |\n' "$PARALLELISM" "$K" "$MIB" "$one_ms" "$bound" "$took" "$op_ms" "$met" "$parts" "$home" "$K" "$continuous" "$K" "$running" "$((zk_after - zk_before))" "$load_before" "$load_after"
+printf '| %d | %d | %d | %d | %d | %d | %d | %s | %s | %d/%d | %d/%d | %s | %d | %s | %s / %s |\n' "$PARALLELISM" "$K" "$MIB" "$one_ms" "$bound" "$took" "$op_ms" "$met" "$parts" "$home" "$K" "$continuous" "$K" "$running" "$((zk_after - zk_before))" "$busy" "$load_before" "$load_after"
