@@ -316,13 +316,16 @@ public final class Migrator {
         return failed(a, why, true);
       }
       a.phase("send");
+      // While the target restores: the job's record as it is now, so that the commit is one
+      // compare-and-set rather than a read and then a write (a round trip less, frozen).
+      Optional<Versioned<JobRecord>> seen = readQuietly(a.id);
       byte reply = in.readByte();
       String text = in.readUTF();
       a.phase("restore");
       if (reply != Wire.PREPARED) {
         return failed(a, "node " + a.target.id() + " refused: " + text, true);
       }
-      committed = commit(a);
+      committed = commit(a, seen);
       a.phase("commit");
       if (committed) {
         faults.reach(FaultPoints.Step.SOURCE_AFTER_COMMIT);
@@ -458,9 +461,34 @@ public final class Migrator {
     return Optional.empty();
   }
 
-  /** The commit point: move the job's record to the target. False if it is still ours. */
-  private boolean commit(Attempt a) {
+  private Optional<Versioned<JobRecord>> readQuietly(JobId id) {
+    try {
+      return store.job(id);
+    } catch (StoreException e) {
+      return Optional.empty(); // the commit reads it then
+    }
+  }
+
+  /**
+   * The commit point: move the job's record to the target. False if it is still ours.
+   *
+   * @param seen the record as read while the target restored: written over by compare-and-set if it
+   *     has not changed since; otherwise (or without it) read again
+   */
+  private boolean commit(Attempt a, Optional<Versioned<JobRecord>> seen) {
     MigrationOutcome provisional = a.outcome(true, null, false);
+    if (seen.isPresent()
+        && seen.get().value().node().equals(self)
+        && !seen.get().value().state().terminal()) {
+      try {
+        if (store.compareAndSet(
+            seen.get().value().movedTo(a.target.id(), provisional), seen.get().version())) {
+          return true;
+        }
+      } catch (StoreException e) {
+        // May have landed: the loop below reads before it writes.
+      }
+    }
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (true) {
       try {

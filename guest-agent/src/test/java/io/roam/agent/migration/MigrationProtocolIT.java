@@ -167,6 +167,31 @@ class MigrationProtocolIT {
   }
 
   @Test
+  void aChangeToTheRecordWhileTheTargetRestoresIsKeptByTheCommit() throws Exception {
+    JobRecord job = runOnSource();
+    // The source reads the record as the target starts restoring, to commit with one
+    // compare-and-set; the owner locks the job a little later, before the commit.
+    checkpoint.duringRestore.set(
+        () -> {
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          store.updateJob(job.id(), j -> j.withLocked(true));
+        });
+
+    MigrationOutcome outcome = migrator.migrate(job.id(), targetNode, "a1");
+
+    assertThat(outcome.succeeded()).as(String.valueOf(outcome.reason())).isTrue();
+    JobRecord moved = stored(job.id());
+    assertThat(moved.node()).isEqualTo(B);
+    assertThat(moved.lastMigration().attempt()).isEqualTo("a1");
+    assertThat(moved.locked()).as("the lock set during the restore").isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> target.isRunning(job.id()));
+  }
+
+  @Test
   void aJobThatCannotBeCheckpointedRunsOnAndSaysWhy() throws Exception {
     JobRecord job = runOnSource();
     checkpoint.failDump.set("it holds a listening TCP socket");
