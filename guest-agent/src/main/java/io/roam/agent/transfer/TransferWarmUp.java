@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Sends a made-up migration through the whole transfer path once, over loopback, so that the JIT
@@ -40,29 +41,76 @@ public final class TransferWarmUp {
   private TransferWarmUp() {}
 
   /**
-   * Runs {@code rounds} made-up transfers of {@code bytes} each through files under {@code scratch}
-   * ({@code source-N} sent, {@code target-N} received), which the caller deletes; once per JVM
-   * (later calls return at once). Waits for the cipher's own warm-up first, so that this one
-   * compiles the rest of the path with the cipher fast.
+   * How the warm-up went.
+   *
+   * @param rounds transfers made
+   * @param lastRoundNanos how long the last one took
+   * @param fast whether the last one took no longer than asked: the path is compiled
+   * @param cipherFast whether the cipher's own warm-up ended fast ({@link SealedChannel#warmUp})
    */
-  public static void run(Path scratch, long bytes, int rounds) throws IOException {
+  public record Outcome(int rounds, long lastRoundNanos, boolean fast, boolean cipherFast) {}
+
+  /**
+   * Runs made-up transfers of {@code bytes} each until one takes no longer than {@code fastRound}
+   * (at least {@code minRounds}, at most {@code maxRounds}); once per JVM (later calls return at
+   * once, with no rounds). Each round goes through {@code scratch/round-N} ({@code source} sent,
+   * {@code target} received), handed to {@code done} once it arrived (which deletes it). Waits for
+   * the cipher's own warm-up first, so that this one compiles the rest of the path with the cipher
+   * fast.
+   *
+   * <p>A fixed number of rounds was not enough: in an agent starting beside others the JIT's queue
+   * is long, its thresholds rise with it, and after two rounds of 16 MiB the sealing code still ran
+   * in the profiling tier without the AES-GCM intrinsics, so each agent's first migrations as a
+   * source (and as a target) sealed (opened) at tens of MB/s until the JIT caught up, a second
+   * later.
+   */
+  public static Outcome run(
+      Path scratch,
+      long bytes,
+      int minRounds,
+      int maxRounds,
+      Duration fastRound,
+      Consumer<Path> done)
+      throws IOException {
     if (!DONE.compareAndSet(false, true)) {
-      return;
+      return new Outcome(0, 0, false, false);
     }
-    SealedChannel.warmUp();
+    return rounds(scratch, bytes, minRounds, maxRounds, fastRound, done);
+  }
+
+  /** {@link #run} without its once-per-JVM guard. */
+  static Outcome rounds(
+      Path scratch,
+      long bytes,
+      int minRounds,
+      int maxRounds,
+      Duration fastRound,
+      Consumer<Path> done)
+      throws IOException {
+    boolean cipherFast = SealedChannel.warmUp();
     ExecutorService receiver =
         Executors.newSingleThreadExecutor(DaemonThreads.named("transfer-warm-up-receiver"));
     try (ServerSocket server = new ServerSocket()) {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      for (int round = 0; round < rounds; round++) {
-        Path source = scratch.resolve("source-" + round);
-        Path target = scratch.resolve("target-" + round);
+      long took = 0;
+      int round = 0;
+      while (round < maxRounds) {
+        Path dir = scratch.resolve("round-" + round);
+        Path target = dir.resolve("target");
         SealedChannel.Keys keys =
             SealedChannel.derive(new byte[32], new byte[32], "warm-up", "round " + round);
+        long start = System.nanoTime();
         Future<Long> received = receiver.submit(() -> receive(server, target, keys));
-        send(server.getLocalPort(), source, bytes, keys);
+        send(server.getLocalPort(), dir.resolve("source"), bytes, keys);
         await(received);
+        took = System.nanoTime() - start;
+        done.accept(dir);
+        round++;
+        if (round >= minRounds && took <= fastRound.toNanos()) {
+          return new Outcome(round, took, true, cipherFast);
+        }
       }
+      return new Outcome(round, took, false, cipherFast);
     } finally {
       receiver.shutdownNow();
     }

@@ -3,8 +3,12 @@ package io.roam.agent.transfer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,21 +16,51 @@ class TransferWarmUpTest {
   @TempDir Path dir;
 
   @Test
-  void eachRoundArrivesWholeThroughTheWholePath() throws IOException {
+  void eachRoundArrivesWholeThroughTheWholePathAndIsHandedBack() throws IOException {
     long bytes = 3L << 20;
+    List<Path> rounds = new ArrayList<>();
 
-    TransferWarmUp.run(dir, bytes, 2);
+    TransferWarmUp.Outcome outcome =
+        TransferWarmUp.rounds(
+            dir,
+            bytes,
+            2,
+            3,
+            Duration.ZERO, // never fast enough: every allowed round runs
+            round -> {
+              Path sent = round.resolve("source");
+              Path got = round.resolve("target");
+              // The page file went out in pieces while it grew, the rest packed after it.
+              assertThat(got.resolve("images/pages-1.img")).hasSize(bytes);
+              try {
+                assertThat(
+                        Files.mismatch(
+                            sent.resolve("images/pages-1.img"), got.resolve("images/pages-1.img")))
+                    .isEqualTo(-1);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+              assertThat(got.resolve("images/core-1.img")).hasSize(4096);
+              assertThat(got.resolve("job/work/stdout")).hasContent("0\n1\n2\n");
+              rounds.add(round);
+            });
 
-    for (int round = 0; round < 2; round++) {
-      Path sent = dir.resolve("source-" + round);
-      Path got = dir.resolve("target-" + round);
-      // The page file went out in pieces while it grew, the rest packed after it.
-      assertThat(got.resolve("images/pages-1.img")).hasSize(bytes);
-      assertThat(
-              Files.mismatch(sent.resolve("images/pages-1.img"), got.resolve("images/pages-1.img")))
-          .isEqualTo(-1);
-      assertThat(got.resolve("images/core-1.img")).hasSize(4096);
-      assertThat(got.resolve("job/work/stdout")).hasContent("0\n1\n2\n");
-    }
+    assertThat(rounds)
+        .containsExactly(dir.resolve("round-0"), dir.resolve("round-1"), dir.resolve("round-2"));
+    assertThat(outcome.rounds()).isEqualTo(3);
+    assertThat(outcome.fast()).isFalse();
+    assertThat(outcome.lastRoundNanos()).isPositive();
+  }
+
+  @Test
+  void itStopsAtTheFirstRoundFastEnoughOnceTheMinimumRan() throws IOException {
+    List<Path> rounds = new ArrayList<>();
+
+    TransferWarmUp.Outcome outcome =
+        TransferWarmUp.rounds(dir, 1L << 20, 2, 10, Duration.ofHours(1), rounds::add);
+
+    assertThat(outcome.fast()).isTrue();
+    assertThat(outcome.rounds()).isEqualTo(2);
+    assertThat(rounds).hasSize(2);
   }
 }
