@@ -48,13 +48,14 @@ public final class SealedChannel {
   private static final int END = 0x8000_0000;
   // warmUp: at least 3,200 full frames (25 MiB), past the 2,500 a lone JVM needed here; then on
   // until they are fast: in agents starting together the JIT's thresholds rise with its queue, and
-  // after a fixed 3,200 the cipher still ran in the profiling tier, without its intrinsics.
+  // after a fixed 3,200 the sealing code was still in the profiling tier a minute later.
   private static final int WARM_UP_FRAMES = 100;
   private static final int WARM_UP_MIN_ROUNDS = 32;
   private static final long WARM_UP_FAST_ROUND_NANOS = 3_000_000;
   private static final long WARM_UP_MAX_NANOS = 4_000_000_000L;
   // Guarded by the class: a second caller waits for the first one's warm-up instead of racing it.
   private static boolean warmed;
+  private static boolean warmedFast;
 
   private SealedChannel() {}
 
@@ -107,11 +108,11 @@ public final class SealedChannel {
    * all (a CPU without AES instructions never gets fast). Once per JVM; a call while another runs
    * returns when that one is done.
    *
-   * @return whether the last round was fast
+   * @return whether the last round was fast (the same answer to later calls)
    */
   public static synchronized boolean warmUp() {
     if (warmed) {
-      return true;
+      return warmedFast;
     }
     Keys keys = derive(new byte[32], new byte[32], "warm-up", "warm-up");
     byte[] chunk = new byte[FRAME];
@@ -143,6 +144,7 @@ public final class SealedChannel {
       throw new IllegalStateException("sealing in memory failed", e);
     }
     warmed = true;
+    warmedFast = fast;
     return fast;
   }
 

@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * Sends a made-up migration through the whole transfer path once, over loopback, so that the JIT
- * has compiled it before a real job is frozen: following a growing page file, packing, sealing, the
+ * Sends made-up migrations through the whole transfer path, over loopback, so that the JIT has
+ * compiled it before a real job is frozen: following a growing page file, packing, sealing, the
  * socket, opening and unpacking with its writer thread. Interpreted or half-compiled, an agent's
  * first migrations ran 100 to 200 ms longer than its later ones (64 MiB, a quiet machine), all of
  * it frozen time.
@@ -58,11 +58,9 @@ public final class TransferWarmUp {
    * the cipher's own warm-up first, so that this one compiles the rest of the path with the cipher
    * fast.
    *
-   * <p>A fixed number of rounds was not enough: in an agent starting beside others the JIT's queue
-   * is long, its thresholds rise with it, and after two rounds of 16 MiB the sealing code still ran
-   * in the profiling tier without the AES-GCM intrinsics, so each agent's first migrations as a
-   * source (and as a target) sealed (opened) at tens of MB/s until the JIT caught up, a second
-   * later.
+   * <p>In agents starting beside each other the JIT's queue is long and its thresholds rise with
+   * it: after a fixed two rounds, the sealing code was still in the profiling tier a minute later
+   * and compiled by C2 only during the agent's first real migrations as a source.
    */
   public static Outcome run(
       Path scratch,
