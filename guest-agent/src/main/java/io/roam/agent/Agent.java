@@ -72,14 +72,11 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
   private static final int MIGRATIONS_AT_ONCE = 4;
-  // With the cipher's own warm-up, enough for the JIT to compile the transfer path.
-  private static final long WARM_UP_BYTES = 16L << 20;
-  // Rounds until one moves 16 MiB within 100 ms, at least 2, at most 4: the cipher is compiled
+  // Rounds of 16 MiB until one takes at most 100 ms, at least 2, at most 4: the cipher is compiled
   // before the first (SealedChannel.warmUp goes on until it is fast); with four agents starting
   // together on 2 cores a round took 76-137 ms however many ran, so more rounds buy little.
-  private static final int WARM_UP_MIN_ROUNDS = 2;
-  private static final int WARM_UP_MAX_ROUNDS = 4;
-  private static final java.time.Duration WARM_UP_FAST_ROUND = java.time.Duration.ofMillis(100);
+  private static final TransferWarmUp.Plan WARM_UP =
+      new TransferWarmUp.Plan(16L << 20, 2, 4, java.time.Duration.ofMillis(100));
   private static final int WARM_UP_CALLS = 20;
   // A job id no grid hands out soon (ids count up from j1).
   private static final String WARM_UP_JOB = "j999999999999999999";
@@ -114,20 +111,13 @@ public final class Agent implements AutoCloseable {
     long start = System.nanoTime();
     Path scratch = config.stateDir().resolve("warm-up");
     try {
-      TransferWarmUp.Outcome warm =
-          TransferWarmUp.run(
-              scratch,
-              WARM_UP_BYTES,
-              WARM_UP_MIN_ROUNDS,
-              WARM_UP_MAX_ROUNDS,
-              WARM_UP_FAST_ROUND,
-              JobDir::deleteTree);
+      TransferWarmUp.Outcome warm = TransferWarmUp.run(scratch, WARM_UP, JobDir::deleteTree);
       LOG.info(
           "transfer path warmed up in {} ms: cipher {}, {} rounds of {} MiB, the last in {} ms{}",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
           warm.cipherFast() ? "fast" : "still slow",
           warm.rounds(),
-          WARM_UP_BYTES >> 20,
+          WARM_UP.bytes() >> 20,
           TimeUnit.NANOSECONDS.toMillis(warm.lastRoundNanos()),
           warm.fast() ? "" : " (over the mark: a busy or slow node)");
     } catch (IOException e) {

@@ -51,40 +51,43 @@ public final class TransferWarmUp {
   public record Outcome(int rounds, long lastRoundNanos, boolean fast, boolean cipherFast) {}
 
   /**
-   * Runs made-up transfers of {@code bytes} each until one takes no longer than {@code fastRound}
-   * (at least {@code minRounds}, at most {@code maxRounds}); once per JVM (later calls return at
-   * once, with no rounds). Each round goes through {@code scratch/round-N} ({@code source} sent,
-   * {@code target} received), handed to {@code done} once it arrived (which deletes it). Waits for
-   * the cipher's own warm-up first, so that this one compiles the rest of the path with the cipher
-   * fast.
+   * How much to send.
+   *
+   * @param bytes made-up page images per round
+   * @param min rounds at least
+   * @param max rounds at most
+   * @param fast a round that takes no longer ends the warm-up (once {@code min} ran)
+   */
+  public record Plan(long bytes, int min, int max, Duration fast) {
+    public Plan {
+      if (bytes <= 0 || min < 1 || max < min || fast.isNegative()) {
+        throw new IllegalArgumentException(
+            "a warm-up plan needs bytes > 0, 1 <= min <= max and a fast time >= 0, not " + this);
+      }
+    }
+  }
+
+  /**
+   * Runs made-up transfers of {@code plan.bytes()} each until one takes no longer than {@code
+   * plan.fast()} (at least {@code plan.min()}, at most {@code plan.max()}); once per JVM (later
+   * calls return at once, with no rounds). Each round goes through {@code scratch/round-N} ({@code
+   * source} sent, {@code target} received), handed to {@code done} once it arrived (which deletes
+   * it). Waits for the cipher's own warm-up first, so that this one compiles the rest of the path
+   * with the cipher fast.
    *
    * <p>In agents starting beside each other the JIT's queue is long and its thresholds rise with
    * it: after a fixed two rounds, the sealing code was still in the profiling tier a minute later
    * and compiled by C2 only during the agent's first real migrations as a source.
    */
-  public static Outcome run(
-      Path scratch,
-      long bytes,
-      int minRounds,
-      int maxRounds,
-      Duration fastRound,
-      Consumer<Path> done)
-      throws IOException {
+  public static Outcome run(Path scratch, Plan plan, Consumer<Path> done) throws IOException {
     if (!DONE.compareAndSet(false, true)) {
       return new Outcome(0, 0, false, false);
     }
-    return rounds(scratch, bytes, minRounds, maxRounds, fastRound, done);
+    return rounds(scratch, plan, done);
   }
 
   /** {@link #run} without its once-per-JVM guard. */
-  static Outcome rounds(
-      Path scratch,
-      long bytes,
-      int minRounds,
-      int maxRounds,
-      Duration fastRound,
-      Consumer<Path> done)
-      throws IOException {
+  static Outcome rounds(Path scratch, Plan plan, Consumer<Path> done) throws IOException {
     boolean cipherFast = SealedChannel.warmUp();
     ExecutorService receiver =
         Executors.newSingleThreadExecutor(DaemonThreads.named("transfer-warm-up-receiver"));
@@ -92,19 +95,19 @@ public final class TransferWarmUp {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       long took = 0;
       int round = 0;
-      while (round < maxRounds) {
+      while (round < plan.max()) {
         Path dir = scratch.resolve("round-" + round);
         Path target = dir.resolve("target");
         SealedChannel.Keys keys =
             SealedChannel.derive(new byte[32], new byte[32], "warm-up", "round " + round);
         long start = System.nanoTime();
         Future<Long> received = receiver.submit(() -> receive(server, target, keys));
-        send(server.getLocalPort(), dir.resolve("source"), bytes, keys);
+        send(server.getLocalPort(), dir.resolve("source"), plan.bytes(), keys);
         await(received);
         took = System.nanoTime() - start;
         done.accept(dir);
         round++;
-        if (round >= minRounds && took <= fastRound.toNanos()) {
+        if (round >= plan.min() && took <= plan.fast().toNanos()) {
           return new Outcome(round, took, true, cipherFast);
         }
       }

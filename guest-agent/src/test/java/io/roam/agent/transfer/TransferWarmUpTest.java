@@ -1,6 +1,7 @@
 package io.roam.agent.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,10 +24,8 @@ class TransferWarmUpTest {
     TransferWarmUp.Outcome outcome =
         TransferWarmUp.rounds(
             dir,
-            bytes,
-            2,
-            3,
-            Duration.ZERO, // never fast enough: every allowed round runs
+            // Never fast enough: every allowed round runs.
+            new TransferWarmUp.Plan(bytes, 2, 3, Duration.ZERO),
             round -> {
               Path sent = round.resolve("source");
               Path got = round.resolve("target");
@@ -57,10 +56,20 @@ class TransferWarmUpTest {
     List<Path> rounds = new ArrayList<>();
 
     TransferWarmUp.Outcome outcome =
-        TransferWarmUp.rounds(dir, 1L << 20, 2, 10, Duration.ofHours(1), rounds::add);
+        TransferWarmUp.rounds(
+            dir, new TransferWarmUp.Plan(1L << 20, 2, 10, Duration.ofHours(1)), rounds::add);
 
     assertThat(outcome.fast()).isTrue();
     assertThat(outcome.rounds()).isEqualTo(2);
     assertThat(rounds).hasSize(2);
+  }
+
+  @Test
+  void aPlanThatMakesNoSenseIsRefused() {
+    assertThatThrownBy(() -> new TransferWarmUp.Plan(1, 3, 2, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1 <= min <= max");
+    assertThatThrownBy(() -> new TransferWarmUp.Plan(0, 1, 1, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }
