@@ -61,6 +61,25 @@ public interface GridStore extends Closeable {
    * @throws NotFoundException if there is no such job
    */
   default JobRecord updateJob(JobId id, UnaryOperator<JobRecord> change) {
+    return updateJob(id, Optional.empty(), change);
+  }
+
+  /**
+   * As above, trying {@code known} (a version read earlier) first instead of reading the job: one
+   * compare-and-set when nobody changed it since; otherwise, or if the change leaves that old
+   * record as it is (only a fresh read decides that nothing is to be written), it reads the job and
+   * goes on as above.
+   *
+   * @throws NotFoundException if there is no such job
+   */
+  default JobRecord updateJob(
+      JobId id, Optional<Versioned<JobRecord>> known, UnaryOperator<JobRecord> change) {
+    if (known.isPresent()) {
+      JobRecord next = change.apply(known.get().value());
+      if (!next.equals(known.get().value()) && compareAndSet(next, known.get().version())) {
+        return next;
+      }
+    }
     while (true) {
       Versioned<JobRecord> current =
           job(id).orElseThrow(() -> new NotFoundException("no job " + id));

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -129,6 +130,28 @@ class CuratorGridStoreIT {
       pool.shutdownNow();
     }
     assertThat(store.job(job.id()).orElseThrow().value().migrations()).isEqualTo(20);
+  }
+
+  @Test
+  void updateJobFromAKnownVersionWritesOnceOrReadsAgainWhenItIsStale() {
+    JobRecord job = newJob().started(T0);
+    store.createJob(job);
+    Versioned<JobRecord> known = store.job(job.id()).orElseThrow();
+
+    // Unchanged since: written at that version.
+    JobRecord locked = store.updateJob(job.id(), Optional.of(known), j -> j.withLocked(true));
+    assertThat(store.job(job.id()).orElseThrow().value()).isEqualTo(locked);
+
+    // Stale now: read again, and the change lands on the current record, keeping the lock.
+    JobRecord noted = store.updateJob(job.id(), Optional.of(known), j -> j.withNote("n"));
+    assertThat(noted.locked()).isTrue();
+    assertThat(store.job(job.id()).orElseThrow().value()).isEqualTo(noted);
+
+    // A change that leaves the stale record as it is does not decide on it: the fresh one does.
+    JobRecord unlocked =
+        store.updateJob(job.id(), Optional.of(known), j -> j.locked() ? j.withLocked(false) : j);
+    assertThat(unlocked.locked()).isFalse();
+    assertThat(store.job(job.id()).orElseThrow().value().locked()).isFalse();
   }
 
   @Test

@@ -472,29 +472,19 @@ public final class Migrator {
   /**
    * The commit point: move the job's record to the target. False if it is still ours.
    *
-   * @param seen the record as read while the target restored: written over by compare-and-set if it
-   *     has not changed since; otherwise (or without it) read again
+   * @param seen the record as read while the target restored: the first compare-and-set is tried at
+   *     its version; if it changed since (or after a failure) the record is read again
    */
   private boolean commit(Attempt a, Optional<Versioned<JobRecord>> seen) {
     MigrationOutcome provisional = a.outcome(true, null, false);
-    if (seen.isPresent()
-        && seen.get().value().node().equals(self)
-        && !seen.get().value().state().terminal()) {
-      try {
-        if (store.compareAndSet(
-            seen.get().value().movedTo(a.target.id(), provisional), seen.get().version())) {
-          return true;
-        }
-      } catch (StoreException e) {
-        // May have landed: the loop below reads before it writes.
-      }
-    }
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    Optional<Versioned<JobRecord>> known = seen;
     while (true) {
       try {
         JobRecord after =
             store.updateJob(
                 a.id,
+                known,
                 j ->
                     j.node().equals(self) && !j.state().terminal()
                         ? j.movedTo(a.target.id(), provisional)
@@ -502,6 +492,7 @@ public final class Migrator {
         return a.target.id().equals(after.node()) && isOurs(after, a);
       } catch (StoreException e) {
         // A lost connection may hide a write that landed: read before trying again.
+        known = Optional.empty();
         try {
           Optional<Versioned<JobRecord>> now = store.job(a.id);
           if (now.isPresent() && isOurs(now.get().value(), a)) {
