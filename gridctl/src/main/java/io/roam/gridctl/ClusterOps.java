@@ -5,17 +5,21 @@ import io.roam.common.api.ApiPaths;
 import io.roam.common.api.DetachRequest;
 import io.roam.common.api.OperationRequest;
 import io.roam.common.json.Json;
+import io.roam.common.json.JsonException;
 import io.roam.common.model.OperationRecord;
 import io.roam.common.model.OperationRecord.ItemState;
 import io.roam.gridctl.client.ApiClient;
 import io.roam.gridctl.client.GridCtlException;
 import io.roam.gridctl.output.Table;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -142,15 +146,10 @@ final class ClusterOps {
       }
       return 0;
     }
-    String last = "";
-    while (op.state() == OperationRecord.State.RUNNING) {
-      String line = progress(op);
-      if (!line.equals(last) && !json) {
-        ERR.println(line);
-        last = line;
-      }
-      Thread.sleep(300);
-      op = api.get(ApiPaths.operation(op.id()), OperationRecord.class);
+    if (op.state() == OperationRecord.State.RUNNING) {
+      Consumer<OperationRecord> show = json ? r -> {} : new Progress();
+      show.accept(op);
+      op = untilEnded(api, op, show);
     }
     if (json) {
       OUT.println(Json.encodePretty(op));
@@ -166,6 +165,66 @@ final class ClusterOps {
       }
     }
     return op.state() == OperationRecord.State.DONE ? 0 : 1;
+  }
+
+  /** Prints an operation's progress line when it differs from the last one printed. */
+  private static final class Progress implements Consumer<OperationRecord> {
+    private String last = "";
+
+    @Override
+    public void accept(OperationRecord op) {
+      String line = progress(op);
+      if (!line.equals(last)) {
+        ERR.println(line);
+        last = line;
+      }
+    }
+  }
+
+  /** What the event stream says in {@code data:} of an operation's event. */
+  record OperationEvent(String type, String id, String cluster, OperationRecord value) {}
+
+  /**
+   * Follows a running operation until it ends, showing each change: told by the manager's event
+   * stream (so the end is seen when it happens, not up to a polling period later), or, when the
+   * stream cannot be had or breaks, by reading the record every 300 ms.
+   */
+  static OperationRecord untilEnded(
+      ApiClient api, OperationRecord started, Consumer<OperationRecord> show)
+      throws InterruptedException {
+    OperationRecord op = started;
+    String path = ApiPaths.operation(op.id());
+    try (ApiClient.Events events = api.events("?types=operation")) {
+      // Subscribed; the record read now holds every change made before.
+      op = api.get(path, OperationRecord.class);
+      show.accept(op);
+      while (op.state() == OperationRecord.State.RUNNING) {
+        Optional<ApiClient.Event> event = events.next();
+        if (event.isEmpty()) {
+          break;
+        }
+        if (event.get().type().equals("reload")) {
+          op = api.get(path, OperationRecord.class);
+        } else {
+          OperationRecord changed = Json.decode(event.get().data(), OperationEvent.class).value();
+          if (changed == null
+              || !changed.id().equals(op.id())
+              || changed.updatedAt().isBefore(op.updatedAt())) {
+            continue;
+          }
+          op = changed;
+        }
+        show.accept(op);
+      }
+    } catch (IOException | GridCtlException | JsonException e) {
+      // A stream cut or refused (an older manager): reading the record still works.
+    }
+    while (op.state() == OperationRecord.State.RUNNING) {
+      Thread.sleep(300);
+      op = api.get(path, OperationRecord.class);
+      show.accept(op);
+    }
+    return op;
   }
 
   private static String progress(OperationRecord op) {

@@ -14,6 +14,9 @@ public final class ApiPaths {
   public static final String HOSTS = API + "/hosts";
   public static final String VMS = API + "/vms";
 
+  /** GET: the grid's changes as server-sent events; query: types=FAMILY,... to narrow them. */
+  public static final String EVENTS = API + "/events";
+
   public static String hostVms(String host) {
     return HOSTS + "/" + host + "/vms";
   }

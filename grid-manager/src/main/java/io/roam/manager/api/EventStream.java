@@ -5,11 +5,17 @@ import io.roam.common.json.Json;
 import io.roam.manager.auth.Access;
 import io.roam.manager.view.EventLog;
 import io.roam.manager.view.GridEvent;
+import io.roam.web.HttpProblem;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * {@code GET /api/v1/events}: the read model's changes as server-sent events. Each event is {@code
@@ -20,7 +26,9 @@ import java.util.Optional;
  * no longer kept or the manager restarted since. Job events are filtered and redacted as the caller
  * may see them; operation events go to the owners of the operation's cluster. A comment line every
  * 15 s keeps proxies from closing an idle stream. A client that stops reading is disconnected once
- * its write queue is full.
+ * its write queue is full. {@code ?types=operation,job} narrows the stream to those families of
+ * events (a {@code reload} always comes): a client following one operation need not be sent, nor
+ * read, every job's changes.
  */
 final class EventStream {
   static final long HEARTBEAT_MS = 15_000;
@@ -33,6 +41,9 @@ final class EventStream {
 
   private EventStream() {}
 
+  /** The families of events, the part of an event's type before the dot. */
+  static final Set<String> FAMILIES = Set.of("job", "node", "cluster", "policy", "operation");
+
   /** What the stream sends in {@code data:}. */
   record Data(String type, String id, String cluster, Object value) {}
 
@@ -41,8 +52,33 @@ final class EventStream {
     Optional<Object> apply(TokenRecord caller, Object value);
   }
 
+  /**
+   * The event types a {@code types} parameter asks for: every type when it is absent, else those of
+   * the families it lists (comma-separated). A name that is not a family is refused with a 400.
+   */
+  static Predicate<String> types(String param) {
+    if (param == null || param.isBlank()) {
+      return type -> true;
+    }
+    List<String> asked = Arrays.stream(param.split(",")).map(String::trim).toList();
+    List<String> unknown = asked.stream().filter(f -> !FAMILIES.contains(f)).toList();
+    if (!unknown.isEmpty()) {
+      throw new HttpProblem(
+          400,
+          "types: unknown event famil"
+              + (unknown.size() == 1 ? "y " : "ies ")
+              + String.join(", ", unknown)
+              + "; name one or more of "
+              + FAMILIES.stream().sorted().collect(Collectors.joining(", "))
+              + ", comma-separated");
+    }
+    Set<String> wanted = Set.copyOf(asked);
+    return type -> wanted.contains(type.substring(0, Math.max(type.indexOf('.'), 0)));
+  }
+
   static void open(Vertx vertx, RoutingContext ctx, EventLog log, Visibility visible) {
     TokenRecord caller = Access.caller(ctx);
+    Predicate<String> wanted = types(ctx.request().getParam("types"));
     Optional<String> last =
         Optional.ofNullable(ctx.request().getHeader(LAST_EVENT_ID))
             .or(() -> Optional.ofNullable(ctx.request().getParam("lastEventId")))
@@ -60,7 +96,7 @@ final class EventStream {
         log.subscribe(
             last,
             event ->
-                frame(caller, log, event, visible)
+                frame(caller, log, event, wanted, visible)
                     .ifPresent(
                         f ->
                             context.runOnContext(
@@ -90,7 +126,7 @@ final class EventStream {
       first.append("id: " + subscription.position() + "\n\n");
     }
     for (GridEvent missed : subscription.missed()) {
-      frame(caller, log, missed, visible).ifPresent(first::append);
+      frame(caller, log, missed, wanted, visible).ifPresent(first::append);
     }
     // Written on this context before any live event's runOnContext can run.
     response.write(first.toString());
@@ -114,7 +150,14 @@ final class EventStream {
   }
 
   private static Optional<String> frame(
-      TokenRecord caller, EventLog log, GridEvent event, Visibility visible) {
+      TokenRecord caller,
+      EventLog log,
+      GridEvent event,
+      Predicate<String> wanted,
+      Visibility visible) {
+    if (!wanted.test(event.type())) {
+      return Optional.empty();
+    }
     Object value = event.value();
     if (value != null) {
       Optional<Object> seen = visible.apply(caller, value);

@@ -60,7 +60,7 @@ public final class RestApi {
 
   public static final String OPENAPI = ApiPaths.API + "/openapi.yaml";
   public static final String TOKENS = ApiPaths.API + "/tokens";
-  public static final String EVENTS = ApiPaths.API + "/events";
+  public static final String EVENTS = ApiPaths.EVENTS;
 
   private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(10);
 

@@ -63,12 +63,18 @@ class EventsIT {
 
   /** The same; {@code byQuery}: the id goes in the query, as a client without headers sends it. */
   private void subscribe(String token, String lastEventId, boolean byQuery) throws Exception {
-    String query = byQuery ? "?lastEventId=" + lastEventId : "";
+    open(token, byQuery ? "?lastEventId=" + lastEventId : "", byQuery ? null : lastEventId);
+  }
+
+  /**
+   * Opens the stream with {@code query} (and a Last-Event-ID header unless null), read into lines.
+   */
+  private void open(String token, String query, String lastEventId) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(grid.manager.url() + RestApi.EVENTS + query))
             .header("Authorization", "Bearer " + token)
             .header("Accept-Encoding", "gzip");
-    if (lastEventId != null && !byQuery) {
+    if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
     }
     HttpResponse<InputStream> r =
@@ -134,6 +140,37 @@ class EventsIT {
                 .filter(l -> l.startsWith("id: "))
                 .map(l -> Long.parseLong(l.substring(l.indexOf('-') + 1))))
         .isSorted();
+  }
+
+  @Test
+  void aStreamNarrowedToFamiliesCarriesOnlyThose() throws Exception {
+    String alice = token("alice");
+    open(alice, "?types=policy,cluster", null);
+
+    run(alice, "ca-n1", "alices-program");
+    grid.clusterWithNode("cc", "carol");
+    grid.call(
+        "PUT", ApiPaths.CLUSTERS + "/ca/policy", "{\"acceptGuests\":false,\"maxGuests\":0}", alice);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> lines.stream().anyMatch(l -> l.startsWith("event: policy.changed")));
+    assertThat(lines.stream().filter(l -> l.startsWith("event: ")))
+        .isNotEmpty()
+        .allMatch(l -> l.startsWith("event: policy.") || l.startsWith("event: cluster."))
+        .anyMatch(l -> l.equals("event: cluster.created"));
+  }
+
+  @Test
+  void anUnknownFamilyIsRefusedWithTheKnownOnes() throws Exception {
+    HttpResponse<String> r =
+        grid.call("GET", RestApi.EVENTS + "?types=operation,jobs", null, ADMIN);
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(Json.mapper().readTree(r.body()).get("detail").asText())
+        .isEqualTo(
+            "types: unknown event family jobs; name one or more of cluster, job, node, operation,"
+                + " policy, comma-separated");
   }
 
   /** The id of the last event of {@code type} about {@code id} heard so far. */
