@@ -7,24 +7,42 @@ import java.util.Optional;
  * because a command name may hold spaces and parentheses.
  *
  * @param state R running, S sleeping, D disk wait, T stopped, Z zombie...
+ * @param ppid the parent's PID
  * @param cpuTicks user + system time, in clock ticks
  * @param rssPages resident pages
  */
-public record ProcStat(char state, long cpuTicks, long rssPages) {
+public record ProcStat(char state, long ppid, long cpuTicks, long rssPages) {
+  /** The fields after the name that are read: state(0) ppid(1) ... utime(11) stime(12) rss(21). */
+  private static final int FIELDS = 22;
+
   public static Optional<ProcStat> parse(String line) {
     int close = line.lastIndexOf(')');
     if (close < 0 || close + 2 >= line.length()) {
       return Optional.empty();
     }
-    String[] f = line.substring(close + 2).trim().split("\\s+");
-    // After the name: state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
-    if (f.length < 22 || f[0].isEmpty()) {
-      return Optional.empty();
+    // Split by hand: every process's line is read once a second by two services of each node.
+    String[] f = new String[FIELDS];
+    int n = 0;
+    int i = close + 1;
+    int end = line.length();
+    while (n < FIELDS) {
+      while (i < end && Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      if (i == end) {
+        return Optional.empty();
+      }
+      int start = i;
+      while (i < end && !Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      f[n++] = line.substring(start, i);
     }
     try {
       return Optional.of(
           new ProcStat(
               f[0].charAt(0),
+              Long.parseLong(f[1]),
               Long.parseLong(f[11]) + Long.parseLong(f[12]),
               Long.parseLong(f[21])));
     } catch (NumberFormatException e) {

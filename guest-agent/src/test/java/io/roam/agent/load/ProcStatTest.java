@@ -14,6 +14,7 @@ class ProcStatTest {
     ProcStat stat = ProcStat.parse(line).orElseThrow();
 
     assertThat(stat.state()).isEqualTo('R');
+    assertThat(stat.ppid()).isEqualTo(1);
     assertThat(stat.cpuTicks()).isEqualTo(200);
     assertThat(stat.rssPages()).isEqualTo(2048);
   }
@@ -22,6 +23,7 @@ class ProcStatTest {
   void nonsenseIsNotAStat() {
     assertThat(ProcStat.parse("garbage")).isEmpty();
     assertThat(ProcStat.parse("1 (x) S 1 2")).isEmpty();
+    assertThat(ProcStat.parse("1 (x) S one 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 1 1 9")).isEmpty();
   }
 
   @Test
