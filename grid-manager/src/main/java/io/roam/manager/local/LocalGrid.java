@@ -224,12 +224,16 @@ public final class LocalGrid implements AutoCloseable {
               settings.nodeRoot().toString(),
               nodeDir.toString()));
     }
+    // No tiered compilation: its profiling tier compiles hundreds of lukewarm methods whenever a
+    // node meets a path for the first time (a detach's source or target role), on the cores the
+    // migrations need; C2 alone compiles only what is hot (the cipher, the transfer loops).
     argv.addAll(
         List.of(
             settings.java(),
             "-Xmx192m",
             "-XX:+UseSerialGC",
             "-XX:-UsePerfData",
+            "-XX:-TieredCompilation",
             "-jar",
             settings.agentJar().toString(),
             "--node-id",
