@@ -66,13 +66,15 @@ plain_once() {
   root=$(ps -o pid= --ppid "$launcher" | tr -d ' ')
   local t0 t1 t2 t3
   t0=$(now_ms)
-  "$CRIU" dump -t "$root" -D "$dir/img" -o dump.log >/dev/null 2>&1
+  "$CRIU" dump -t "$root" -D "$dir/img" -o dump.log >/dev/null 2>&1 ||
+    { echo "migration-bench: plain CRIU dump failed: $(tail -3 "$dir/img/dump.log")" >&2; return 1; }
   t1=$(now_ms)
   mkdir -p "$dir/copy"
   cp -a "$dir/img" "$dir/copy/img" && cp -a "$dir/job" "$dir/copy/job"
   rm -rf "$dir/job" && mv "$dir/copy/job" "$dir/job"
   t2=$(now_ms)
-  "$CRIU" restore -d -D "$dir/copy/img" -o restore.log --manage-cgroups=ignore --pidfile "$dir/restored.pid" >/dev/null 2>&1
+  "$CRIU" restore -d -D "$dir/copy/img" -o restore.log --manage-cgroups=ignore --pidfile "$dir/restored.pid" >/dev/null 2>&1 ||
+    { echo "migration-bench: plain CRIU restore failed: $(tail -3 "$dir/copy/img/restore.log")" >&2; return 1; }
   t3=$(now_ms)
   local size
   size=$(du -sb "$dir/copy/img" | cut -f1)
@@ -81,6 +83,24 @@ plain_once() {
   rm -rf "$dir"
   echo "$((t3 - t0)) $((t1 - t0)) $((t3 - t2)) $size"
 }
+
+# The grid's local nodes keep CRIU's kernel data (/run/criu.kdat) on a tmpfs /run of their own
+# where the host's /run is not one (LocalGrid's sandbox); plain CRIU gets the same: each plain move
+# runs in a mount namespace with a tmpfs /run, the kernel data learnt (untimed) before the dump.
+plain() {
+  if [ "$(stat -f -c %T /run)" = tmpfs ]; then
+    plain_once "$@"
+    return
+  fi
+  # Descriptors inherited from the caller would name mounts of the outer namespace, which CRIU
+  # cannot dump from within this one: the job gets none beyond 0-2.
+  unshare --mount --propagation private bash -c \
+    'mount -t tmpfs -o mode=0755 roam-run /run && { "$CRIU" check >/dev/null 2>&1 || true; }
+     for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
+     plain_once "$@"' _ "$@"
+}
+export -f plain_once now_ms
+export CRIU PROG WORK
 
 printf '| M (MiB) | grid frozen (ms) | grid total (ms) | grid bytes | plain total (ms) | plain dump / restore (ms) | grid ÷ plain | output continuous |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
@@ -95,7 +115,7 @@ for mib in "${sizes[@]}"; do
     read -r f t b < <(python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["frozenMillis"], o["totalMillis"], o["bytes"])' <<<"$out")
     frozen+=("$f"); total+=("$t"); bytes+=("$b")
     target=$([ "$target" = c1-n2 ] && echo c1-n1 || echo c1-n2)
-    read -r pt pd pr _ < <(plain_once "$mib" "$run")
+    read -r pt pd pr _ < <(plain "$mib" "$run")
     ptotal+=("$pt"); pdump+=("$pd"); prestore+=("$pr")
     sleep 0.3
   done
