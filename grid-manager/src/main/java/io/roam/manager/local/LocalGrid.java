@@ -223,6 +223,24 @@ public final class LocalGrid implements AutoCloseable {
     return new Node(id, process, process.getOutputStream(), log);
   }
 
+  /**
+   * What runs a command as a sandboxed node: in a mount namespace of its own, through {@link
+   * #SANDBOX}, with {@code nodeDir} seen at {@code nodeRoot}.
+   */
+  static List<String> sandboxPrefix(Path nodeRoot, Path nodeDir) {
+    return List.of(
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        SANDBOX,
+        "roam-node",
+        nodeRoot.toString(),
+        nodeDir.toString());
+  }
+
   /** The command line of node {@code index} of {@code cluster}, in its groups. */
   List<String> agentCommand(
       int cluster, int index, NodeGroups.NodeGroup group, long memoryMb, String zookeeper) {
@@ -233,18 +251,7 @@ public final class LocalGrid implements AutoCloseable {
     // The agent and all it starts are in the node's agent group from the first instruction.
     List<String> argv = new ArrayList<>(CgroupJoin.prefix(group.agentDirs()));
     if (settings.sandbox()) {
-      argv.addAll(
-          List.of(
-              "unshare",
-              "--mount",
-              "--propagation",
-              "private",
-              "sh",
-              "-c",
-              SANDBOX,
-              "roam-node",
-              settings.nodeRoot().toString(),
-              nodeDir.toString()));
+      argv.addAll(sandboxPrefix(settings.nodeRoot(), nodeDir));
     }
     // No tiered compilation: its profiling tier compiles hundreds of lukewarm methods whenever a
     // node meets a path for the first time (a detach's source or target role), on the cores the

@@ -111,6 +111,17 @@ class EventsIT {
     return Json.decode(r.body(), JobRecord.class);
   }
 
+  /** A new cluster cc, then ca's policy closed by its owner; returns once that event is heard. */
+  private void addClusterCcAndCloseCa(String owner) throws Exception {
+    grid.clusterWithNode("cc", "carol");
+    grid.call(
+        "PUT", ApiPaths.CLUSTERS + "/ca/policy", "{\"acceptGuests\":false,\"maxGuests\":0}", owner);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> lines.stream().anyMatch(l -> l.startsWith("event: policy.changed")));
+  }
+
   @Test
   void anOwnerHearsOfTheirJobsNodesAndPoliciesButNotOfOthersJobsElsewhere() throws Exception {
     String alice = token("alice");
@@ -120,13 +131,7 @@ class EventsIT {
     JobRecord bobs = run(bob, "cb-n1", "bobs-secret");
     JobRecord mine = run(alice, "ca-n1", "alices-program");
     JobRecord guest = run(bob, "ca-n1", "bobs-guest-secret");
-    grid.clusterWithNode("cc", "carol");
-    grid.call(
-        "PUT", ApiPaths.CLUSTERS + "/ca/policy", "{\"acceptGuests\":false,\"maxGuests\":0}", alice);
-
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> lines.stream().anyMatch(l -> l.startsWith("event: policy.changed")));
+    addClusterCcAndCloseCa(alice);
     String all = String.join("\n", lines);
     assertThat(all)
         .contains("event: job.created", "\"id\":\"" + mine.id() + "\"", "alices-program")
@@ -148,13 +153,7 @@ class EventsIT {
     open(alice, "?types=policy,cluster", null);
 
     run(alice, "ca-n1", "alices-program");
-    grid.clusterWithNode("cc", "carol");
-    grid.call(
-        "PUT", ApiPaths.CLUSTERS + "/ca/policy", "{\"acceptGuests\":false,\"maxGuests\":0}", alice);
-
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> lines.stream().anyMatch(l -> l.startsWith("event: policy.changed")));
+    addClusterCcAndCloseCa(alice);
     assertThat(lines.stream().filter(l -> l.startsWith("event: ")))
         .isNotEmpty()
         .allMatch(l -> l.startsWith("event: policy.") || l.startsWith("event: cluster."))

@@ -23,23 +23,9 @@ class SandboxScriptTest {
     Path root = temp.resolve("node-root");
     Path state = Files.createDirectories(temp.resolve("state"));
     Files.writeString(state.resolve("mine"), "node's own");
-    Process p =
-        new ProcessBuilder(
-                "unshare",
-                "--mount",
-                "--propagation",
-                "private",
-                "sh",
-                "-c",
-                LocalGrid.SANDBOX,
-                "roam-node",
-                root.toString(),
-                state.toString(),
-                "sh",
-                "-c",
-                command)
-            .redirectErrorStream(true)
-            .start();
+    List<String> argv = new ArrayList<>(LocalGrid.sandboxPrefix(root, state));
+    argv.addAll(List.of("sh", "-c", command));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     List<String> out =
         new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
