@@ -206,13 +206,18 @@ final class ClusterOps {
         if (event.get().type().equals("reload")) {
           op = api.get(path, OperationRecord.class);
         } else {
-          OperationRecord changed = Json.decode(event.get().data(), OperationEvent.class).value();
-          if (changed == null
-              || !changed.id().equals(op.id())
-              || changed.updatedAt().isBefore(op.updatedAt())) {
+          OperationEvent e = Json.decode(event.get().data(), OperationEvent.class);
+          if (!op.id().equals(e.id())) {
             continue;
           }
-          op = changed;
+          if (e.value() == null) {
+            // Deleted: reading it says so (404), as polling did.
+            op = api.get(path, OperationRecord.class);
+          } else if (e.value().updatedAt().isBefore(op.updatedAt())) {
+            continue;
+          } else {
+            op = e.value();
+          }
         }
         show.accept(op);
       }

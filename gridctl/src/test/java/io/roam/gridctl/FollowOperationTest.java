@@ -1,6 +1,7 @@
 package io.roam.gridctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -15,6 +16,7 @@ import io.roam.common.model.OperationRecord.ItemState;
 import io.roam.common.model.OperationRecord.Kind;
 import io.roam.common.model.OperationRecord.State;
 import io.roam.gridctl.client.ApiClient;
+import io.roam.gridctl.client.GridCtlException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Following an operation (--wait) against a real HTTP server: by the event stream when there is
@@ -50,6 +53,9 @@ class FollowOperationTest {
   private HttpServer server;
   private ApiClient client;
 
+  /** Whether the operation was deleted: reading it answers 404. */
+  private volatile boolean gone;
+
   /** What the events route does: write a stream, or refuse. */
   private volatile EventsRoute events;
 
@@ -64,6 +70,13 @@ class FollowOperationTest {
     server.createContext(
         ApiPaths.operation("op1"),
         ex -> {
+          if (gone) {
+            byte[] body = "{\"status\":404,\"detail\":\"unknown operation op1\"}".getBytes(UTF8);
+            ex.sendResponseHeaders(404, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+            return;
+          }
           OperationRecord op;
           synchronized (answers) {
             op = answers.size() > 1 ? answers.poll() : answers.peek();
@@ -154,6 +167,35 @@ class FollowOperationTest {
     assertThat(shown).containsExactly("detaching", "moving j1", "cluster c2 is detached");
     assertThat(reads).hasValue(1);
     assertThat(streams).containsExactly("types=operation");
+  }
+
+  @Test
+  @Timeout(30)
+  void anOperationDeletedMeanwhileEndsTheWaitWithTheManagersAnswer() throws Exception {
+    answers.add(op("op1", State.RUNNING, 1, "detaching"));
+    events =
+        ex -> {
+          ex.sendResponseHeaders(200, 0);
+          OutputStream out = ex.getResponseBody();
+          out.write(": roam events\n\n".getBytes(UTF8));
+          out.flush();
+          firstRead.await(10, TimeUnit.SECONDS);
+          gone = true;
+          String data = Json.encodeString(new ClusterOps.OperationEvent("x", "op1", "c2", null));
+          out.write(("event: operation.deleted\ndata: " + data + "\n\n").getBytes(UTF8));
+          out.flush();
+          // The stream stays open: the deletion alone must end the wait.
+          Thread.sleep(120_000);
+        };
+
+    assertThatThrownBy(
+            () -> ClusterOps.untilEnded(client, op("op1", State.RUNNING, 0, "started"), r -> {}))
+        .isInstanceOfSatisfying(
+            GridCtlException.class,
+            e -> {
+              assertThat(e.httpStatus()).isEqualTo(404);
+              assertThat(e.getMessage()).isEqualTo("unknown operation op1");
+            });
   }
 
   @Test
