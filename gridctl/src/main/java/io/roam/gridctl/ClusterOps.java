@@ -203,21 +203,20 @@ final class ClusterOps {
         if (event.isEmpty()) {
           break;
         }
-        if (event.get().type().equals("reload")) {
+        OperationEvent e =
+            event.get().type().equals("reload")
+                ? null
+                : Json.decode(event.get().data(), OperationEvent.class);
+        if (e != null && !op.id().equals(e.id())) {
+          continue;
+        }
+        if (e == null || e.value() == null) {
+          // Events were missed, or it was deleted: the record says what is now (404 if deleted).
           op = api.get(path, OperationRecord.class);
+        } else if (e.value().updatedAt().isBefore(op.updatedAt())) {
+          continue;
         } else {
-          OperationEvent e = Json.decode(event.get().data(), OperationEvent.class);
-          if (!op.id().equals(e.id())) {
-            continue;
-          }
-          if (e.value() == null) {
-            // Deleted: reading it says so (404), as polling did.
-            op = api.get(path, OperationRecord.class);
-          } else if (e.value().updatedAt().isBefore(op.updatedAt())) {
-            continue;
-          } else {
-            op = e.value();
-          }
+          op = e.value();
         }
         show.accept(op);
       }

@@ -107,6 +107,7 @@ public final class LoadSampler {
     long ticks = 0;
     long pages = 0;
     Deque<Long> todo = new ArrayDeque<>();
+    // The scan is not atomic: a PID freed and reused while /proc is read can close a loop.
     Set<Long> seen = new HashSet<>();
     if (all.stats().containsKey(rootPid)) {
       todo.add(rootPid);

@@ -53,9 +53,9 @@ public final class SealedChannel {
   private static final int WARM_UP_MIN_ROUNDS = 32;
   private static final long WARM_UP_FAST_ROUND_NANOS = 3_000_000;
   private static final long WARM_UP_MAX_NANOS = 4_000_000_000L;
-  // Guarded by the class: a second caller waits for the first one's warm-up instead of racing it.
-  private static boolean warmed;
-  private static boolean warmedFast;
+  // Whether the warm-up ended fast; null until it ran. Guarded by the class: a second caller waits
+  // for the first one's warm-up instead of racing it.
+  private static Boolean warmedFast;
 
   private SealedChannel() {}
 
@@ -111,7 +111,7 @@ public final class SealedChannel {
    * @return whether the last round was fast (the same answer to later calls)
    */
   public static synchronized boolean warmUp() {
-    if (warmed) {
+    if (warmedFast != null) {
       return warmedFast;
     }
     Keys keys = derive(new byte[32], new byte[32], "warm-up", "warm-up");
@@ -143,7 +143,6 @@ public final class SealedChannel {
     } catch (IOException e) {
       throw new IllegalStateException("sealing in memory failed", e);
     }
-    warmed = true;
     warmedFast = fast;
     return fast;
   }
