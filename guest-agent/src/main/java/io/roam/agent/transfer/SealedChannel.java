@@ -53,6 +53,11 @@ public final class SealedChannel {
   private static final int WARM_UP_MIN_ROUNDS = 32;
   private static final long WARM_UP_FAST_ROUND_NANOS = 3_000_000;
   private static final long WARM_UP_MAX_NANOS = 4_000_000_000L;
+  // Every connection has its own key, so AES's key schedule (the JDK's AESCrypt.makeSessionKey)
+  // runs a few times per migration: too seldom for the JIT to compile it whole, often enough that
+  // its loops got compiled on stack one at a time, 25 to 100 ms of C2 each, four or five per agent
+  // during its first detach. A lone JVM compiled it whole after about 1,300 new keys.
+  private static final int WARM_UP_KEYS = 2_500;
   // Whether the warm-up ended fast; null until it ran. Guarded by the class: a second caller waits
   // for the first one's warm-up instead of racing it.
   private static Boolean warmedFast;
@@ -140,11 +145,27 @@ public final class SealedChannel {
         }
         fast = System.nanoTime() - began <= WARM_UP_FAST_ROUND_NANOS;
       }
+      scheduleKeys();
     } catch (IOException e) {
       throw new IllegalStateException("sealing in memory failed", e);
     }
     warmedFast = fast;
     return fast;
+  }
+
+  /** Expands {@link #WARM_UP_KEYS} different keys, so that the JIT compiles the key schedule. */
+  private static void scheduleKeys() {
+    try {
+      Cipher cipher = Cipher.getInstance(CIPHER);
+      byte[] key = new byte[32];
+      GCMParameterSpec nonce = new GCMParameterSpec(TAG_BYTES * 8, new byte[12]);
+      for (int i = 0; i < WARM_UP_KEYS; i++) {
+        ByteBuffer.wrap(key).putInt(i);
+        cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), nonce);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(CIPHER + " unavailable", e);
+    }
   }
 
   /** Writes sealed frames; {@link #close()} writes the authenticated end mark. */
