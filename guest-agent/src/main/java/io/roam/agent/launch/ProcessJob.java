@@ -14,6 +14,11 @@ public final class ProcessJob implements LaunchedJob {
   private final Process process;
   private final boolean rootIsChild;
   private final CompletableFuture<Void> exit;
+  // The first process, once found (0 before): finding it reads every process of the machine
+  // (ProcessHandle.children), and the node's sampling services ask for every job's root each
+  // second. A process keeps its PID for life; once the process that started it has ended, the
+  // PID may belong to another, so it is no longer given.
+  private volatile long root;
 
   /**
    * @param rootIsChild whether the job's first process is a child of {@code process} (unshare,
@@ -35,11 +40,16 @@ public final class ProcessJob implements LaunchedJob {
     if (!rootIsChild) {
       return process.pid();
     }
+    long known = root;
+    if (known != 0 && process.isAlive()) {
+      return known;
+    }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (true) {
       var child = process.children().findFirst();
       if (child.isPresent()) {
-        return child.get().pid();
+        root = child.get().pid();
+        return root;
       }
       if (!process.isAlive() || System.nanoTime() > deadline) {
         throw new IllegalStateException("job process " + process.pid() + " has no first process");
