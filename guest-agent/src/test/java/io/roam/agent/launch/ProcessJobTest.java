@@ -18,7 +18,6 @@ class ProcessJobTest {
     long root = job.rootPid();
     ProcessHandle child = ProcessHandle.of(root).orElseThrow();
     assertThat(child.parent().map(ProcessHandle::pid)).contains(starter.pid());
-    assertThat(child.info().command().orElse("")).endsWith("sleep");
     assertThat(job.rootPid()).isEqualTo(root);
 
     job.kill(Duration.ZERO);
