@@ -46,6 +46,8 @@ public final class SealedChannel {
   private static final int TAG_BYTES = 16;
   private static final String CIPHER = "AES/GCM/NoPadding";
   private static final int END = 0x8000_0000;
+  // No pending header: a header is a length of at most MAX_FRAME, with or without END.
+  private static final int NONE = -1;
   // warmUp: at least 3,200 full frames (25 MiB), past the 2,500 a lone JVM needed here; then on
   // until they are fast: in agents starting together the JIT's thresholds rise with its queue, and
   // after a fixed 3,200 the sealing code was still in the profiling tier a minute later.
@@ -173,16 +175,26 @@ public final class SealedChannel {
     private final DataOutputStream out;
     private final Keys keys;
     private final Cipher cipher;
-    private final byte[] buffer = new byte[FRAME];
-    private final byte[] sealed = new byte[FRAME + TAG_BYTES];
+    private final byte[] buffer;
+    private final byte[] sealed;
     private int filled;
     private long counter;
     private boolean closed;
     private long plainBytes;
 
     public Writer(OutputStream out, Keys keys) {
+      this(out, keys, FRAME);
+    }
+
+    /** Tests only: frames of another size (earlier writers sealed {@link #MAX_FRAME}). */
+    Writer(OutputStream out, Keys keys, int frame) {
+      if (frame < 1 || frame > MAX_FRAME) {
+        throw new IllegalArgumentException("frames of 1 to " + MAX_FRAME + " bytes, not " + frame);
+      }
       this.out = new DataOutputStream(out);
       this.keys = keys;
+      this.buffer = new byte[frame];
+      this.sealed = new byte[frame + TAG_BYTES];
       try {
         this.cipher = Cipher.getInstance(CIPHER);
       } catch (GeneralSecurityException e) {
@@ -203,6 +215,13 @@ public final class SealedChannel {
       while (len > 0) {
         if (filled == buffer.length) {
           frame(false);
+        }
+        if (filled == 0 && len >= buffer.length) {
+          // A whole frame sealed from the caller's bytes: one copy of a migration's pages less.
+          seal(b, off, buffer.length, false);
+          off += buffer.length;
+          len -= buffer.length;
+          continue;
         }
         int n = Math.min(len, buffer.length - filled);
         System.arraycopy(b, off, buffer, filled, n);
@@ -226,15 +245,19 @@ public final class SealedChannel {
     }
 
     private void frame(boolean end) throws IOException {
+      seal(buffer, 0, filled, end);
+      filled = 0;
+    }
+
+    private void seal(byte[] plain, int off, int len, boolean end) throws IOException {
       try {
-        int header = filled | (end ? END : 0);
+        int header = len | (end ? END : 0);
         init(cipher, Cipher.ENCRYPT_MODE, keys, counter, header);
-        int n = cipher.doFinal(buffer, 0, filled, sealed, 0);
+        int n = cipher.doFinal(plain, off, len, sealed, 0);
         out.writeInt(header);
         out.write(sealed, 0, n);
-        plainBytes += filled;
+        plainBytes += len;
         counter++;
-        filled = 0;
       } catch (GeneralSecurityException e) {
         throw new IOException("cannot seal a frame: " + e, e);
       }
@@ -262,6 +285,8 @@ public final class SealedChannel {
     private byte[] sealed = new byte[0];
     private long counter;
     private boolean ended;
+    // A header read for a frame that did not fit the caller's buffer, or NONE.
+    private int pending = NONE;
 
     public Reader(InputStream in, Keys keys) {
       this.in = new DataInputStream(in);
@@ -286,6 +311,21 @@ public final class SealedChannel {
       if (len == 0) {
         return 0;
       }
+      // Opened straight into the caller's bytes when the next frame fits: one copy less.
+      while (position == limit && pending == NONE && len >= FRAME && !ended) {
+        int header = header();
+        int length = header & ~END;
+        if (length > len) {
+          pending = header;
+          break;
+        }
+        readSealed(length);
+        int n = open(header, length, b, off);
+        if (n > 0) {
+          return n;
+        }
+        // An empty frame: the end, or a flush of nothing.
+      }
       if (!fill()) {
         return -1;
       }
@@ -305,34 +345,54 @@ public final class SealedChannel {
         if (ended) {
           return false;
         }
-        int header;
-        try {
-          header = in.readInt();
-        } catch (EOFException e) {
-          throw new IOException("the stream was cut short (no end mark)");
-        }
+        int header = pending != NONE ? pending : header();
+        pending = NONE;
         int length = header & ~END;
-        if (length > MAX_FRAME) {
-          throw new IOException("frame of " + length + " bytes is larger than allowed");
-        }
-        if (sealed.length < length + TAG_BYTES) {
-          // Buffers grow to the largest frame seen and are reused: no garbage per frame.
-          sealed = new byte[length + TAG_BYTES];
+        readSealed(length);
+        if (plain.length < length + TAG_BYTES) {
           plain = new byte[length + TAG_BYTES];
         }
-        in.readFully(sealed, 0, length + TAG_BYTES);
-        try {
-          init(cipher, Cipher.DECRYPT_MODE, keys, counter, header);
-          limit = cipher.doFinal(sealed, 0, length + TAG_BYTES, plain, 0);
-        } catch (GeneralSecurityException e) {
-          throw new IOException(
-              "frame " + counter + " failed authentication: wrong secret, or tampered with");
-        }
+        limit = open(header, length, plain, 0);
         position = 0;
-        counter++;
-        ended = (header & END) != 0;
       }
       return true;
+    }
+
+    /** The next frame's header: its length, and whether it is the last. */
+    private int header() throws IOException {
+      int header;
+      try {
+        header = in.readInt();
+      } catch (EOFException e) {
+        throw new IOException("the stream was cut short (no end mark)");
+      }
+      if ((header & ~END) > MAX_FRAME) {
+        throw new IOException("frame of " + (header & ~END) + " bytes is larger than allowed");
+      }
+      return header;
+    }
+
+    private void readSealed(int length) throws IOException {
+      if (sealed.length < length + TAG_BYTES) {
+        // Buffers grow to the largest frame seen and are reused: no garbage per frame.
+        sealed = new byte[length + TAG_BYTES];
+      }
+      in.readFully(sealed, 0, length + TAG_BYTES);
+    }
+
+    /** Opens the frame read into {@code sealed} into {@code to}; returns its length. */
+    private int open(int header, int length, byte[] to, int at) throws IOException {
+      int n;
+      try {
+        init(cipher, Cipher.DECRYPT_MODE, keys, counter, header);
+        n = cipher.doFinal(sealed, 0, length + TAG_BYTES, to, at);
+      } catch (GeneralSecurityException e) {
+        throw new IOException(
+            "frame " + counter + " failed authentication: wrong secret, or tampered with");
+      }
+      counter++;
+      ended = (header & END) != 0;
+      return n;
     }
   }
 }

@@ -102,4 +102,93 @@ class SealedChannelTest {
     assertThatThrownBy(() -> open(swapped, keys("c")))
         .hasMessageContaining("failed authentication");
   }
+
+  /** Writes {@code plain} in pieces of the given sizes (cycling), flushing after each third. */
+  private static byte[] sealInPieces(
+      byte[] plain, SealedChannel.Writer w, ByteArrayOutputStream wire, int... sizes)
+      throws IOException {
+    int at = 0;
+    for (int i = 0; at < plain.length; i++) {
+      int n = Math.min(sizes[i % sizes.length], plain.length - at);
+      w.write(plain, at, n);
+      at += n;
+      if (i % 3 == 2) {
+        w.flush();
+      }
+    }
+    w.close();
+    return wire.toByteArray();
+  }
+
+  /** Reads everything in reads of the given sizes (cycling), as the unpacking side does. */
+  private static byte[] openInPieces(byte[] wire, SealedChannel.Keys keys, int... sizes)
+      throws IOException {
+    SealedChannel.Reader r = new SealedChannel.Reader(new ByteArrayInputStream(wire), keys);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[SealedChannel.MAX_FRAME + 1];
+    for (int i = 0; ; i++) {
+      int n = r.read(buffer, 0, sizes[i % sizes.length]);
+      if (n < 0) {
+        break;
+      }
+      assertThat(n).isPositive();
+      out.write(buffer, 0, n);
+    }
+    assertThat(r.ended()).isTrue();
+    return out.toByteArray();
+  }
+
+  @Test
+  void largeAndSmallWritesAndReadsGiveTheSameBytes() throws IOException {
+    // Whole frames are sealed from the writer's bytes and opened into the reader's when they
+    // fit; the rest goes through the channel's own buffers. Every mix must give the same bytes.
+    byte[] plain = new byte[5 * SealedChannel.FRAME * 7 + 999];
+    new Random(2).nextBytes(plain);
+    int frame = SealedChannel.FRAME;
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    byte[] sealed =
+        sealInPieces(
+            plain,
+            new SealedChannel.Writer(wire, keys("mix")),
+            wire,
+            3 * frame + 5,
+            17,
+            frame,
+            frame - 1,
+            64 << 10);
+
+    for (int[] reads :
+        new int[][] {{frame}, {frame * 4}, {1, frame, 3}, {frame + 1, 100}, {1 << 20}}) {
+      assertThat(openInPieces(sealed, keys("mix"), reads)).isEqualTo(plain);
+    }
+  }
+
+  @Test
+  void framesLargerThanTheReadersBufferAreOpenedInPieces() throws IOException {
+    // An earlier writer sealed 1 MiB frames; a reader asking for less gets them a part at a time.
+    byte[] plain = new byte[3 * SealedChannel.MAX_FRAME + 77];
+    new Random(3).nextBytes(plain);
+    ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    byte[] sealed =
+        sealInPieces(
+            plain,
+            new SealedChannel.Writer(wire, keys("big"), SealedChannel.MAX_FRAME),
+            wire,
+            SealedChannel.MAX_FRAME,
+            12345);
+
+    assertThat(openInPieces(sealed, keys("big"), SealedChannel.FRAME)).isEqualTo(plain);
+    assertThat(openInPieces(sealed, keys("big"), SealedChannel.FRAME, 5, 1 << 20)).isEqualTo(plain);
+  }
+
+  @Test
+  void aFlippedBitInAFrameOpenedIntoTheCallersBytesIsRefused() throws IOException {
+    byte[] plain = new byte[4 * SealedChannel.FRAME];
+    byte[] wire = seal(plain, keys("d"), true);
+    wire[Integer.BYTES + SealedChannel.FRAME + 16 + Integer.BYTES + 100] ^= 1; // second frame
+
+    assertThatThrownBy(() -> openInPieces(wire, keys("d"), SealedChannel.FRAME))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("failed authentication");
+  }
 }
