@@ -251,8 +251,6 @@ public final class Agent implements AutoCloseable {
       // The owners' policies, read for the balancer (partner priority, blocks) and local-first.
       ClusterPolicyView policies =
           new ClusterPolicyView(store, policyOf(store), clock, POLICY_KEPT_FOR);
-      // One sampler for the two services that sample each second: they share its readings.
-      LoadSampler sampler = LoadSampler.system(config.jobsCgroups());
       BalancingService balancing =
           new BalancingService(
               config.node(),
@@ -261,7 +259,7 @@ public final class Agent implements AutoCloseable {
               jobs,
               migrator,
               store,
-              sampler,
+              LoadSampler.system(config.jobsCgroups()),
               new Balancer(PlacementConfig.defaults(), policies, clock, new SecureRandom()),
               clock,
               new SecureRandom(),
@@ -285,7 +283,7 @@ public final class Agent implements AutoCloseable {
                       config.cluster(),
                       config.cores(),
                       jobs,
-                      sampler,
+                      LoadSampler.system(config.jobsCgroups()),
                       migrator,
                       policies,
                       flags,

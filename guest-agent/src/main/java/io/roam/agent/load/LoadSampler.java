@@ -6,10 +6,8 @@ import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,17 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongSupplier;
 
 /**
  * Samples the load of this node's jobs from {@code /proc}: how many of their processes are
  * runnable, their CPU time and resident memory, and the memory the machine has available. A node
  * measures its own jobs rather than the machine-wide load average, which several local nodes share.
- *
- * <p>A node's gossip and local-first services each sample once a second; one reading of {@code
- * /proc} serves both when they ask within {@link #REUSE} of each other (the whole machine's
- * processes are read, and that is most of a sample's cost), unless it lacks a job asked about (one
- * that just started or arrived).
  */
 public final class LoadSampler {
   private static final long TICKS_PER_SECOND = 100;
@@ -36,42 +28,28 @@ public final class LoadSampler {
   /** Limits at or above this are "no limit" (v1 writes a huge page-aligned number). */
   private static final long UNLIMITED = 1L << 60;
 
-  /** How long a reading of the machine's processes serves later samples ({@link #system}). */
-  public static final Duration REUSE = Duration.ofMillis(500);
-
   private final Path proc;
   private final List<Path> memoryGroups;
-  private final long reuseNanos;
-  private final LongSupplier nanoTime;
-  // The last reading and when it was made; guarded by this.
-  private Processes last;
-  private long lastAt;
 
-  /** A sampler that reads {@code /proc} afresh for every sample. */
   public LoadSampler(Path proc) {
-    this(proc, List.of(), Duration.ZERO, System::nanoTime);
+    this(proc, List.of());
   }
 
   /**
    * @param groups the cgroups the node's jobs run in: a memory limit there is the node's memory,
    *     and what the group uses counts against it
-   * @param reuse how long a reading of the machine's processes serves later samples
-   * @param nanoTime the clock {@code reuse} is measured by
    */
-  public LoadSampler(Path proc, List<Path> groups, Duration reuse, LongSupplier nanoTime) {
+  public LoadSampler(Path proc, List<Path> groups) {
     this.proc = proc;
     this.memoryGroups = List.copyOf(groups);
-    this.reuseNanos = reuse.toNanos();
-    this.nanoTime = nanoTime;
   }
 
   public static LoadSampler system() {
     return system(List.of());
   }
 
-  /** The node's sampler, to be shared by the services that sample: see {@link #REUSE}. */
   public static LoadSampler system(List<Path> jobsCgroups) {
-    return new LoadSampler(Path.of("/proc"), jobsCgroups, REUSE, System::nanoTime);
+    return new LoadSampler(Path.of("/proc"), jobsCgroups);
   }
 
   /** One job's tree at one instant. */
@@ -79,7 +57,7 @@ public final class LoadSampler {
 
   /** A job's tree, given the host PID of its root. */
   public JobSample job(long rootPid) {
-    return tree(rootPid, processes(Set.of(rootPid)));
+    return tree(rootPid, processes());
   }
 
   /**
@@ -92,7 +70,7 @@ public final class LoadSampler {
     if (roots.isEmpty()) {
       return Map.of();
     }
-    Processes all = processes(roots.values());
+    Processes all = processes();
     Map<JobId, JobSample> out = new HashMap<>();
     roots.forEach((job, pid) -> out.put(job, tree(pid, all)));
     return out;
@@ -101,17 +79,7 @@ public final class LoadSampler {
   /** The machine's processes at one instant: each one's stat, and each parent's children. */
   private record Processes(Map<Long, ProcStat> stats, Map<Long, List<Long>> children) {}
 
-  /** A reading young enough that holds every root asked about, or a new one. */
-  private synchronized Processes processes(Collection<Long> roots) {
-    long now = nanoTime.getAsLong();
-    if (last == null || now - lastAt >= reuseNanos || !last.stats().keySet().containsAll(roots)) {
-      last = read();
-      lastAt = now;
-    }
-    return last;
-  }
-
-  private Processes read() {
+  private Processes processes() {
     Map<Long, ProcStat> stats = new HashMap<>();
     Map<Long, List<Long>> children = new HashMap<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(proc)) {

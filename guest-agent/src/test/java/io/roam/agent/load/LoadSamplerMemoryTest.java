@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class LoadSamplerMemoryTest {
     Files.writeString(mem.resolve("memory.limit_in_bytes"), (256 * MIB) + "\n");
     Files.writeString(mem.resolve("memory.usage_in_bytes"), (56 * MIB) + "\n");
 
-    assertThat(new LoadSampler(proc, List.of(cpu, mem), Duration.ZERO, System::nanoTime).memory())
+    assertThat(new LoadSampler(proc, List.of(cpu, mem)).memory())
         .containsExactly(200 * MIB, 256 * MIB);
   }
 
@@ -45,12 +44,11 @@ class LoadSamplerMemoryTest {
     Path jobs = Files.createDirectories(temp.resolve("jobs"));
     Files.writeString(jobs.resolve("memory.max"), "max\n");
     Files.writeString(jobs.resolve("memory.current"), "1000\n");
-    assertThat(new LoadSampler(proc, List.of(jobs), Duration.ZERO, System::nanoTime).memory())
+    assertThat(new LoadSampler(proc, List.of(jobs)).memory())
         .containsExactly(3072 * MIB, 4096 * MIB);
 
     Files.writeString(jobs.resolve("memory.max"), (128 * MIB) + "\n");
     Files.writeString(jobs.resolve("memory.current"), (200 * MIB) + "\n");
-    assertThat(new LoadSampler(proc, List.of(jobs), Duration.ZERO, System::nanoTime).memory())
-        .containsExactly(0L, 128 * MIB);
+    assertThat(new LoadSampler(proc, List.of(jobs)).memory()).containsExactly(0L, 128 * MIB);
   }
 }

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.roam.common.id.JobId;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,27 +70,5 @@ class LoadSamplerTreesTest {
   @Test
   void noJobsReadNothing() {
     assertThat(new LoadSampler(proc.resolve("missing")).jobs(Map.of())).isEmpty();
-  }
-
-  @Test
-  void aReadingServesSamplesWithinItsTimeUnlessAJobIsMissingFromIt() throws Exception {
-    AtomicLong nanos = new AtomicLong();
-    LoadSampler sampler = new LoadSampler(proc, List.of(), Duration.ofMillis(500), nanos::get);
-    JobId a = JobId.of("j1");
-    assertThat(sampler.jobs(Map.of(a, 100L)).get(a).runnable()).isEqualTo(2);
-
-    process(102, 101, 'S', 2, 0, 25); // the grandchild sleeps now
-    nanos.set(Duration.ofMillis(499).toNanos());
-    assertThat(sampler.jobs(Map.of(a, 100L)).get(a).runnable()).isEqualTo(2); // the same reading
-
-    process(500, 1, 'R', 1, 0, 10); // a job that just started: not in that reading
-    JobId b = JobId.of("j5");
-    Map<JobId, LoadSampler.JobSample> both = sampler.jobs(Map.of(a, 100L, b, 500L));
-    assertThat(both.get(b).runnable()).isEqualTo(1);
-    assertThat(both.get(a).runnable()).isEqualTo(1); // read again, for all
-
-    process(500, 1, 'S', 1, 0, 10);
-    nanos.set(Duration.ofMillis(999).toNanos()); // 500 ms after that reading
-    assertThat(sampler.jobs(Map.of(b, 500L)).get(b).runnable()).isZero();
   }
 }
