@@ -30,6 +30,20 @@ public final class ProcessJob implements LaunchedJob {
     this.exit = process.onExit().thenApply(p -> null);
   }
 
+  /**
+   * A job restored by {@code criu restore}, whose root CRIU named (its pidfile): the root is not
+   * looked for among the machine's processes, which took a few milliseconds of the job's frozen
+   * time on every migration.
+   */
+  public static ProcessJob restored(Process criu, long root) {
+    if (root <= 0) {
+      throw new IllegalArgumentException("a restored job's root is a PID, not " + root);
+    }
+    ProcessJob job = new ProcessJob(criu, true);
+    job.root = root;
+    return job;
+  }
+
   @Override
   public long pid() {
     return process.pid();

@@ -33,7 +33,7 @@ public final class CriuCheckpointPort implements CheckpointPort {
   public LaunchedJob restore(Path imagesDir, Path jobDir) throws CheckpointFailure {
     try {
       RestoredJob restored = checkpointer.restore(new RestoreRequest(imagesDir, true));
-      return new ProcessJob(restored.handle(), true);
+      return ProcessJob.restored(restored.handle(), restored.rootPid());
     } catch (CheckpointException e) {
       throw new CheckpointFailure(e.getMessage(), e);
     }

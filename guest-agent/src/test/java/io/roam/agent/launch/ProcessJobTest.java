@@ -26,4 +26,19 @@ class ProcessJobTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("has no first process");
   }
+
+  @Test
+  void aRestoredJobsRootIsTheOneCriuNamed() throws Exception {
+    Process criu = new ProcessBuilder("sh", "-c", "sleep 60 & wait").start();
+    long named = ProcessHandle.current().pid(); // any live PID but the starter's child
+    ProcessJob job = ProcessJob.restored(criu, named);
+
+    assertThat(job.rootPid()).isEqualTo(named);
+
+    job.kill(Duration.ZERO);
+    assertThat(criu.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThatThrownBy(job::rootPid).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> ProcessJob.restored(criu, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
