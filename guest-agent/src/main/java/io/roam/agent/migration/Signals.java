@@ -4,12 +4,20 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Signals to whole process trees (Java can only send TERM and KILL by itself). */
 public final class Signals {
@@ -21,14 +29,60 @@ public final class Signals {
   private static final String LOOP =
       "while read -r sig pids; do kill -s \"$sig\" $pids 2>/dev/null; echo $?; done";
 
+  // Whether this kernel lists each thread's children in /proc (CONFIG_PROC_CHILDREN, which CRIU
+  // needs as well); without, trees are found by reading every process.
+  private static final boolean CHILDREN_LISTS =
+      Files.isReadable(Path.of("/proc/thread-self/children"));
+
   private static Process shell;
   private static Writer toShell;
   private static BufferedReader fromShell;
 
   private Signals() {}
 
-  /** The process and all its descendants, root first. */
+  /**
+   * The process and all its descendants, root first; none if the root is gone. Read from each
+   * thread's {@code children} in {@code /proc} (the kernel's own list, which CRIU needs too), so
+   * only the tree is read: {@code ProcessHandle.descendants()} reads every process of the machine,
+   * a few milliseconds at the end of each migration, while the job waits for its SIGCONT.
+   */
   public static List<Long> tree(long root) {
+    return CHILDREN_LISTS ? tree(Path.of("/proc"), root) : descendants(root);
+  }
+
+  /** The tree from {@code proc}'s children lists. */
+  static List<Long> tree(Path proc, long root) {
+    List<Long> pids = new ArrayList<>();
+    Deque<Long> todo = new ArrayDeque<>(List.of(root));
+    Set<Long> seen = new HashSet<>();
+    while (!todo.isEmpty()) {
+      long pid = todo.poll();
+      if (!seen.add(pid)) {
+        continue; // a PID reused while the tree was read
+      }
+      List<Path> threads;
+      try (Stream<Path> listed = Files.list(proc.resolve(Long.toString(pid)).resolve("task"))) {
+        threads = listed.toList();
+      } catch (IOException | UncheckedIOException e) {
+        continue; // ended meanwhile: its children are re-parented, and not the job's to signal
+      }
+      pids.add(pid);
+      for (Path thread : threads) {
+        try {
+          for (String child : Files.readString(thread.resolve("children")).trim().split(" ")) {
+            if (!child.isEmpty()) {
+              todo.add(Long.parseLong(child));
+            }
+          }
+        } catch (IOException | NumberFormatException e) {
+          // that thread ended meanwhile
+        }
+      }
+    }
+    return pids;
+  }
+
+  private static List<Long> descendants(long root) {
     List<Long> pids = new ArrayList<>();
     ProcessHandle.of(root)
         .ifPresent(

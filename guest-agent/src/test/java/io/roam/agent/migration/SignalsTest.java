@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SignalsTest {
   private Process tree;
@@ -73,5 +76,46 @@ class SignalsTest {
 
     Signals.resume(tree.pid());
     assertWholeTree('S');
+  }
+
+  @Test
+  void aTreeIsTheRootThenAllItsDescendantsFromTheKernelsLists() throws Exception {
+    Process deeper = new ProcessBuilder("sh", "-c", "(sleep 60 & wait) & sleep 60 & wait").start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (deeper.descendants().count() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      List<Long> expected = new ArrayList<>(List.of(deeper.pid()));
+      deeper.descendants().forEach(d -> expected.add(d.pid()));
+      assertThat(expected).hasSize(4);
+
+      List<Long> tree = Signals.tree(deeper.pid());
+      assertThat(tree.get(0)).isEqualTo(deeper.pid());
+      assertThat(tree).containsExactlyInAnyOrderElementsOf(expected);
+    } finally {
+      deeper.descendants().forEach(ProcessHandle::destroyForcibly);
+      deeper.destroyForcibly();
+    }
+  }
+
+  private static void task(Path proc, long pid, long tid, String children) throws Exception {
+    Path dir = Files.createDirectories(proc.resolve(pid + "/task/" + tid));
+    Files.writeString(dir.resolve("children"), children);
+  }
+
+  @Test
+  void childrenOfEveryThreadCountAndEndedOrReusedPidsDoNotLoop(@TempDir Path proc)
+      throws Exception {
+    task(proc, 10, 10, "20 30 ");
+    task(proc, 10, 11, "40 ");
+    task(proc, 20, 20, "10 "); // 10 again: a PID reused while the tree was read
+    task(proc, 30, 30, "50 "); // 50 ended: no directory
+    task(proc, 40, 40, "");
+
+    List<Long> tree = Signals.tree(proc, 10);
+    assertThat(tree.get(0)).isEqualTo(10L);
+    assertThat(tree).containsExactlyInAnyOrder(10L, 20L, 30L, 40L);
+    assertThat(Signals.tree(proc, 99)).isEmpty();
   }
 }
