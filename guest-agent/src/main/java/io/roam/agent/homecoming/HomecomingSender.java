@@ -346,8 +346,20 @@ public final class HomecomingSender implements AutoCloseable {
     return bytes >= 1 << 20 ? (bytes >> 20) + " MiB" : bytes + " bytes";
   }
 
+  /**
+   * Stops sending: once this returns, nothing more goes out. An attempt under way is interrupted
+   * and waited for, so that it cannot reach a home that comes up after the close (its marker stays;
+   * the next start carries on).
+   */
   @Override
   public void close() {
     worker.shutdownNow();
+    try {
+      if (!worker.awaitTermination(10, TimeUnit.SECONDS)) {
+        LOG.warn("a return home was still under way 10 s after the close");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
