@@ -198,7 +198,7 @@ public final class CuratorGridStore implements GridStore {
 
   @Override
   public boolean compareAndSet(JobRecord job, int expectedVersion) {
-    return setIfVersion(layout.job(job.id()), job, expectedVersion, "job " + job.id());
+    return setIfVersion(layout.job(job.id()), job, expectedVersion, "job " + job.id()).isPresent();
   }
 
   @Override
@@ -209,7 +209,8 @@ public final class CuratorGridStore implements GridStore {
   @Override
   public boolean compareAndSetCluster(ClusterRecord cluster, int expectedVersion) {
     return setIfVersion(
-        layout.cluster(cluster.id()), cluster, expectedVersion, "cluster " + cluster.id());
+            layout.cluster(cluster.id()), cluster, expectedVersion, "cluster " + cluster.id())
+        .isPresent();
   }
 
   @Override
@@ -241,7 +242,8 @@ public final class CuratorGridStore implements GridStore {
   }
 
   @Override
-  public boolean compareAndSetOperation(OperationRecord operation, int expectedVersion) {
+  public java.util.OptionalInt compareAndSetOperation(
+      OperationRecord operation, int expectedVersion) {
     return setIfVersion(
         layout.operation(operation.id()),
         operation,
@@ -249,12 +251,17 @@ public final class CuratorGridStore implements GridStore {
         "operation " + operation.id());
   }
 
-  private boolean setIfVersion(String path, Object value, int expectedVersion, String what) {
+  private java.util.OptionalInt setIfVersion(
+      String path, Object value, int expectedVersion, String what) {
     try {
-      client.setData().withVersion(expectedVersion).forPath(path, Json.encode(value));
-      return true;
+      return java.util.OptionalInt.of(
+          client
+              .setData()
+              .withVersion(expectedVersion)
+              .forPath(path, Json.encode(value))
+              .getVersion());
     } catch (KeeperException.BadVersionException e) {
-      return false;
+      return java.util.OptionalInt.empty();
     } catch (KeeperException.NoNodeException e) {
       throw new NotFoundException("no " + what);
     } catch (Exception e) {

@@ -123,8 +123,12 @@ public interface GridStore extends Closeable {
   /** All operations, oldest first. */
   List<OperationRecord> operations();
 
-  /** Writes {@code operation} if the stored version is still {@code expectedVersion}. */
-  boolean compareAndSetOperation(OperationRecord operation, int expectedVersion);
+  /**
+   * Writes {@code operation} if the stored version is still {@code expectedVersion}.
+   *
+   * @return the version written, empty if the stored one was no longer {@code expectedVersion}
+   */
+  java.util.OptionalInt compareAndSetOperation(OperationRecord operation, int expectedVersion);
 
   @Override
   void close();

@@ -43,10 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The listings a step plans from (nodes, clusters, jobs, running operations) may come from a
  * read model that lags ZooKeeper ({@link #readingFrom}); whatever the step acts on is read again
- * from the store first: the operation (written back by compare-and-set on its version), each job
- * before its move is asked for, the cluster before its state changes, and every job once more
- * before an operation is declared done. A stale listing can so delay a step's work, never make it
- * wrong.
+ * from the store first: the operation (or taken as this engine last wrote it while leading; written
+ * back by compare-and-set on its version either way), each job before its move is asked for, the
+ * cluster before its state changes, and every job once more before an operation is declared done. A
+ * stale listing can so delay a step's work, never make it wrong.
  */
 public final class OperationEngine {
   private static final Logger LOG = LoggerFactory.getLogger(OperationEngine.class);
@@ -72,6 +72,11 @@ public final class OperationEngine {
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   // Operations stepped directly (step(op)) that the listing may not show yet.
   private final Set<String> unlisted = ConcurrentHashMap.newKeySet();
+  // The running operations as this engine last wrote them, with the versions written: while it
+  // leads it is their only writer, so a step takes them from here instead of reading them again
+  // (a ZooKeeper round trip on the way from one move's commit to the next move's start). A write
+  // that finds another version, or fails, drops its entry, and so does a step that does not lead.
+  private final Map<String, Versioned<OperationRecord>> written = new ConcurrentHashMap<>();
   // Where a step's agent calls run: in the step's thread unless {@link #callingOn} says otherwise.
   private volatile java.util.concurrent.Executor calls = Runnable::run;
 
@@ -137,6 +142,8 @@ public final class OperationEngine {
     unlisted.add(op.id());
     if (leading.getAsBoolean()) {
       stepOne(op, new HashSet<>());
+    } else {
+      written.clear();
     }
   }
 
@@ -161,6 +168,9 @@ public final class OperationEngine {
 
   /** One pass over every running operation. */
   public synchronized void step() {
+    if (!leading.getAsBoolean()) {
+      written.clear(); // another manager may write them now: read them again once leading
+    }
     Set<String> moving = new HashSet<>();
     Set<String> listed = new HashSet<>();
     for (OperationRecord op : running.get()) {
@@ -190,9 +200,23 @@ public final class OperationEngine {
     return attempt != null && inFlight.contains(attempt);
   }
 
-  /** The operation as stored now, if it still runs (the listing may be behind). */
+  /**
+   * The operation as stored now, if it still runs (the listing may be behind): as this engine last
+   * wrote it, else read.
+   */
   private Optional<Versioned<OperationRecord>> runningNow(String id) {
-    return store.operation(id).filter(v -> v.value().state() == OperationRecord.State.RUNNING);
+    Versioned<OperationRecord> mine = written.get(id);
+    return (mine != null ? Optional.of(mine) : store.operation(id))
+        .filter(v -> v.value().state() == OperationRecord.State.RUNNING);
+  }
+
+  /** Writes an operation's next state by compare-and-set, and keeps it if it still runs. */
+  private void write(OperationRecord next, int version) {
+    written.remove(next.id()); // unknown until the write's answer: a failed one may have landed
+    java.util.OptionalInt now = store.compareAndSetOperation(next, version);
+    if (now.isPresent() && next.state() == OperationRecord.State.RUNNING) {
+      written.put(next.id(), new Versioned<>(next, now.getAsInt()));
+    }
   }
 
   private List<Item> stepAttach(String id) {
@@ -203,7 +227,7 @@ public final class OperationEngine {
     Versioned<OperationRecord> v = found.get();
     OperationRecord op = v.value();
     setClusterState(op, ClusterState.ATTACHED, true);
-    store.compareAndSetOperation(
+    write(
         op.with(
             OperationRecord.State.DONE,
             op.items(),
@@ -332,7 +356,7 @@ public final class OperationEngine {
               now);
     }
     if (!next.equals(op) && !sameProgress(op, next)) {
-      store.compareAndSetOperation(next, v.version());
+      write(next, v.version());
     }
     return list;
   }
@@ -565,7 +589,7 @@ public final class OperationEngine {
                 list.isEmpty() ? "planning" : waitingFor(list),
                 now);
     if (!next.equals(op) && !sameProgress(op, next)) {
-      store.compareAndSetOperation(next, v.version());
+      write(next, v.version());
     }
     return list;
   }

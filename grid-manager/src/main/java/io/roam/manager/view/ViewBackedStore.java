@@ -116,7 +116,8 @@ public final class ViewBackedStore implements GridStore {
   }
 
   @Override
-  public boolean compareAndSetOperation(OperationRecord operation, int expectedVersion) {
+  public java.util.OptionalInt compareAndSetOperation(
+      OperationRecord operation, int expectedVersion) {
     return store.compareAndSetOperation(operation, expectedVersion);
   }
 }

@@ -26,6 +26,7 @@ final class MemoryGridStore implements GridStore {
   private final Map<String, Versioned<OperationRecord>> operations = new LinkedHashMap<>();
   private long nextJob = 1;
   int operationWrites;
+  int operationReads;
 
   @Override
   public synchronized ClusterRecord ensureCluster(ClusterRecord cluster) {
@@ -133,6 +134,7 @@ final class MemoryGridStore implements GridStore {
 
   @Override
   public synchronized Optional<Versioned<OperationRecord>> operation(String id) {
+    operationReads++;
     return Optional.ofNullable(operations.get(id));
   }
 
@@ -142,15 +144,15 @@ final class MemoryGridStore implements GridStore {
   }
 
   @Override
-  public synchronized boolean compareAndSetOperation(
+  public synchronized java.util.OptionalInt compareAndSetOperation(
       OperationRecord operation, int expectedVersion) {
     Versioned<OperationRecord> now = operations.get(operation.id());
     if (now == null || now.version() != expectedVersion) {
-      return false;
+      return java.util.OptionalInt.empty();
     }
     operations.put(operation.id(), new Versioned<>(operation, expectedVersion + 1));
     operationWrites++;
-    return true;
+    return java.util.OptionalInt.of(expectedVersion + 1);
   }
 
   @Override

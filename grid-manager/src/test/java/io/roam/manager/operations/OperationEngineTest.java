@@ -284,6 +284,65 @@ class OperationEngineTest {
   }
 
   @Test
+  void aStepTakesTheOperationAsItWroteItInsteadOfReadingItAgain() {
+    guestsOnC2(3);
+    detach(1);
+    engine.step();
+    int reads = store.operationReads;
+
+    finish(calls.get(0));
+    engine.step();
+    finish(calls.get(1));
+    engine.step();
+
+    assertThat(store.operationReads).isEqualTo(reads);
+    assertThat(calls).hasSize(3);
+    assertThat(stored("detach-c2").count(ItemState.DONE)).isEqualTo(2);
+    assertThat(stored("detach-c2").count(ItemState.MOVING)).isEqualTo(1);
+  }
+
+  @Test
+  void anOperationWrittenByAnotherManagerMeanwhileIsReadAgainAndItsProgressKept() {
+    List<JobId> jobs = guestsOnC2(2);
+    detach(1);
+    engine.step();
+    // Another manager (a leader in between) writes the record: the version kept here is stale.
+    var now = store.operation("detach-c2").orElseThrow();
+    store.compareAndSetOperation(
+        now.value().with(OperationRecord.State.RUNNING, now.value().items(), "elsewhere", T0),
+        now.version());
+    finish(calls.get(0));
+
+    engine.step(); // its write finds another version: nothing of it lands, nothing is kept
+    assertThat(stored("detach-c2").message()).isEqualTo("elsewhere");
+    int reads = store.operationReads;
+    engine.step();
+
+    assertThat(store.operationReads).isGreaterThan(reads);
+    OperationRecord op = stored("detach-c2");
+    assertThat(op.items())
+        .filteredOn(i -> i.job().equals(jobs.get(0)))
+        .singleElement()
+        .satisfies(i -> assertThat(i.state()).isEqualTo(ItemState.DONE));
+    assertThat(op.count(ItemState.MOVING)).isEqualTo(1);
+  }
+
+  @Test
+  void anEngineThatStoppedLeadingReadsTheOperationAgainOnceItLeads() {
+    guestsOnC2(2);
+    detach(1);
+    engine.step();
+    leading = false;
+    engine.step();
+    leading = true;
+    int reads = store.operationReads;
+
+    engine.step();
+
+    assertThat(store.operationReads).isGreaterThan(reads);
+  }
+
+  @Test
   void aCommittedMoveFreesItsSlotBeforeItsEndIsRecorded() {
     List<JobId> jobs = guestsOnC2(2);
     detach(1);
