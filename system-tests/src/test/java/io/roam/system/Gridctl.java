@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +13,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the shipped bin/gridctl, as a user would, against one local grid state directory. */
 final class Gridctl {
-  private static final Random RANDOM = new Random();
   static final double TIME_SCALE =
       Double.parseDouble(System.getProperty("roam.test.timeScale", "1"));
 
@@ -66,28 +61,7 @@ final class Gridctl {
    * manager binds it (seen once: "port ... is in use" at {@code up}).
    */
   static int freePort() throws IOException {
-    int below = ephemeralLow();
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int port = below - 12_000 + RANDOM.nextInt(12_000);
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        return port;
-      } catch (IOException e) {
-        // taken: try another
-      }
-    }
-    throw new IOException("no free port below " + below);
-  }
-
-  /** The lowest port the kernel hands out for outgoing connections (Linux's default: 32768). */
-  private static int ephemeralLow() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      int low = Integer.parseInt(range.split("\\s+")[0]);
-      return low > 13_000 ? low : 32_768;
-    } catch (IOException | RuntimeException e) {
-      return 32_768;
-    }
+    return io.roam.manager.zk.LoopbackPorts.free();
   }
 
   /**

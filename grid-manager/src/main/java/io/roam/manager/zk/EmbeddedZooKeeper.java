@@ -1,8 +1,5 @@
 package io.roam.manager.zk;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -25,10 +22,10 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   /**
    * Starts a server on 127.0.0.1.
    *
-   * @param port client port; 0 picks a free one
+   * @param port client port; 0 picks a free one ({@link LoopbackPorts})
    */
   public static EmbeddedZooKeeper start(Path dataDir, int port) throws Exception {
-    int chosen = port == 0 ? freePort() : port;
+    int chosen = port == 0 ? LoopbackPorts.free() : port;
     Files.createDirectories(dataDir);
     Properties config = new Properties();
     config.setProperty("clientPort", Integer.toString(chosen));
@@ -63,11 +60,5 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   @Override
   public void close() {
     server.close();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }
