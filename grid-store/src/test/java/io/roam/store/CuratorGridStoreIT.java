@@ -94,6 +94,35 @@ class CuratorGridStoreIT {
   }
 
   @Test
+  void anOperationsCompareAndSetGivesTheVersionItWroteAndRefusesAStaleOne() {
+    io.roam.common.model.OperationRecord op =
+        new io.roam.common.model.OperationRecord(
+            "detach-c2",
+            io.roam.common.model.OperationRecord.Kind.DETACH,
+            ClusterId.of("c2"),
+            io.roam.common.model.OperationRecord.State.RUNNING,
+            T0,
+            T0,
+            null,
+            null,
+            List.of(),
+            "planning",
+            null,
+            null);
+    store.createOperation(op);
+    int created = store.operation(op.id()).orElseThrow().version();
+    var next = op.with(op.state(), op.items(), "moving", T0);
+
+    java.util.OptionalInt written = store.compareAndSetOperation(next, created);
+
+    assertThat(written).isPresent();
+    assertThat(store.operation(op.id()).orElseThrow().version()).isEqualTo(written.getAsInt());
+    assertThat(store.compareAndSetOperation(op, created)).isEmpty();
+    assertThat(store.compareAndSetOperation(op, written.getAsInt())).isPresent();
+    assertThat(store.operation(op.id()).orElseThrow().value().message()).isEqualTo("planning");
+  }
+
+  @Test
   void updateJobRetriesUntilItsChangeLands() throws Exception {
     JobRecord job = newJob().started(T0);
     store.createJob(job);
