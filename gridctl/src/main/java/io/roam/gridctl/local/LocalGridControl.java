@@ -133,12 +133,17 @@ public final class LocalGridControl {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> argv = new ArrayList<>();
     // setsid: the grid outlives this command and the terminal it was started from.
+    // C1 only: the manager shares this machine's cores with the nodes, and C2 compiling its
+    // ZooKeeper, JSON and HTTP paths took ~0.6 s of CPU from the migrations of a young grid's first
+    // detach (20 guests at two at a time: 2.5-2.8 s instead of 3.0-3.3 s on 2 cores); answers to
+    // a listing of 10,000 jobs cost 4 % more CPU (docs/performance.md, Detach).
     argv.addAll(
         List.of(
             "setsid",
             java,
             "-Xmx512m",
             "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
             "-jar",
             managerJar.toString(),
             "local",
