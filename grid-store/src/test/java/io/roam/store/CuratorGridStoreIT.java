@@ -106,9 +106,7 @@ class CuratorGridStoreIT {
             null,
             null,
             List.of(),
-            "planning",
-            null,
-            null);
+            "planning");
     store.createOperation(op);
     int created = store.operation(op.id()).orElseThrow().version();
     var next = op.with(op.state(), op.items(), "moving", T0);
