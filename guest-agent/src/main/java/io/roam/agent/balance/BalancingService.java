@@ -20,6 +20,7 @@ import io.roam.agent.placement.Snapshot;
 import io.roam.common.id.JobId;
 import io.roam.common.id.NodeId;
 import io.roam.common.lifecycle.DaemonThreads;
+import io.roam.common.model.JobRecord;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
 import io.roam.store.NodeFlagStore;
@@ -85,6 +86,8 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
   // Jobs whose records say they never migrated: exempt from minimum residence. A job not (yet)
   // read counts as migrated, so that one that just arrived is not sent on at once.
   private volatile Set<JobId> startedHere = Set.of();
+  // This node's jobs' records as last read, by the gossip-step thread only (see toRead).
+  private final Map<JobId, JobRecord> records = new HashMap<>();
   private DatagramChannel channel;
   private volatile Arrivals arrivals = new Arrivals();
   // This node's figures at the last step, before arrivals are added: what consent starts from.
@@ -264,31 +267,70 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
   }
 
   /**
-   * Reads this node's jobs' records (now and then): which their owners locked, and which never
-   * migrated.
+   * Which of the jobs here a refresh of their records reads: those not read yet, and those read
+   * locked. Whether a job started here does not change while it stays, and a lock set since is
+   * found before any move (the record is read again then), so a job read unlocked needs no second
+   * read; one read locked does, to see it unlocked. A quiet node reads nothing.
+   */
+  static Set<JobId> toRead(Set<JobId> here, Map<JobId, JobRecord> read) {
+    Set<JobId> out = new HashSet<>();
+    for (JobId id : here) {
+      JobRecord r = read.get(id);
+      if (r == null || r.locked()) {
+        out.add(id);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reads this node's jobs' records (now and then, as {@link #toRead} says): which their owners
+   * locked, and which never migrated.
    */
   private void readRecords(Set<JobId> here) {
+    records.keySet().retainAll(here);
+    for (JobId id : toRead(here, records)) {
+      store.job(id).ifPresent(v -> keep(v.value()));
+    }
+    derive();
+  }
+
+  /**
+   * Keeps a record that places its job here; one that does not yet (read between a move's restore
+   * and its commit) says nothing lasting, and is read again at the next refresh.
+   */
+  private void keep(JobRecord r) {
+    if (r.node().equals(self)) {
+      records.put(r.id(), r);
+    } else {
+      records.remove(r.id());
+    }
+  }
+
+  private void derive() {
     Set<JobId> lockedNow = new HashSet<>();
     Set<JobId> startedNow = new HashSet<>();
-    for (JobId id : here) {
-      store
-          .job(id)
-          .ifPresent(
-              v -> {
-                if (v.value().locked()) {
-                  lockedNow.add(id);
-                }
-                if (v.value().migrations() == 0) {
-                  startedNow.add(id);
-                }
-              });
-    }
+    records.forEach(
+        (id, r) -> {
+          if (r.locked()) {
+            lockedNow.add(id);
+          }
+          if (r.migrations() == 0) {
+            startedNow.add(id);
+          }
+        });
     locked = Set.copyOf(lockedNow);
     startedHere = Set.copyOf(startedNow);
   }
 
   private boolean isLocked(JobId id) {
-    return store.job(id).map(v -> v.value().locked()).orElse(false);
+    Optional<JobRecord> now = store.job(id).map(v -> v.value());
+    now.ifPresent(
+        r -> {
+          keep(r);
+          derive();
+        });
+    return now.map(JobRecord::locked).orElse(false);
   }
 
   private void send(NodeRecord peer, byte[] message) {
@@ -339,9 +381,6 @@ public final class BalancingService implements AutoCloseable, ArrivalView {
     // The lock may be newer than the last refresh: the record has the last word.
     try {
       if (isLocked(move.job())) {
-        Set<JobId> more = new HashSet<>(locked);
-        more.add(move.job());
-        locked = Set.copyOf(more);
         return;
       }
     } catch (StoreException e) {

@@ -40,6 +40,8 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   private static final int SWEEP_EVERY_TICKS = 30;
   private long ticks;
   private final Map<JobId, Instant> lastTried = new java.util.HashMap<>();
+  // Records of the jobs running here as last read (see needsReading).
+  private final Map<JobId, JobRecord> known = new java.util.HashMap<>();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("periodic-checkpoints"));
 
@@ -98,13 +100,45 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Whether a tick must read the record of a job running here, given the record read before ({@code
+   * null}: none yet, or it did not yet say the job runs here). A job's period is set when it is
+   * created and never changes, and the instant its checkpoint falls due only moves later (a newer
+   * checkpoint, a later start), so a record read once answers for every later tick until it says
+   * the job is due: a job without a period is not read again while it runs here, one with a period
+   * once it is due (the record then says whether a checkpoint was taken meanwhile).
+   */
+  static boolean needsReading(
+      JobRecord known, NodeId self, Map<JobId, Instant> lastTried, Instant now) {
+    if (known == null || known.checkpointEverySeconds() == null) {
+      return known == null;
+    }
+    return !due(List.of(known), self, Set.of(known.id()), lastTried, now).isEmpty();
+  }
+
+  private static boolean runsOn(JobRecord job, NodeId node) {
+    return job.state() == JobState.RUNNING && job.node().equals(node);
+  }
+
   private void tick() {
     List<JobId> ids;
     try {
       Set<JobId> here = jobs.runningIds();
       lastTried.keySet().retainAll(here);
-      // Only the records of the jobs running here: a tick reads O(jobs here), not the grid's.
-      ids = due(recordsOf(here), self, here, lastTried, clock.instant());
+      known.keySet().retainAll(here);
+      Instant now = clock.instant();
+      // Only the records of the jobs running here, and of those only the ones needed: a quiet
+      // node reads none at all, where it read every job's each second.
+      List<JobRecord> records = new ArrayList<>();
+      for (JobId id : here) {
+        JobRecord before = known.get(id);
+        if (!needsReading(before, self, lastTried, now)) {
+          records.add(before);
+          continue;
+        }
+        store.job(id).map(v -> remember(v.value())).ifPresent(records::add);
+      }
+      ids = due(records, self, here, lastTried, now);
       if (++ticks % SWEEP_EVERY_TICKS == 0) {
         sweep();
       }
@@ -114,7 +148,10 @@ public final class PeriodicCheckpoints implements AutoCloseable {
     for (JobId id : ids) {
       lastTried.put(id, clock.instant());
       try {
-        checkpoint.apply(id);
+        JobRecord after = checkpoint.apply(id);
+        if (after != null) {
+          remember(after);
+        }
       } catch (RuntimeException e) {
         // Tried again at the next tick; the job runs on.
         LOG.warn("periodic checkpoint of job {} not taken: {}", id, e.getMessage());
@@ -125,6 +162,16 @@ public final class PeriodicCheckpoints implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+  }
+
+  /** Keeps {@code job} for later ticks once it says the job runs here; returns it. */
+  private JobRecord remember(JobRecord job) {
+    if (runsOn(job, self)) {
+      known.put(job.id(), job);
+    } else {
+      known.remove(job.id());
+    }
+    return job;
   }
 
   private List<JobRecord> recordsOf(Set<JobId> ids) {

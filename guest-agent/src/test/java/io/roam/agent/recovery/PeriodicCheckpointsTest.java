@@ -72,4 +72,28 @@ class PeriodicCheckpointsTest {
                 T0.plusSeconds(3600)))
         .isEmpty();
   }
+
+  @Test
+  void aRecordReadOnceSparesLaterReadsUntilItSaysTheJobIsDue() {
+    JobRecord none = job(1, null);
+    JobRecord every60 = job(2, 60L);
+
+    // Nothing read yet, or nothing kept (the record did not say the job runs here): read.
+    assertThat(PeriodicCheckpoints.needsReading(null, SELF, Map.of(), T0)).isTrue();
+    // No period: it never gets one, so its record is not read again.
+    assertThat(PeriodicCheckpoints.needsReading(none, SELF, Map.of(), T0.plusSeconds(86_400)))
+        .isFalse();
+    // A period: not before it is due by the record read (a checkpoint taken since only makes it
+    // due later), and again once it is, to see whether one was taken meanwhile.
+    assertThat(PeriodicCheckpoints.needsReading(every60, SELF, Map.of(), T0.plusSeconds(59)))
+        .isFalse();
+    assertThat(PeriodicCheckpoints.needsReading(every60, SELF, Map.of(), T0.plusSeconds(60)))
+        .isTrue();
+    // Tried and refused at 60 s: not read again before 120 s.
+    Map<JobId, Instant> tried = Map.of(every60.id(), T0.plusSeconds(60));
+    assertThat(PeriodicCheckpoints.needsReading(every60, SELF, tried, T0.plusSeconds(119)))
+        .isFalse();
+    assertThat(PeriodicCheckpoints.needsReading(every60, SELF, tried, T0.plusSeconds(120)))
+        .isTrue();
+  }
 }
