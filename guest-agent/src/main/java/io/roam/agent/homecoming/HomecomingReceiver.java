@@ -3,7 +3,6 @@ package io.roam.agent.homecoming;
 import io.roam.agent.jobs.JobSupervisor;
 import io.roam.agent.launch.JobDir;
 import io.roam.agent.transfer.ConnectionHandler;
-import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.JobId;
@@ -11,7 +10,6 @@ import io.roam.common.id.NodeId;
 import io.roam.common.model.JobRecord;
 import io.roam.store.GridStore;
 import io.roam.store.StoreException;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -77,7 +75,7 @@ public final class HomecomingReceiver implements ConnectionHandler {
     WorkspaceWire.Header header = WorkspaceWire.Header.read(raw);
     SealedChannel.Writer sealed =
         new SealedChannel.Writer(
-            new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 12),
+            SealedChannel.socketOutput(socket, ioTimeout),
             header.keys(secret, WorkspaceWire.FROM_HOME));
     DataOutputStream out = new DataOutputStream(sealed);
     DataInputStream in =

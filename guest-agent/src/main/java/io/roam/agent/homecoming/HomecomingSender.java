@@ -14,8 +14,6 @@ import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
 import io.roam.store.StoreException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -248,9 +246,7 @@ public final class HomecomingSender implements AutoCloseable {
     try (Socket socket = new Socket()) {
       NoProgressTimeout.connect(socket, peers.migration(home), ioTimeout);
       socket.setTcpNoDelay(true);
-      DataOutputStream raw =
-          new DataOutputStream(
-              new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 16));
+      DataOutputStream raw = SealedChannel.socketOutput(socket, ioTimeout);
       header.write(raw);
       SealedChannel.Writer sealed =
           new SealedChannel.Writer(raw, header.keys(secret, WorkspaceWire.TO_HOME));
@@ -258,8 +254,7 @@ public final class HomecomingSender implements AutoCloseable {
       DataInputStream in =
           new DataInputStream(
               new SealedChannel.Reader(
-                  new BufferedInputStream(socket.getInputStream(), 1 << 16),
-                  header.keys(secret, WorkspaceWire.FROM_HOME)));
+                  SealedChannel.socketInput(socket), header.keys(secret, WorkspaceWire.FROM_HOME)));
       out.writeByte(WorkspaceWire.RETURN);
       out.writeLong(size);
       sealed.flush();

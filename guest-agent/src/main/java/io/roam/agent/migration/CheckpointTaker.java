@@ -15,8 +15,6 @@ import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
 import io.roam.store.NotFoundException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -237,9 +235,7 @@ public final class CheckpointTaker {
         new Wire.Header(id.value(), self.value(), home.id().value(), attempt, salt);
     try (Socket socket = new Socket()) {
       NoProgressTimeout.connect(socket, peers.migration(home), ioTimeout);
-      DataOutputStream raw =
-          new DataOutputStream(
-              new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 16));
+      DataOutputStream raw = SealedChannel.socketOutput(socket, ioTimeout);
       header.write(raw);
       SealedChannel.Writer sealed =
           new SealedChannel.Writer(raw, header.keys(secret, Wire.TO_TARGET));
@@ -247,8 +243,7 @@ public final class CheckpointTaker {
       DataInputStream in =
           new DataInputStream(
               new SealedChannel.Reader(
-                  new BufferedInputStream(socket.getInputStream(), 1 << 16),
-                  header.keys(secret, Wire.TO_SOURCE)));
+                  SealedChannel.socketInput(socket), header.keys(secret, Wire.TO_SOURCE)));
       try {
         out.writeByte(Wire.CHECKPOINT);
         out.writeLong(takenAt.toEpochMilli());

@@ -7,7 +7,6 @@ import io.roam.agent.load.Arrivals;
 import io.roam.agent.placement.Move;
 import io.roam.agent.recovery.CheckpointStore;
 import io.roam.agent.transfer.ConnectionHandler;
-import io.roam.agent.transfer.NoProgressTimeout;
 import io.roam.agent.transfer.SealedChannel;
 import io.roam.agent.transfer.TreeArchive;
 import io.roam.common.id.ClusterId;
@@ -21,8 +20,6 @@ import io.roam.common.model.JobState;
 import io.roam.common.model.NodeFlags;
 import io.roam.store.GridStore;
 import io.roam.store.StoreException;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -193,8 +190,7 @@ public final class MigrationServer implements AutoCloseable {
       socket.setSoTimeout((int) ioTimeout.toMillis());
       // Replies are small and each one gates the next step: send them at once.
       socket.setTcpNoDelay(true);
-      DataInputStream raw =
-          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+      DataInputStream raw = SealedChannel.socketInput(socket);
       String magic = raw.readUTF();
       ConnectionHandler other = others.get(magic);
       if (other != null) {
@@ -204,8 +200,7 @@ public final class MigrationServer implements AutoCloseable {
       Wire.Header header = Wire.Header.read(magic, raw);
       SealedChannel.Writer sealed =
           new SealedChannel.Writer(
-              new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 12),
-              header.keys(secret, Wire.TO_SOURCE));
+              SealedChannel.socketOutput(socket, ioTimeout), header.keys(secret, Wire.TO_SOURCE));
       DataOutputStream out = new DataOutputStream(sealed);
       DataInputStream in =
           new DataInputStream(new SealedChannel.Reader(raw, header.keys(secret, Wire.TO_TARGET)));

@@ -15,8 +15,6 @@ import io.roam.common.model.NodeRecord;
 import io.roam.store.GridStore;
 import io.roam.store.StoreException;
 import io.roam.store.Versioned;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -245,17 +243,14 @@ public final class Migrator {
         // must not keep the job frozen here; the failure below resumes it.
         NoProgressTimeout.connect(socket, peers.migration(a.target), ioTimeout);
         socket.setTcpNoDelay(true);
-        DataOutputStream raw =
-            new DataOutputStream(
-                new BufferedOutputStream(NoProgressTimeout.output(socket, ioTimeout), 1 << 16));
+        DataOutputStream raw = SealedChannel.socketOutput(socket, ioTimeout);
         header.write(raw);
         sealed = new SealedChannel.Writer(raw, header.keys(secret, Wire.TO_TARGET));
         out = new DataOutputStream(sealed);
         in =
             new DataInputStream(
                 new SealedChannel.Reader(
-                    new BufferedInputStream(socket.getInputStream(), 1 << 16),
-                    header.keys(secret, Wire.TO_SOURCE)));
+                    SealedChannel.socketInput(socket), header.keys(secret, Wire.TO_SOURCE)));
         if (a.balancing.isPresent()) {
           out.writeByte(Wire.BALANCE);
           Wire.writeTerms(out, a.balancing.get());

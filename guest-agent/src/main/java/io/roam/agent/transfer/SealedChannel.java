@@ -1,14 +1,18 @@
 package io.roam.agent.transfer;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -44,6 +48,7 @@ public final class SealedChannel {
   public static final int FRAME = 8 << 10;
 
   private static final int TAG_BYTES = 16;
+  private static final int SOCKET_BUFFER = 1 << 16;
   private static final String CIPHER = "AES/GCM/NoPadding";
   private static final int END = 0x8000_0000;
   // No pending header: a header is a length of at most MAX_FRAME, with or without END.
@@ -91,6 +96,24 @@ public final class SealedChannel {
     mac.update(previous);
     mac.update((byte) 2);
     return mac.doFinal();
+  }
+
+  /**
+   * A connection's outgoing side as every sealed stream here is built on: buffered, each write
+   * bounded by {@code timeout} of no progress ({@link NoProgressTimeout}). With {@link
+   * #socketInput}, one shape for every caller (migrations both ways, checkpoints sent home,
+   * workspaces, the warm-up): the JIT compiles the sealing and opening code for the stream types it
+   * will meet, where a warm-up built otherwise had its compiled {@code seal} thrown away at an
+   * agent's first real send, and the target's reading code at its first receive.
+   */
+  public static DataOutputStream socketOutput(Socket socket, Duration timeout) throws IOException {
+    return new DataOutputStream(
+        new BufferedOutputStream(NoProgressTimeout.output(socket, timeout), SOCKET_BUFFER));
+  }
+
+  /** A connection's incoming side, buffered: see {@link #socketOutput}. */
+  public static DataInputStream socketInput(Socket socket) throws IOException {
+    return new DataInputStream(new BufferedInputStream(socket.getInputStream(), SOCKET_BUFFER));
   }
 
   private static byte[] nonce(Keys keys, long counter) {

@@ -1,12 +1,9 @@
 package io.roam.agent.transfer;
 
 import io.roam.common.lifecycle.DaemonThreads;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -128,9 +125,8 @@ public final class TransferWarmUp {
       NoProgressTimeout.connect(
           socket, new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT);
       socket.setTcpNoDelay(true);
-      OutputStream raw =
-          new BufferedOutputStream(NoProgressTimeout.output(socket, TIMEOUT), 1 << 16);
-      SealedChannel.Writer sealed = new SealedChannel.Writer(raw, keys);
+      SealedChannel.Writer sealed =
+          new SealedChannel.Writer(SealedChannel.socketOutput(socket, TIMEOUT), keys);
       DataOutputStream out = new DataOutputStream(sealed);
       TreeArchive.Follower follower =
           new TreeArchive.Follower(
@@ -161,8 +157,7 @@ public final class TransferWarmUp {
       throws IOException {
     try (Socket socket = server.accept()) {
       socket.setSoTimeout((int) TIMEOUT.toMillis());
-      SealedChannel.Reader in =
-          new SealedChannel.Reader(new BufferedInputStream(socket.getInputStream(), 1 << 16), keys);
+      SealedChannel.Reader in = new SealedChannel.Reader(SealedChannel.socketInput(socket), keys);
       long n = TreeArchive.unpack(in, target, Long.MAX_VALUE);
       socket.getOutputStream().write(1);
       return n;
