@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
+import io.roam.manager.zk.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -55,7 +56,7 @@ class ConsoleIT {
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "chromium and chromium-driver are needed: run scripts/setup.sh");
     gridctl = new Gridctl(temp.resolve("grid"));
-    int port = Gridctl.freePort();
+    int port = LoopbackPorts.free();
     Gridctl.Result up =
         gridctl.run(
             Duration.ofSeconds(240),

@@ -2,6 +2,7 @@ package io.roam.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.roam.manager.zk.LoopbackPorts;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ class FailedStartIT {
         home.resolve("lib/grid-manager.jar"));
     // An agent "jar" that is no jar: every node dies at start.
     Files.writeString(home.resolve("lib/guest-agent.jar"), "not a jar");
-    int port = Gridctl.freePort();
+    int port = LoopbackPorts.free();
     Gridctl gridctl = new Gridctl(home, temp.resolve("state"));
 
     Gridctl.Result up =

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
+import io.roam.manager.zk.LoopbackPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,21 +57,13 @@ final class Gridctl {
   }
 
   /**
-   * A port free now, below the kernel's ephemeral range: a port that bind(0) handed out comes from
-   * that range, and the kernel may give it to one of the grid's outgoing connections before the
-   * manager binds it (seen once: "port ... is in use" at {@code up}).
-   */
-  static int freePort() throws IOException {
-    return io.roam.manager.zk.LoopbackPorts.free();
-  }
-
-  /**
    * Starts a local grid on a free port with these further {@code up} arguments; fails with
    * gridctl's output when it does not start.
    */
   static Gridctl up(Path stateDir, String... upArgs) throws IOException {
     Gridctl gridctl = new Gridctl(stateDir);
-    List<String> args = new ArrayList<>(List.of("up", "--port", Integer.toString(freePort())));
+    List<String> args =
+        new ArrayList<>(List.of("up", "--port", Integer.toString(LoopbackPorts.free())));
     args.addAll(List.of(upArgs));
     Result up = gridctl.run(Duration.ofSeconds(240), args.toArray(String[]::new));
     if (up.exitCode() != 0) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
+import io.roam.manager.zk.LoopbackPorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -37,7 +38,7 @@ class HostsIT {
 
   @Test
   void vmsAreAskedForStartedListedAndGivenBack() throws Exception {
-    int port = Gridctl.freePort();
+    int port = LoopbackPorts.free();
     gridctl = new Gridctl(temp.resolve("grid"));
     assertThat(
             gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port)).exitCode())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
+import io.roam.manager.zk.LoopbackPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ class LocalGridIT {
 
   @BeforeAll
   void up() throws Exception {
-    port = Gridctl.freePort();
+    port = LoopbackPorts.free();
     gridctl = new Gridctl(temp.resolve("grid"));
     Gridctl.Result up =
         gridctl.run(Duration.ofSeconds(240), "up", "--port", Integer.toString(port), "--json");

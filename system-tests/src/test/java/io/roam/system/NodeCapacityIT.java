@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
+import io.roam.manager.zk.LoopbackPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ class NodeCapacityIT {
     if (!Boolean.getBoolean("roam.requireCriu")) {
       assumeTrue("root".equals(System.getProperty("user.name")), "cgroups need root");
     }
-    int port = Gridctl.freePort();
+    int port = LoopbackPorts.free();
     gridctl = new Gridctl(temp.resolve("grid"));
     Gridctl.Result up =
         gridctl.run(

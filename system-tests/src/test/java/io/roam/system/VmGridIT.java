@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.roam.common.json.Json;
+import io.roam.manager.zk.LoopbackPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +93,7 @@ class VmGridIT {
             "--nodes-per-cluster",
             "1",
             "--port",
-            Integer.toString(Gridctl.freePort()));
+            Integer.toString(LoopbackPorts.free()));
     assertThat(up.exitCode()).as(up.toString()).isZero();
     JsonNode grid =
         Json.mapper().readTree(Files.readAllBytes(gridctl.stateDir().resolve("grid.json")));
