@@ -12,12 +12,14 @@ import io.roam.common.model.ClusterState;
 import io.roam.common.model.JobRecord;
 import io.roam.common.model.JobState;
 import io.roam.common.model.NodeRecord;
+import io.roam.common.model.OperationRecord;
 import io.roam.common.zk.ZkLayout;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,12 +97,12 @@ class CuratorGridStoreIT {
 
   @Test
   void anOperationsCompareAndSetGivesTheVersionItWroteAndRefusesAStaleOne() {
-    io.roam.common.model.OperationRecord op =
-        new io.roam.common.model.OperationRecord(
+    OperationRecord op =
+        new OperationRecord(
             "detach-c2",
-            io.roam.common.model.OperationRecord.Kind.DETACH,
+            OperationRecord.Kind.DETACH,
             ClusterId.of("c2"),
-            io.roam.common.model.OperationRecord.State.RUNNING,
+            OperationRecord.State.RUNNING,
             T0,
             T0,
             null,
@@ -111,7 +113,7 @@ class CuratorGridStoreIT {
     int created = store.operation(op.id()).orElseThrow().version();
     var next = op.with(op.state(), op.items(), "moving", T0);
 
-    java.util.OptionalInt written = store.compareAndSetOperation(next, created);
+    OptionalInt written = store.compareAndSetOperation(next, created);
 
     assertThat(written).isPresent();
     assertThat(store.operation(op.id()).orElseThrow().version()).isEqualTo(written.getAsInt());
