@@ -110,8 +110,11 @@ public final class PeriodicCheckpoints implements AutoCloseable {
    */
   static boolean needsReading(
       JobRecord known, NodeId self, Map<JobId, Instant> lastTried, Instant now) {
-    if (known == null || known.checkpointEverySeconds() == null) {
-      return known == null;
+    if (known == null) {
+      return true;
+    }
+    if (known.checkpointEverySeconds() == null) {
+      return false;
     }
     return !due(List.of(known), self, Set.of(known.id()), lastTried, now).isEmpty();
   }
